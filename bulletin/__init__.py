@@ -1,0 +1,3 @@
+"""bulletin: a static site generator for public progress bulletins."""
+
+__version__ = "0.1.0"

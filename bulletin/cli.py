@@ -1,0 +1,101 @@
+"""Command line: `bulletin build | check | serve | new | schema` (also `python build.py …`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _project_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, default=Path("content"), help="content directory (default: content)")
+
+
+def _site_args(parser: argparse.ArgumentParser) -> None:
+    _project_args(parser)
+    parser.add_argument("--templates", type=Path, default=Path("templates"), help="templates directory (default: templates)")
+    parser.add_argument("--theme", type=Path, default=Path("theme"), help="theme directory (default: theme)")
+    parser.add_argument("--output", type=Path, default=Path("output"), help="output directory (default: output)")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .status import assess, count_by_status
+    from .validate import check
+
+    result = check(args.content)
+    for problem in result.problems:
+        print(problem.annotation() if args.format == "github" else problem)
+    errors = len(result.errors)
+    warnings = len(result.problems) - errors
+    if result.content is not None:
+        c = result.content
+        targets = [t for ms in c.measures.values() for t in ms.targets]
+        entries = sum(len(t.progress) for t in targets)
+        if result.translations.total:
+            print("translations: " + "; ".join(result.translations.lines(c.bulletin.languages)))
+        counts = ""
+        if not errors:
+            by_status = count_by_status(assess(c))
+            counts = "; statuses: " + ", ".join(f"{s.value} {n}" for s, n in by_status.items())
+        print(f"check: {len(c.programmes)} programmes, {len(c.measures)} measures, {len(targets)} targets, "
+              f"{entries} progress entries{counts}; {errors} errors, {warnings} warnings")
+    else:
+        print(f"check: content could not be read; {errors} errors, {warnings} warnings")
+    return 1 if errors else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import write_schemas
+
+    directory = args.content / "schema"
+    changed = write_schemas(directory, check_only=args.check)
+    if args.check and changed:
+        for path in changed:
+            print(f"{path}: out of date; run `python build.py schema` to regenerate it")
+        return 1
+    print(f"schema: {len(changed)} file(s) written in {directory}" if not args.check else "schema: up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bulletin", description="Static site generator for public progress bulletins.")
+    parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("check", help="validate the content and print every problem")
+    _project_args(p)
+    p.add_argument("--format", choices=["text", "github"], default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
+                   help="github: print problems as workflow annotations (default on GitHub Actions)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("schema", help="write the JSON Schemas of the content format into content/schema/")
+    _project_args(p)
+    p.add_argument("--check", action="store_true", help="only report schemas that are out of date")
+    p.set_defaults(func=cmd_schema)
+
+    _register_site_commands(sub)
+    return parser
+
+
+def _register_site_commands(sub) -> None:
+    """Commands that need the rendering stages; imported lazily so `check` stays light."""
+    try:
+        from .commands import register
+    except ImportError:  # pragma: no cover - during development before rendering exists
+        return
+    register(sub, _site_args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv.insert(0, "build")  # `python build.py` builds
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return args.func(args)

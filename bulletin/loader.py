@@ -1,0 +1,144 @@
+"""Stage 1: read content files safely, keeping where every key and value was written.
+
+Only PyYAML's safe loader is used. Dates are kept as strings here, so that an
+impossible date such as 2020-02-30 becomes a field error (with its line) in
+validation instead of an exception that hides every other problem in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem
+
+# An editor's file is a few kilobytes; these limits only stop accidents and abuse.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000  # after alias expansion: stops "billion laughs" alias bombs
+
+Loc = tuple  # path of keys and list indexes inside a document, e.g. ("targets", 0, "value")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves timestamps as strings (validation parses them)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Document:
+    """One parsed YAML file: its data and the 1-based (line, column) of each value and key."""
+
+    path: Path
+    name: str  # as shown to the editor
+    data: Any
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """Position of `loc`, or of its nearest written ancestor (e.g. for a missing field)."""
+        if key and loc in self.keys:
+            return self.keys[loc]
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.values:
+                return self.values[loc[:end]]
+        return (1, 1)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _pos(mark: yaml.Mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _problem(name: str, pos: tuple[int, int], message: str, field: str = "") -> Problem:
+    return Problem(name, pos[0], pos[1], field, message)
+
+
+def _convert(loader: _Loader, doc: Document, node: yaml.Node, loc: Loc, budget: list[int], problems: list[Problem]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
+    doc.values[loc] = _pos(node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                problems.append(_problem(doc.name, _pos(key_node.start_mark), "a key must be a plain word", ".".join(map(str, loc))))
+                continue
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                first = doc.keys[loc + (key,)]
+                problems.append(_problem(doc.name, _pos(key_node.start_mark),
+                                         f"`{key}` is written twice in this block (first on line {first[0]}); keep one", _dotted(loc + (key,))))
+                continue
+            doc.keys[loc + (key,)] = _pos(key_node.start_mark)
+            result[key] = _convert(loader, doc, value_node, loc + (key,), budget, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(loader, doc, item, loc + (i,), budget, problems) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+dotted = _dotted
+
+
+def read_text(path: Path, name: str) -> tuple[str | None, list[Problem]]:
+    """Read a file as UTF-8 text, refusing huge files and other encodings with a clear message."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return None, [_problem(name, (1, 1), f"file is {size // 1024} KiB, larger than the {MAX_FILE_BYTES // 1024} KiB limit; split it into smaller files")]
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [_problem(name, (line, column), f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} cannot be read); "
+                                                     "save it as UTF-8 in your editor (in VS Code: 'Save with Encoding' → UTF-8)")]
+
+
+def load_yaml(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
+    """Parse one YAML file into a Document, or return the problems that prevent it."""
+    text, problems = read_text(path, name)
+    if text is None:
+        return None, problems
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        doc = Document(path, name, None)
+        if node is None:
+            doc.data = {}
+            return doc, []
+        doc.data = _convert(loader, doc, node, (), [MAX_NODES], problems)
+        return doc, problems
+    except _TooLarge:
+        return None, [_problem(name, (1, 1), f"file expands to more than {MAX_NODES:,} values (too many `*alias` references?); "
+                                             "write the values out instead of using anchors and aliases")]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = _pos(mark) if mark else (1, 1)
+        what = (exc.problem or "invalid YAML").strip()
+        return None, [_problem(name, pos, f"YAML syntax error: {what}; check the indentation and quoting near here "
+                                          "(text containing `: ` or starting with `*`, `&`, `!` or `{` must be in quotes)")]
+    except yaml.YAMLError as exc:  # reader errors such as control characters
+        return None, [_problem(name, (1, 1), f"YAML could not be read: {exc}")]
+    finally:
+        loader.dispose()

@@ -1,0 +1,245 @@
+"""The content model: what editors write, as dataclasses.
+
+These classes are the single definition of the YAML format. Pydantic validates raw
+YAML against them (types, required fields, unknown keys) and generates the published
+JSON Schema from them, so the format is never described twice. Cross-file rules
+(references, dates against `as_of`, translations) live in `validate.py`.
+
+Every human-readable text is a `Text`: a mapping from language code to string,
+written side by side in the YAML, e.g. `{zh: 养老驿站, en: elderly-care station}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import ConfigDict, Field
+
+Text = dict[str, str]
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Lower-case letters, digits and hyphens.")]
+
+# Unknown keys are errors: a typo such as `deadlien` must not pass silently.
+STRICT = ConfigDict(extra="forbid")
+
+TargetKind = Literal["count", "percentage", "amount", "milestone"]
+Direction = Literal["up", "down"]
+OverrideStatus = Literal["paused", "dropped", "completed"]
+
+
+def _doc(text: str):
+    return Field(description=text)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Pace ratios (progress ÷ expected) that separate ahead / on track / behind."""
+
+    __pydantic_config__ = STRICT
+    ahead: Annotated[float, Field(gt=0, description="p/e at or above this is 'ahead'.")] = 1.10
+    behind: Annotated[float, Field(gt=0, description="p/e below this is 'behind'.")] = 0.95
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """content/bulletin.yaml: the whole site."""
+
+    __pydantic_config__ = STRICT
+    title: Annotated[Text, _doc("Site title, in every language.")]
+    organisation: Annotated[Text, _doc("The publishing body.")]
+    languages: Annotated[list[str], Field(min_length=1, description="Language codes, first is the default unless default_language says otherwise.")]
+    as_of: Annotated[dt.date, _doc("Reporting date: statuses are measured against it.")]
+    base_url: Annotated[str, _doc("Public address of the site, for canonical links and the sitemap.")]
+    default_language: Annotated[str | None, _doc("Language served at x-default; defaults to the first of `languages`.")] = None
+    description: Annotated[Text | None, _doc("One-paragraph description for the home page.")] = None
+    stale_after_days: Annotated[int, Field(gt=0, description="A target whose latest report is older than this is flagged as stale.")] = 180
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    missing_translations: Annotated[Literal["error", "warning"], _doc("Whether a text missing in a language fails `check`.")] = "error"
+
+    @property
+    def default_lang(self) -> str:
+        return self.default_language or self.languages[0]
+
+
+@dataclass(frozen=True)
+class Department:
+    __pydantic_config__ = STRICT
+    id: Id
+    name: Text
+    short_name: Text | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    __pydantic_config__ = STRICT
+    id: Id
+    name: Text
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document that figures are taken from: an article, a plan, a report."""
+
+    __pydantic_config__ = STRICT
+    id: Id
+    title: Text
+    publisher: Text
+    date: Annotated[dt.date | None, _doc("Publication date; omit if the document gives none.")] = None
+    url: Annotated[str | None, _doc("Public link, if there is one.")] = None
+    seed: Annotated[str | None, _doc("File name of a copy kept in content/sources/, published with the site.")] = None
+
+
+@dataclass(frozen=True)
+class Period:
+    __pydantic_config__ = STRICT
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Programme:
+    """content/programmes/<id>.yaml: an issued plan (方案 / 计划)."""
+
+    __pydantic_config__ = STRICT
+    id: Id
+    title: Text
+    issuers: Annotated[list[str], Field(min_length=1, description="Department ids of the issuing bodies.")]
+    period: Period
+    sources: Annotated[list[str], Field(min_length=1, description="Source ids.")]
+    summary: Annotated[Text, _doc("Markdown.")]
+    issued: Annotated[dt.date | None, _doc("Date the plan was issued, if the source gives it.")] = None
+    short_title: Text | None = None
+    as_of: Annotated[dt.date | None, _doc("Reporting date for this programme, if not the bulletin's.")] = None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    __pydantic_config__ = STRICT
+    value: float
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """An interim milestone, e.g. 90 by 2019-12-31 on the way to 100 by 2020-12-31."""
+
+    __pydantic_config__ = STRICT
+    date: dt.date
+    value: float
+
+
+@dataclass(frozen=True)
+class ProgressEntry:
+    """进展: a dated report against a target."""
+
+    __pydantic_config__ = STRICT
+    date: dt.date
+    value: Annotated[Union[float, bool], _doc("A number, or true/false for a milestone target.")]
+    source: Annotated[str | None, _doc("Source id; required when it completes a milestone.")] = None
+    note: Annotated[Text | None, _doc("Markdown.")] = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """指标: something measurable."""
+
+    __pydantic_config__ = STRICT
+    id: Id
+    title: Text
+    kind: TargetKind
+    source: Annotated[str, _doc("Source id stating this target.")]
+    target: Annotated[Union[float, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
+    unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}.")] = None
+    baseline: Baseline | None = None
+    start: Annotated[dt.date | None, _doc("When work towards the target starts; defaults to the baseline date, then the measure's start.")] = None
+    deadline: Annotated[dt.date | None, _doc("Defaults to the measure's deadline.")] = None
+    direction: Direction = "up"
+    milestones: list[Milestone] = field(default_factory=list)
+    progress: list[ProgressEntry] = field(default_factory=list)
+    note: Annotated[Text | None, _doc("Markdown.")] = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """An editor's explicit status: paused and dropped need a reason, completed a source."""
+
+    __pydantic_config__ = STRICT
+    status: OverrideStatus
+    reason: Text | None = None
+    source: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """content/measures/<programme>/<number>-<slug>.yaml: one commitment (措施)."""
+
+    __pydantic_config__ = STRICT
+    programme: Annotated[str, _doc("Programme id.")]
+    number: Annotated[int, Field(ge=1, description="Position within the programme.")]
+    title: Text
+    category: Annotated[str, _doc("Category id.")]
+    sources: Annotated[list[str], Field(min_length=1, description="Source ids.")]
+    lead: Annotated[list[str], _doc("Lead department ids; leave empty when the source names none.")] = field(default_factory=list)
+    description: Annotated[Text | None, _doc("Markdown.")] = None
+    support: Annotated[list[str], _doc("Supporting department ids.")] = field(default_factory=list)
+    start: Annotated[dt.date | None, _doc("Defaults to the programme's period start.")] = None
+    deadline: Annotated[dt.date | None, _doc("Defaults to the programme's period end.")] = None
+    places: list[Text] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    override: Override | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.programme}-{self.number}"
+
+
+# The files editors write. `departments.yaml` etc. hold a list under one key so the
+# file can grow other keys later without breaking.
+@dataclass(frozen=True)
+class DepartmentsFile:
+    __pydantic_config__ = STRICT
+    departments: list[Department]
+
+
+@dataclass(frozen=True)
+class CategoriesFile:
+    __pydantic_config__ = STRICT
+    categories: list[Category]
+
+
+@dataclass(frozen=True)
+class SourcesFile:
+    __pydantic_config__ = STRICT
+    sources: list[Source]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A Markdown page from content/pages/<slug>.<lang>.md."""
+
+    slug: str
+    title: Text
+    body: Text  # Markdown, per language
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything loaded and validated: the input to status derivation and rendering."""
+
+    bulletin: Bulletin
+    departments: dict[str, Department]
+    categories: dict[str, Category]
+    sources: dict[str, Source]
+    programmes: dict[str, Programme]
+    measures: dict[str, Measure]  # by Measure.id, in programme then number order
+    pages: dict[str, Page]
+    files: dict[str, str] = field(default_factory=dict)  # entity key -> content-relative file, for dependency tracking
+
+    def measures_of(self, programme_id: str) -> list[Measure]:
+        return [m for m in self.measures.values() if m.programme == programme_id]
+
+    def as_of(self, programme_id: str) -> dt.date:
+        return self.programmes[programme_id].as_of or self.bulletin.as_of

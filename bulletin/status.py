@@ -1,0 +1,201 @@
+"""Stage 3: derive every status from targets, progress and dates (pure functions).
+
+Chinese progress reporting compares completion with the share of time elapsed
+(序时进度). For a numeric target:
+
+    p = (value - baseline) / (target - baseline)     progress fraction; works going down
+    e = (as_of - start) / (deadline - start)          expected fraction, clamped to [0, 1]
+
+and p / e against the bulletin's thresholds gives ahead / on track / behind. Interim
+milestones bend the expected line: it runs baseline → milestone → … → target.
+Every result carries the figures behind it, so the site can say in one sentence why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .model import Content, Measure, Milestone, ProgressEntry, Target, Thresholds
+
+
+class Status(StrEnum):
+    COMPLETED = "completed"
+    AHEAD = "ahead"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    OVERDUE = "overdue"
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
+    NO_DATA = "no_data"
+    ONGOING = "ongoing"
+    PAUSED = "paused"
+    DROPPED = "dropped"
+
+
+# A measure takes the worst status of its targets: this is the order, worst first.
+# `completed` comes last because a measure is completed only when every target is.
+SEVERITY: tuple[Status, ...] = (
+    Status.OVERDUE, Status.BEHIND, Status.NO_DATA, Status.IN_PROGRESS, Status.ON_TRACK,
+    Status.AHEAD, Status.NOT_STARTED, Status.ONGOING, Status.COMPLETED,
+)
+# The order statuses are listed in on the site: the editor's overrides last.
+DISPLAY_ORDER: tuple[Status, ...] = (
+    Status.OVERDUE, Status.BEHIND, Status.ON_TRACK, Status.AHEAD, Status.IN_PROGRESS,
+    Status.COMPLETED, Status.NOT_STARTED, Status.NO_DATA, Status.ONGOING, Status.PAUSED, Status.DROPPED,
+)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A target's status and the figures that explain it."""
+
+    status: Status
+    as_of: dt.date
+    start: dt.date | None = None
+    deadline: dt.date | None = None
+    expected: float | None = None  # e: share of the way expected by as_of
+    reached: float | None = None  # p: share of the way reached by the latest report
+    latest: ProgressEntry | None = None
+    stale: bool = False  # no report within the reporting interval
+    next_milestone: Milestone | None = None
+
+
+@dataclass(frozen=True)
+class MeasureAssessment:
+    status: Status
+    targets: dict[str, Assessment] = field(default_factory=dict)
+    deciding: str | None = None  # id of the target whose status the measure took
+    stale: bool = False
+    overridden: bool = False
+
+
+def expected_fraction(start: dt.date, deadline: dt.date, as_of: dt.date) -> float:
+    """Share of the period elapsed at as_of, clamped to [0, 1]. A zero-length period is all or nothing."""
+    if deadline <= start:
+        return 1.0 if as_of >= deadline else 0.0
+    return min(1.0, max(0.0, (as_of - start).days / (deadline - start).days))
+
+
+def progress_fraction(value: float, baseline: float, target: float) -> float:
+    """Share of the way from baseline to target; negative when moving the wrong way."""
+    if target == baseline:
+        return 1.0 if value == target else 0.0
+    return (value - baseline) / (target - baseline)
+
+
+def expected_value_fraction(start: dt.date, deadline: dt.date, as_of: dt.date,
+                            baseline: float, target: float, milestones: list[Milestone]) -> float:
+    """Expected fraction along the line baseline → interim milestones → target."""
+    if not milestones or target == baseline:
+        return expected_fraction(start, deadline, as_of)
+    points = [(start, baseline)] + [(ms.date, ms.value) for ms in sorted(milestones, key=lambda ms: ms.date)] + [(deadline, target)]
+    if as_of <= start:
+        return 0.0
+    for (d0, v0), (d1, v1) in zip(points, points[1:]):
+        if as_of <= d1:
+            share = expected_fraction(d0, d1, as_of)
+            return min(1.0, max(0.0, progress_fraction(v0 + (v1 - v0) * share, baseline, target)))
+    return 1.0
+
+
+def _latest(progress: list[ProgressEntry], as_of: dt.date) -> ProgressEntry | None:
+    reported = [e for e in progress if e.date <= as_of]
+    # Stable: of two reports on the same day, the later-written one counts.
+    return max(reversed(reported), key=lambda e: e.date) if reported else None
+
+
+def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: dt.date,
+                  thresholds: Thresholds, stale_after_days: int) -> Assessment:
+    """Status of one target at as_of. `start` and `deadline` are already resolved from the measure."""
+    start = target.start or (target.baseline.date if target.baseline else start)
+    deadline = target.deadline or deadline
+    latest = _latest(target.progress, as_of)
+    upcoming = [ms for ms in sorted(target.milestones, key=lambda ms: ms.date) if ms.date >= as_of]
+    base = dict(as_of=as_of, start=start, deadline=deadline, latest=latest,
+                next_milestone=upcoming[0] if upcoming else None)
+    stale = latest is not None and (as_of - latest.date).days > stale_after_days
+
+    if target.target is None:  # continuing work with no end target
+        return Assessment(Status.ONGOING, **base, stale=stale)
+    if target.kind == "milestone":
+        if latest is not None and latest.value is True:
+            return Assessment(Status.COMPLETED, **base, reached=1.0)
+        if as_of < start:
+            return Assessment(Status.NOT_STARTED, **base)
+        if latest is None and as_of > deadline:
+            return Assessment(Status.NO_DATA, **base)
+        if as_of > deadline:
+            return Assessment(Status.OVERDUE, **base, reached=0.0, stale=stale)
+        return Assessment(Status.IN_PROGRESS, **base, expected=expected_fraction(start, deadline, as_of), stale=stale)
+
+    if latest is None:
+        return Assessment(Status.NOT_STARTED if as_of < start else Status.NO_DATA, **base)
+    baseline = target.baseline.value if target.baseline else 0.0
+    goal = float(target.target)
+    if target.direction == "down":  # mirror so that "more" always means "better"
+        value, baseline, goal = -float(latest.value), -baseline, -goal
+        milestones = [Milestone(ms.date, -ms.value) for ms in target.milestones]
+    else:
+        value, milestones = float(latest.value), list(target.milestones)
+    p = progress_fraction(value, baseline, goal)
+    if value >= goal:
+        return Assessment(Status.COMPLETED, **base, reached=max(p, 1.0))
+    e = expected_value_fraction(start, deadline, as_of, baseline, goal, milestones)
+    if as_of < start:
+        return Assessment(Status.NOT_STARTED, **base, reached=p, expected=0.0)
+    if as_of > deadline:
+        return Assessment(Status.OVERDUE, **base, reached=p, expected=1.0, stale=stale)
+    if e <= 0:
+        status = Status.ON_TRACK  # nothing was expected yet
+    elif p / e >= thresholds.ahead:
+        status = Status.AHEAD
+    elif p / e >= thresholds.behind:
+        status = Status.ON_TRACK
+    else:
+        status = Status.BEHIND
+    return Assessment(status, **base, reached=p, expected=e, stale=stale)
+
+
+def combine(statuses: dict[str, Status]) -> tuple[Status, str | None]:
+    """A measure's status: the worst of its targets; completed only when all are."""
+    if not statuses:
+        return Status.NO_DATA, None
+    worst = min(statuses.items(), key=lambda kv: SEVERITY.index(kv[1]))
+    return worst[1], worst[0]
+
+
+def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.date, as_of: dt.date,
+                   thresholds: Thresholds, stale_after_days: int) -> MeasureAssessment:
+    start = measure.start or period_start
+    deadline = measure.deadline or period_end
+    targets = {t.id: assess_target(t, start=start, deadline=deadline, as_of=as_of,
+                                   thresholds=thresholds, stale_after_days=stale_after_days)
+               for t in measure.targets}
+    stale = any(a.stale for a in targets.values())
+    if measure.override is not None:  # the editor's word, with its reason, stands
+        return MeasureAssessment(Status(measure.override.status), targets, None, stale, overridden=True)
+    status, deciding = combine({tid: a.status for tid, a in targets.items()})
+    return MeasureAssessment(status, targets, deciding, stale)
+
+
+def assess(content: Content) -> dict[str, MeasureAssessment]:
+    """Every measure's assessment, by measure id."""
+    b = content.bulletin
+    result = {}
+    for mid, measure in content.measures.items():
+        programme = content.programmes[measure.programme]
+        result[mid] = assess_measure(measure, period_start=programme.period.start, period_end=programme.period.end,
+                                     as_of=content.as_of(measure.programme), thresholds=b.thresholds,
+                                     stale_after_days=b.stale_after_days)
+    return result
+
+
+def count_by_status(assessments: dict[str, MeasureAssessment] | list[MeasureAssessment]) -> dict[Status, int]:
+    """Measures per status, in display order, leaving out statuses with none."""
+    values = assessments.values() if isinstance(assessments, dict) else assessments
+    counts = {s: 0 for s in DISPLAY_ORDER}
+    for a in values:
+        counts[a.status] += 1
+    return {s: n for s, n in counts.items() if n}

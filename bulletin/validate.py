@@ -1,0 +1,439 @@
+"""Stage 2: turn loaded documents into a validated `Content`, collecting every problem.
+
+Shape (types, required fields, unknown keys, dates) is checked by pydantic against
+the dataclasses in `model.py`; its errors are rewritten here in plain words, with
+the line and column the editor wrote. Rules that span fields or files (references,
+dates against `as_of`, percentages, translations) follow once the shapes are right.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from . import model as m
+from .loader import Document, Loc, dotted, load_yaml, read_text
+from .problems import Problem
+
+# Which dataclass each content file holds. Glob patterns are relative to content/.
+FILE_KINDS: dict[str, type] = {
+    "bulletin": m.Bulletin,
+    "departments": m.DepartmentsFile,
+    "categories": m.CategoriesFile,
+    "sources": m.SourcesFile,
+    "programme": m.Programme,
+    "measure": m.Measure,
+}
+
+_ADAPTERS = {kind: TypeAdapter(cls) for kind, cls in FILE_KINDS.items()}
+
+
+@dataclass
+class TranslationReport:
+    """How many texts exist, and how many are written, in each language."""
+
+    total: int = 0
+    present: Counter = field(default_factory=Counter)
+
+    def lines(self, languages: list[str]) -> list[str]:
+        return [f"{lang}: {self.present[lang]}/{self.total} texts translated"
+                + ("" if self.present[lang] == self.total else f", {self.total - self.present[lang]} missing")
+                for lang in languages]
+
+
+@dataclass
+class CheckResult:
+    content: m.Content | None
+    problems: list[Problem]
+    translations: TranslationReport
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def discover(root: Path) -> list[tuple[str, Path]]:
+    """Content files by kind, in a stable order."""
+    found = [("bulletin", root / "bulletin.yaml")]
+    for kind in ("departments", "categories", "sources"):
+        if (root / f"{kind}.yaml").exists():
+            found.append((kind, root / f"{kind}.yaml"))
+    found += [("programme", p) for p in sorted((root / "programmes").glob("*.yaml"))]
+    found += [("measure", p) for p in sorted((root / "measures").rglob("*.yaml"))]
+    return found
+
+
+# --- pydantic errors in plain words -------------------------------------------------
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated / Optional / list to reach the dataclass a field holds."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            classes = [a for a in args if dataclasses.is_dataclass(a)]
+            tp = classes[0] if classes else args[0]
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            return tp
+
+
+def _class_at(cls: type, loc: Loc) -> type | None:
+    """The dataclass that holds the last key of `loc`, for listing its valid fields."""
+    current: Any = cls
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not dataclasses.is_dataclass(current):
+            return None
+        hints = typing.get_type_hints(current, include_extras=True)
+        if part not in hints:
+            return None
+        current = _unwrap(hints[part])
+    return current if dataclasses.is_dataclass(current) else None
+
+
+def _field_names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def _resolve(data: Any, loc: Loc) -> int:
+    """How many leading parts of `loc` exist in the data."""
+    n = 0
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            break
+        n += 1
+    return n
+
+
+def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    given = error.get("input")
+    found = _resolve(doc.data, loc)
+    if kind in ("missing", "unexpected_keyword_argument", "extra_forbidden"):
+        where_loc = loc  # the missing or unknown key itself
+    else:
+        where_loc = loc[:found]  # drop pydantic's union-member suffixes such as "float"
+    name = str(loc[-1]) if loc else ""
+    if kind == "missing":
+        message = f"required field `{name}` is missing; add it (see the editor's guide in README.md)"
+    elif kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        holder = _class_at(cls, loc)
+        allowed = _field_names(holder) if holder else []
+        message = f"unknown field `{name}`" + (_did_you_mean(name, allowed) or (f"; allowed here: {', '.join(allowed)}" if allowed else ""))
+    elif kind.startswith("date"):
+        reason = error["msg"].split(",", 1)[1].strip() if "," in error["msg"] else ""
+        impossible = "outside expected range" in reason
+        message = (f"`{given}` is not a real date" if impossible else f"`{given}` is not a date") + \
+            "; write dates as YYYY-MM-DD, e.g. 2020-06-30"
+    elif kind.startswith(("float", "int")):
+        message = f"expected a number, got `{given}`; write digits only, e.g. 90 or 14.6 (no units, no commas)"
+    elif kind.startswith("bool"):
+        message = f"expected true or false, got `{given}`"
+    elif kind == "literal_error":
+        allowed = error.get("ctx", {}).get("expected", "")
+        message = f"`{given}` is not allowed here; use one of {allowed}"
+        choices = [c.strip(" '") for c in allowed.replace(" or ", ",").split(",")]
+        message += _did_you_mean(str(given), choices)
+    elif kind in ("dict_type", "dataclass_type", "dataclass_exact_type"):
+        message = f"expected a block of `key: value` lines here, got `{given}`"
+    elif kind == "list_type":
+        message = f"expected a list here (lines starting with `- `), got `{given}`"
+    elif kind == "string_type":
+        message = f"expected text, got `{given}`; put it in quotes if it is meant as text"
+    elif kind == "string_pattern_mismatch":
+        message = f"`{given}` is not a valid id; use lower-case letters, digits and hyphens, e.g. elderly-care"
+    elif kind == "too_short":
+        message = "must not be empty; add at least one item"
+    else:
+        message = error["msg"]
+    line, column = doc.where(where_loc, key=kind in ("unexpected_keyword_argument", "extra_forbidden"))
+    field_path = dotted(where_loc if kind != "missing" else loc)
+    return Problem(doc.name, line, column, field_path, message)
+
+
+def _typed(doc: Document, kind: str) -> tuple[Any, list[Problem]]:
+    try:
+        return _ADAPTERS[kind].validate_python(doc.data), []
+    except ValidationError as exc:
+        seen: set[str] = set()
+        problems = []
+        for error in exc.errors():
+            problem = _shape_problem(doc, FILE_KINDS[kind], error)
+            if problem.field not in seen:  # a union yields one error per member: keep the first
+                seen.add(problem.field)
+                problems.append(problem)
+        return None, problems
+
+
+# --- rules across fields and files ---------------------------------------------------
+
+class _Rules:
+    """Collects semantic problems with positions from the document that holds each value."""
+
+    def __init__(self, bulletin: m.Bulletin):
+        self.bulletin = bulletin
+        self.problems: list[Problem] = []
+        self.translations = TranslationReport()
+
+    def add(self, doc: Document, loc: Loc, message: str, severity: str = "error") -> None:
+        line, column = doc.where(loc)
+        self.problems.append(Problem(doc.name, line, column, dotted(loc), message, severity))  # type: ignore[arg-type]
+
+    def texts(self, doc: Document, obj: Any, loc: Loc = ()) -> None:
+        """Check every Text in `obj` for unknown and missing languages."""
+        if isinstance(obj, dict):
+            self.translations.total += 1
+            languages = self.bulletin.languages
+            for lang in obj:
+                if lang not in languages:
+                    self.add(doc, loc + (lang,), f"unknown language `{lang}`; the bulletin's languages are {', '.join(languages)}"
+                             + _did_you_mean(lang, languages))
+            for lang in languages:
+                if obj.get(lang, "").strip():
+                    self.translations.present[lang] += 1
+                else:
+                    self.add(doc, loc, f"missing the `{lang}` text; add `{lang}: …` beside the others",
+                             self.bulletin.missing_translations)
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                self.texts(doc, item, loc + (i,))
+        elif dataclasses.is_dataclass(obj):
+            for f in dataclasses.fields(obj):
+                self.texts(doc, getattr(obj, f.name), loc + (f.name,))
+
+    def ref(self, doc: Document, loc: Loc, value: str, known: dict, what: str, where: str) -> None:
+        if value not in known:
+            self.add(doc, loc, f"unknown {what} `{value}`" + (_did_you_mean(value, list(known)) or f"; add it to {where} first"))
+
+
+def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
+    if b.default_language and b.default_language not in b.languages:
+        rules.add(doc, ("default_language",), f"`{b.default_language}` is not one of the languages ({', '.join(b.languages)})")
+    if len(set(b.languages)) != len(b.languages):
+        rules.add(doc, ("languages",), "a language is listed twice")
+    if b.thresholds.ahead <= b.thresholds.behind:
+        rules.add(doc, ("thresholds",), "`ahead` must be larger than `behind`")
+    if not b.base_url.startswith(("http://", "https://")):
+        rules.add(doc, ("base_url",), "write the full address, starting with https://")
+
+
+def _unique(rules: _Rules, doc: Document, items: list, key: str, what: str) -> dict:
+    seen: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        ident = getattr(item, "id")
+        if ident in seen:
+            rules.add(doc, (key, i, "id"), f"duplicate {what} id `{ident}`; ids must be unique")
+        else:
+            seen[ident] = item
+    return seen
+
+
+def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, as_of, sources: dict) -> None:
+    rules.ref(doc, loc + ("source",), t.source, sources, "source", "sources.yaml")
+    numeric = t.kind != "milestone"
+    if t.kind == "milestone":
+        if t.target is not None and t.target is not True:
+            rules.add(doc, loc + ("target",), "a milestone's target is `true` (done); use kind: count for numbers")
+        for i, entry in enumerate(t.progress):
+            if not isinstance(entry.value, bool):
+                rules.add(doc, loc + ("progress", i, "value"), "a milestone's progress is true (done) or false (not yet)")
+            elif entry.value and not entry.source:
+                rules.add(doc, loc + ("progress", i), "a completed milestone needs a `source` that shows it was done")
+    else:
+        if isinstance(t.target, bool):
+            rules.add(doc, loc + ("target",), f"a {t.kind} target is a number; use kind: milestone for yes/no")
+        for i, entry in enumerate(t.progress):
+            if isinstance(entry.value, bool):
+                rules.add(doc, loc + ("progress", i, "value"), f"a {t.kind} target's progress is a number, not true/false")
+    if t.kind == "amount" and t.unit is None:
+        rules.add(doc, loc + ("unit",), "an amount needs a `unit`, e.g. {zh: 万元, en: 10,000 yuan}")
+    if t.kind == "percentage":
+        values = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
+        values += [(("milestones", i, "value"), ms.value) for i, ms in enumerate(t.milestones)]
+        values += [(("progress", i, "value"), e.value) for i, e in enumerate(t.progress)]
+        for sub, value in values:
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 100:
+                rules.add(doc, loc + sub, f"{value:g} is outside 0–100; a percentage is written as 90 for 90%")
+    if numeric and t.milestones and t.target is None:
+        rules.add(doc, loc + ("milestones",), "interim milestones need a final `target` value")
+    if start and deadline and deadline < start:
+        rules.add(doc, loc + ("deadline",), f"deadline {deadline} is before the start {start}")
+    for i, ms in enumerate(t.milestones):
+        if deadline and ms.date > deadline:
+            rules.add(doc, loc + ("milestones", i, "date"), f"milestone {ms.date} is after the deadline {deadline}")
+    for i, entry in enumerate(t.progress):
+        where = loc + ("progress", i, "date")
+        if entry.date > as_of:
+            rules.add(doc, where, f"progress dated {entry.date} is after the reporting date as_of {as_of}; "
+                                  "correct the date or move as_of forward")
+        if t.baseline and entry.date < t.baseline.date:
+            rules.add(doc, where, f"progress dated {entry.date} is before the baseline date {t.baseline.date}")
+        if entry.source:
+            rules.ref(doc, loc + ("progress", i, "source"), entry.source, sources, "source", "sources.yaml")
+
+
+def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -> None:
+    programmes, departments, categories, sources = (content[k] for k in ("programmes", "departments", "categories", "sources"))
+    rules.ref(doc, ("programme",), ms.programme, programmes, "programme", "content/programmes/")
+    rules.ref(doc, ("category",), ms.category, categories, "category", "categories.yaml")
+    for key in ("lead", "support"):
+        for i, dept in enumerate(getattr(ms, key)):
+            rules.ref(doc, (key, i), dept, departments, "department", "departments.yaml")
+    for i, src in enumerate(ms.sources):
+        rules.ref(doc, ("sources", i), src, sources, "source", "sources.yaml")
+    programme = programmes.get(ms.programme)
+    as_of = (programme.as_of if programme and programme.as_of else rules.bulletin.as_of)
+    start = ms.start or (programme.period.start if programme else None)
+    deadline = ms.deadline or (programme.period.end if programme else None)
+    if ms.override:
+        o = ms.override
+        if o.status in ("paused", "dropped") and not o.reason:
+            rules.add(doc, ("override",), f"a `{o.status}` override needs a `reason` saying why, in every language")
+        if o.status == "completed" and not o.source:
+            rules.add(doc, ("override",), "a `completed` override needs a `source` that shows it was done")
+        if o.source:
+            rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
+    seen: set[str] = set()
+    for i, t in enumerate(ms.targets):
+        if t.id in seen:
+            rules.add(doc, ("targets", i, "id"), f"duplicate target id `{t.id}` in this measure")
+        seen.add(t.id)
+        t_start = t.start or (t.baseline.date if t.baseline else start)
+        _check_target(rules, doc, ("targets", i), t, t_start, t.deadline or deadline, as_of, sources)
+
+
+def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], list[Problem]]:
+    """content/pages/<slug>.<lang>.md; the first `# heading` is the page title."""
+    pages: dict[str, dict[str, tuple[str, str]]] = {}
+    problems: list[Problem] = []
+    for path in sorted((root / "pages").glob("*.md")):
+        name = _display(path, root)
+        slug, _, lang = path.stem.rpartition(".")
+        if not slug or lang not in languages:
+            problems.append(Problem(name, 1, 1, "", f"page files are named <slug>.<language>.md with a language from {', '.join(languages)}"))
+            continue
+        text, errs = read_text(path, name)
+        problems += errs
+        if text is None:
+            continue
+        first, _, body = text.partition("\n")
+        if not first.startswith("# "):
+            problems.append(Problem(name, 1, 1, "", "start the page with its title as a `# Heading` line"))
+            continue
+        pages.setdefault(slug, {})[lang] = (first[2:].strip(), body.strip())
+    result = {slug: m.Page(slug, {l: v[0] for l, v in by.items()}, {l: v[1] for l, v in by.items()})
+              for slug, by in pages.items()}
+    return result, problems
+
+
+def _display(path: Path, root: Path) -> str:
+    """Path as the editor would type it: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def check(root: Path) -> CheckResult:
+    """Load and validate everything under `root` (the content directory)."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not (root / "bulletin.yaml").exists():
+        return CheckResult(None, [Problem(_display(root / "bulletin.yaml", root), 1, 1, "",
+                                          "no bulletin.yaml: is this the content directory? (see the README's editor's guide)")], TranslationReport())
+    typed: dict[str, list[tuple[Document, Any]]] = {kind: [] for kind in FILE_KINDS}
+    for kind, path in discover(root):
+        doc, errs = load_yaml(path, _display(path, root))
+        problems += errs
+        if doc is None or errs:
+            continue
+        obj, errs = _typed(doc, kind)
+        problems += errs
+        if obj is not None:
+            typed[kind].append((doc, obj))
+    if not typed["bulletin"]:
+        return CheckResult(None, problems, TranslationReport())
+    bdoc, bulletin = typed["bulletin"][0]
+    rules = _Rules(bulletin)
+    _check_bulletin(rules, bdoc, bulletin)
+    rules.texts(bdoc, bulletin)
+
+    registry: dict[str, dict[str, Any]] = {}
+    files: dict[str, str] = {}
+    for kind, key in (("departments", "departments"), ("categories", "categories"), ("sources", "sources")):
+        registry[key] = {}
+        for doc, obj in typed[kind]:
+            rules.texts(doc, obj)
+            registry[key].update(_unique(rules, doc, getattr(obj, key), key, kind.rstrip("s")))
+    for i, src in enumerate(registry["sources"].values()):
+        if src.seed and not (root / "sources" / src.seed).exists():
+            doc = typed["sources"][0][0]
+            idx = next(j for j, s in enumerate(typed["sources"][0][1].sources) if s.id == src.id)
+            rules.add(doc, ("sources", idx, "seed"), f"no file content/sources/{src.seed}; copy the document there or remove `seed`")
+    registry["programmes"] = {}
+    for doc, p in typed["programme"]:
+        rules.texts(doc, p)
+        if p.id in registry["programmes"]:
+            rules.add(doc, ("id",), f"duplicate programme id `{p.id}`")
+            continue
+        registry["programmes"][p.id] = p
+        files[f"programme:{p.id}"] = str(doc.path.relative_to(root))
+        for i, dept in enumerate(p.issuers):
+            rules.ref(doc, ("issuers", i), dept, registry["departments"], "department", "departments.yaml")
+        for i, src in enumerate(p.sources):
+            rules.ref(doc, ("sources", i), src, registry["sources"], "source", "sources.yaml")
+        if p.period.end < p.period.start:
+            rules.add(doc, ("period", "end"), f"the period ends ({p.period.end}) before it starts ({p.period.start})")
+
+    measures: dict[str, m.Measure] = {}
+    numbers: dict[tuple[str, int], str] = {}
+    for doc, ms in typed["measure"]:
+        rules.texts(doc, ms)
+        _check_measure(rules, doc, ms, registry)
+        key = (ms.programme, ms.number)
+        if key in numbers:
+            rules.add(doc, ("number",), f"measure number {ms.number} is already used in programme `{ms.programme}` by {numbers[key]}")
+            continue
+        numbers[key] = doc.name
+        measures[ms.id] = ms
+        files[f"measure:{ms.id}"] = str(doc.path.relative_to(root))
+
+    pages, page_problems = _load_pages(root, bulletin.languages)
+    problems += page_problems
+    for slug, page in pages.items():
+        for lang in bulletin.languages:
+            rules.translations.total += 1
+            if lang in page.body:
+                rules.translations.present[lang] += 1
+            else:
+                problems.append(Problem(_display(root / "pages" / f"{slug}.{lang}.md", root), 1, 1, "",
+                                        f"page `{slug}` has no `{lang}` version; add pages/{slug}.{lang}.md", bulletin.missing_translations))
+    problems += rules.problems
+    order = {p: i for i, p in enumerate(registry["programmes"])}
+    measures = dict(sorted(measures.items(), key=lambda kv: (order.get(kv[1].programme, 999), kv[1].programme, kv[1].number)))
+    content = m.Content(bulletin, registry["departments"], registry["categories"], registry["sources"],
+                        registry["programmes"], measures, pages, files)
+    problems.sort(key=lambda p: (p.file, p.line, p.column))
+    return CheckResult(content, problems, rules.translations)

@@ -56,6 +56,32 @@ class _TooLarge(Exception):
     pass
 
 
+class _Refused(Exception):
+    """A construct that content files may not use; carries the problem to report."""
+
+    def __init__(self, pos: tuple[int, int], message: str):
+        super().__init__(message)
+        self.pos = pos
+        self.message = message
+
+
+# Plain values only. Anything else written with `!` (`!!python/object`, `!include`, `!!set`,
+# `!!binary`, ...) is refused with a clear message, never constructed or silently ignored.
+_PLAIN = "tag:yaml.org,2002:"
+ALLOWED_TAGS = frozenset(_PLAIN + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
+
+
+def _check_tag(node: yaml.Node) -> None:
+    if node.tag in ALLOWED_TAGS:
+        return
+    if node.tag == _PLAIN + "merge":
+        raise _Refused(_pos(node.start_mark), "`<<` merge keys are not supported; write the keys out in full")
+    tag = node.tag[len(_PLAIN):] if node.tag.startswith(_PLAIN) else node.tag
+    shown = f"!!{tag}" if node.tag.startswith(_PLAIN) else (tag if tag.startswith("!") else f"!<{tag}>")
+    raise _Refused(_pos(node.start_mark), f"the `{shown}` tag is not allowed; content files hold plain text, numbers, "
+                                          "dates, lists and `key: value` blocks only (remove the tag, or put the value in quotes)")
+
+
 def _pos(mark: yaml.Mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
@@ -64,17 +90,28 @@ def _problem(name: str, pos: tuple[int, int], message: str, field: str = "") -> 
     return Problem(name, pos[0], pos[1], field, message)
 
 
-def _convert(loader: _Loader, doc: Document, node: yaml.Node, loc: Loc, budget: list[int], problems: list[Problem]) -> Any:
+def _convert(loader: _Loader, doc: Document, node: yaml.Node, loc: Loc, budget: list[int], problems: list[Problem],
+             active: frozenset = frozenset()) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooLarge
+    _check_tag(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in active:  # `&a [*a]`: an alias inside the block it names
+            raise _Refused(_pos(node.start_mark), "an `*alias` refers to the block that contains it, which never ends; "
+                                                  "write the values out instead of using anchors and aliases")
+        active = active | {id(node)}
     doc.values[loc] = _pos(node.start_mark)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(_problem(doc.name, _pos(key_node.start_mark), "a key must be a plain word", _dotted(loc)))
+                continue
+            _check_tag(key_node)
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
-                problems.append(_problem(doc.name, _pos(key_node.start_mark), "a key must be a plain word", ".".join(map(str, loc))))
+                problems.append(_problem(doc.name, _pos(key_node.start_mark), "a key must be a plain word", _dotted(loc)))
                 continue
             key = str(key) if not isinstance(key, str) else key
             if key in result:
@@ -83,10 +120,10 @@ def _convert(loader: _Loader, doc: Document, node: yaml.Node, loc: Loc, budget: 
                                          f"`{key}` is written twice in this block (first on line {first[0]}); keep one", _dotted(loc + (key,))))
                 continue
             doc.keys[loc + (key,)] = _pos(key_node.start_mark)
-            result[key] = _convert(loader, doc, value_node, loc + (key,), budget, problems)
+            result[key] = _convert(loader, doc, value_node, loc + (key,), budget, problems, active)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, doc, item, loc + (i,), budget, problems) for i, item in enumerate(node.value)]
+        return [_convert(loader, doc, item, loc + (i,), budget, problems, active) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 
@@ -104,7 +141,8 @@ def read_text(path: Path, name: str) -> tuple[str | None, list[Problem]]:
     """Read a file as UTF-8 text, refusing huge files and other encodings with a clear message."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        return None, [_problem(name, (1, 1), f"file is {size // 1024} KiB, larger than the {MAX_FILE_BYTES // 1024} KiB limit; split it into smaller files")]
+        return None, [_problem(name, (1, 1), f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes = "
+                                             f"{MAX_FILE_BYTES // 1024 // 1024} MiB); split it into smaller files")]
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig"), []
@@ -120,7 +158,10 @@ def load_yaml(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
     text, problems = read_text(path, name)
     if text is None:
         return None, problems
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # control characters, checked when the reader starts
+        return None, [_reader_problem(name, text, exc)]
     try:
         node = loader.get_single_node()
         doc = Document(path, name, None)
@@ -132,13 +173,33 @@ def load_yaml(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
     except _TooLarge:
         return None, [_problem(name, (1, 1), f"file expands to more than {MAX_NODES:,} values (too many `*alias` references?); "
                                              "write the values out instead of using anchors and aliases")]
+    except _Refused as exc:
+        return None, [_problem(name, exc.pos, exc.message)]
+    except RecursionError:
+        return None, [_problem(name, (1, 1), "blocks or lists are nested too deeply to read; "
+                                             "check for unbalanced `[` or `{` brackets")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(mark) if mark else (1, 1)
         what = (exc.problem or "invalid YAML").strip()
+        if "another document" in what:
+            return None, [_problem(name, pos, "a content file holds one YAML document; remove this `---` line "
+                                              "and move what follows into its own file")]
         return None, [_problem(name, pos, f"YAML syntax error: {what}; check the indentation and quoting near here "
                                           "(text containing `: ` or starting with `*`, `&`, `!` or `{` must be in quotes)")]
-    except yaml.YAMLError as exc:  # reader errors such as control characters
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(name, text, exc)]
+    except yaml.YAMLError as exc:
         return None, [_problem(name, (1, 1), f"YAML could not be read: {exc}")]
     finally:
         loader.dispose()
+
+
+def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML refuses (control characters, often pasted from Word or a PDF)."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else 0
+    return _problem(name, (line, column), f"contains an invisible control character (U+{code:04X}) that YAML does not allow; "
+                                          "delete it (it often comes from text pasted from Word or a PDF)")

@@ -100,6 +100,21 @@ def expected_value_fraction(start: dt.date, deadline: dt.date, as_of: dt.date,
     return 1.0
 
 
+def pace(p: float, e: float, thresholds: Thresholds) -> Status:
+    """ahead / on_track / behind from progress p against expected e.
+
+    The ratio is rounded to 9 decimals so that a figure exactly on a threshold (e.g. p/e
+    = 0.95, which is 0.9499999… in binary floating point) falls on the documented side."""
+    if e <= 0:
+        return Status.ON_TRACK  # nothing was expected yet
+    ratio = round(p / e, 9)
+    if ratio >= thresholds.ahead:
+        return Status.AHEAD
+    if ratio >= thresholds.behind:
+        return Status.ON_TRACK
+    return Status.BEHIND
+
+
 def _latest(progress: list[ProgressEntry], as_of: dt.date) -> ProgressEntry | None:
     reported = [e for e in progress if e.date <= as_of]
     # Stable: of two reports on the same day, the later-written one counts.
@@ -117,53 +132,58 @@ def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: d
                 next_milestone=upcoming[0] if upcoming else None)
     stale = latest is not None and (as_of - latest.date).days > stale_after_days
 
-    if target.target is None:  # continuing work with no end target
-        return Assessment(Status.ONGOING, **base, stale=stale)
-    if target.kind == "milestone":
+    if target.kind == "milestone":  # yes/no: done, or not yet (a missing `target` means true)
+        e = expected_fraction(start, deadline, as_of)
         if latest is not None and latest.value is True:
-            return Assessment(Status.COMPLETED, **base, reached=1.0)
+            return Assessment(Status.COMPLETED, **base, expected=e, reached=1.0)
+        if as_of < start:
+            return Assessment(Status.NOT_STARTED, **base, expected=0.0)
+        if latest is None:  # no report at all, before or after the deadline
+            return Assessment(Status.NO_DATA, **base, expected=e)
+        if as_of > deadline:
+            return Assessment(Status.OVERDUE, **base, expected=1.0, reached=0.0, stale=stale)
+        return Assessment(Status.IN_PROGRESS, **base, expected=e, reached=0.0, stale=stale)
+    if target.target is None:  # continuing work with no end target
         if as_of < start:
             return Assessment(Status.NOT_STARTED, **base)
-        if latest is None and as_of > deadline:
-            return Assessment(Status.NO_DATA, **base)
-        if as_of > deadline:
-            return Assessment(Status.OVERDUE, **base, reached=0.0, stale=stale)
-        return Assessment(Status.IN_PROGRESS, **base, expected=expected_fraction(start, deadline, as_of), stale=stale)
+        return Assessment(Status.ONGOING, **base, stale=stale)
 
-    if latest is None:
-        return Assessment(Status.NOT_STARTED if as_of < start else Status.NO_DATA, **base)
     baseline = target.baseline.value if target.baseline else 0.0
     goal = float(target.target)
     if target.direction == "down":  # mirror so that "more" always means "better"
-        value, baseline, goal = -float(latest.value), -baseline, -goal
+        baseline, goal = -baseline, -goal
         milestones = [Milestone(ms.date, -ms.value) for ms in target.milestones]
     else:
-        value, milestones = float(latest.value), list(target.milestones)
+        milestones = list(target.milestones)
+    e = expected_value_fraction(start, deadline, as_of, baseline, goal, milestones)
+    if latest is None:
+        if as_of < start:
+            return Assessment(Status.NOT_STARTED, **base, expected=0.0)
+        return Assessment(Status.NO_DATA, **base, expected=e)
+    value = -float(latest.value) if target.direction == "down" else float(latest.value)
     p = progress_fraction(value, baseline, goal)
     if value >= goal:
-        return Assessment(Status.COMPLETED, **base, reached=max(p, 1.0))
-    e = expected_value_fraction(start, deadline, as_of, baseline, goal, milestones)
+        return Assessment(Status.COMPLETED, **base, expected=e, reached=max(p, 1.0))
     if as_of < start:
         return Assessment(Status.NOT_STARTED, **base, reached=p, expected=0.0)
     if as_of > deadline:
         return Assessment(Status.OVERDUE, **base, reached=p, expected=1.0, stale=stale)
-    if e <= 0:
-        status = Status.ON_TRACK  # nothing was expected yet
-    elif p / e >= thresholds.ahead:
-        status = Status.AHEAD
-    elif p / e >= thresholds.behind:
-        status = Status.ON_TRACK
-    else:
-        status = Status.BEHIND
-    return Assessment(status, **base, reached=p, expected=e, stale=stale)
+    return Assessment(pace(p, e, thresholds), **base, reached=p, expected=e, stale=stale)
 
 
 def combine(statuses: dict[str, Status]) -> tuple[Status, str | None]:
     """A measure's status: the worst of its targets; completed only when all are."""
     if not statuses:
         return Status.NO_DATA, None
-    worst = min(statuses.items(), key=lambda kv: SEVERITY.index(kv[1]))
+    worst = min(statuses.items(), key=lambda kv: _rank(kv[1]))
     return worst[1], worst[0]
+
+
+def _rank(status: Status) -> float:
+    """Position in SEVERITY; overrides (paused, dropped) rank just before completed."""
+    if status in SEVERITY:
+        return SEVERITY.index(status)
+    return SEVERITY.index(Status.COMPLETED) - 0.5
 
 
 def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.date, as_of: dt.date,

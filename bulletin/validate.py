@@ -276,6 +276,16 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
         for sub, value in values:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 100:
                 rules.add(doc, loc + sub, f"{value:g} is outside 0–100; a percentage is written as 90 for 90%")
+    if numeric and isinstance(t.target, (int, float)) and not isinstance(t.target, bool):
+        if t.direction == "down" and t.baseline is None:
+            rules.add(doc, loc + ("direction",), "a target that goes down needs a `baseline` (the value it starts from), "
+                                                 "e.g. baseline: {value: 40, date: 2020-01-01}")
+        elif t.baseline is not None and t.direction == "up" and t.target < t.baseline.value:
+            rules.add(doc, loc + ("target",), f"the target {t.target:g} is below the baseline {t.baseline.value:g}; "
+                                              "add `direction: down` for a figure that should fall")
+        elif t.baseline is not None and t.direction == "down" and t.target > t.baseline.value:
+            rules.add(doc, loc + ("target",), f"the target {t.target:g} is above the baseline {t.baseline.value:g} "
+                                              "but `direction` is down; remove `direction: down` or correct the figures")
     if numeric and t.milestones and t.target is None:
         rules.add(doc, loc + ("milestones",), "interim milestones need a final `target` value")
     if start and deadline and deadline < start:
@@ -423,8 +433,8 @@ def check(root: Path) -> CheckResult:
     pages, page_problems = _load_pages(root, bulletin.languages)
     problems += page_problems
     for slug, page in pages.items():
+        rules.translations.total += 1  # one text per page, written in each language
         for lang in bulletin.languages:
-            rules.translations.total += 1
             if lang in page.body:
                 rules.translations.present[lang] += 1
             else:

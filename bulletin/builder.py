@@ -1,0 +1,166 @@
+"""The build: load → validate → derive → render → write, with incremental rebuilds.
+
+A `Builder` remembers what it rendered last time. On a rebuild it reloads and
+validates all content (cheap), works out which entities and templates changed, and
+re-renders only the pages that depend on them; feeds, downloads and the sitemap are
+always regenerated because they summarise everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from jinja2 import meta
+
+from .model import Content
+from .problems import ContentError, Problem
+from .site import Site, changed_keys
+from .validate import check
+from .writer import WriteStats, write_site
+
+DEFAULT_CACHE = Path(".cache")
+
+
+@dataclass
+class BuildResult:
+    pages: int  # HTML pages in the site
+    rendered: int  # HTML pages rendered by this build
+    charts: int
+    chart_renders: int
+    chart_seconds: float
+    seconds: float
+    write: WriteStats
+    warnings: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"build: {self.pages} pages ({self.rendered} rendered), {len(self.write.written)} files written, "
+                f"{self.write.unchanged} unchanged; {self.charts} charts ({self.chart_renders} rendered, "
+                f"{self.charts - self.chart_renders} from cache, {self.chart_seconds:.2f} s); {self.seconds:.2f} s")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree_digests(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): _digest(p) for p in sorted(root.rglob("*")) if p.is_file()} if root.is_dir() else {}
+
+
+class Builder:
+    def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
+                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None):
+        self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
+        self.cache = cache
+        self.progress = progress
+        self._content: Content | None = None
+        self._pages: dict[str, bytes] = {}  # rendered HTML from the last build, by output path
+        self._templates: dict[str, str] = {}
+        self._catalogues: dict[str, str] = {}
+        self._chart_renderer = None
+
+    def _charts(self):
+        if self._chart_renderer is None:
+            from .charts import ChartRenderer
+
+            self._chart_renderer = ChartRenderer(self.cache / "charts" if self.cache else None)
+        return self._chart_renderer
+
+    def _template_closure(self, name: str, env) -> set[str]:
+        """A template and every template it extends, includes or imports."""
+        seen: set[str] = set()
+        stack = [name]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source = env.loader.get_source(env, current)[0]
+            stack += [t for t in meta.find_referenced_templates(env.parse(source)) if t]
+        return seen
+
+    def build(self) -> BuildResult:
+        from .l10n import LOCALE_DIR
+        from .render import Renderer, status_css
+
+        started = time.perf_counter()
+        result = check(self.content_dir)
+        if result.content is None or result.errors:
+            raise ContentError(result.problems)
+        content = result.content
+        site = Site(content)
+        charts = self._charts()
+        before = (charts.count, charts.cache_hits, charts.seconds)
+        renderer = Renderer(site, self.templates, charts)
+        pages = site.pages()
+
+        templates = tree_digests(self.templates)
+        catalogues = tree_digests(LOCALE_DIR)
+        keys = changed_keys(self._content, content) if catalogues == self._catalogues else None
+        changed_templates = {n for n in templates.keys() | self._templates.keys() if templates.get(n) != self._templates.get(n)}
+        env = next(iter(renderer.envs.values()))
+        files: dict[str, bytes] = {}
+        rendered = 0
+        total = len(pages)
+        for i, spec in enumerate(pages, 1):
+            reuse = keys is not None and not (spec.deps & keys) \
+                and not (changed_templates & self._template_closure(spec.template, env)) \
+                and all(f"{code}/{spec.path}" in self._pages for code in renderer.langs)
+            if reuse:
+                for code in renderer.langs:
+                    files[f"{code}/{spec.path}"] = self._pages[f"{code}/{spec.path}"]
+            else:
+                files.update(renderer.render_all([spec]))
+                rendered += 1
+            if self.progress:
+                self.progress(i, total)
+        html_pages = dict(files)
+        files.update(renderer.extras(pages))
+        files["assets/status.css"] = status_css()
+        for rel, data in self._static().items():
+            files[rel] = data
+
+        write = write_site(files, self.output)
+        self._content, self._pages, self._templates, self._catalogues = content, html_pages, templates, catalogues
+        charts_now = (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2])
+        return BuildResult(
+            pages=sum(1 for f in files if f.endswith(".html")), rendered=rendered * len(renderer.langs),
+            charts=charts_now[0], chart_renders=charts_now[0] - charts_now[1], chart_seconds=charts_now[2],
+            seconds=time.perf_counter() - started, write=write,
+            warnings=[p for p in result.problems if p.severity == "warning"])
+
+    def _static(self) -> dict[str, bytes]:
+        """Theme files under assets/, and source documents under sources/."""
+        files = {}
+        for root, prefix in ((self.theme, "assets"), (self.content_dir / "sources", "sources")):
+            if root.is_dir():
+                for path in sorted(root.rglob("*")):
+                    if path.is_file():
+                        files[f"{prefix}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+        return files
+
+
+def terminal_progress(stream=sys.stderr) -> Callable[[int, int], None] | None:
+    """A one-line progress bar on a terminal; plain lines (every 25%) in CI logs."""
+    if stream.isatty():
+        def bar(done: int, total: int) -> None:
+            width = 30
+            filled = width * done // total
+            stream.write(f"\r  rendering [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            if done == total:
+                stream.write("\n")
+            stream.flush()
+        return bar
+
+    marks: set[int] = set()
+
+    def lines(done: int, total: int) -> None:
+        quarter = 4 * done // total
+        if quarter not in marks and quarter > 0:
+            marks.add(quarter)
+            stream.write(f"  rendered {done}/{total} pages\n")
+    return lines

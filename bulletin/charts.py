@@ -1,0 +1,641 @@
+"""The chart stage: Vega-Lite specs rendered to static, accessible SVG at build time.
+
+Charts are built as plain Vega-Lite dicts (no schema validation in the hot path) and
+rendered with vl-convert, so the published pages need no JavaScript and no CDN. Every
+chart comes with a `Figure`: the SVG plus a caption, a one-sentence summary with the key
+numbers and the equivalent data table, all in the page language.
+
+Localisation: every label computed here goes through `Lang` (gettext msgids in English,
+Babel for numbers and dates); axis numbers and dates that Vega formats itself use
+vl-convert's d3 `format_locale` / `time_format_locale` for the page's locale (zh-CN,
+en-GB).
+
+Accessibility: Vega's own ARIA output is English ("X-axis titled … for a linear scale")
+and calls the chart a "graphics-object", so axes and legends are rendered with
+`aria: false`, and the SVG is post-processed: the root gets role="img", an aria-label
+(the caption) and <title>/<desc>; each data mark's description becomes a <title>
+child, which browsers show as a tooltip on hover. Status is never shown by colour alone:
+every status colour comes with its label and symbol (palette.STATUS_SYMBOLS).
+
+Speed and determinism: rendered SVG is cached on disk keyed by the sha256 of the
+canonical JSON of spec + locales + Vega-Lite/vl-convert versions; the same input gives
+byte-identical output.
+
+Fonts: vl-convert measures text with its own font database, which includes the
+system fonts, so the Noto CJK fonts installed by fonts-noto-cjk are found without
+registration. The SVG keeps <text> elements; the reader's browser draws them with the
+first family of FONT_FAMILY[lang] it has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import vl_convert as vlc
+from babel.lists import format_list
+
+from .l10n import Lang
+from .model import Target
+from .palette import STATUS_COLOURS, STATUS_SYMBOLS
+from .status import DISPLAY_ORDER, Assessment, Status
+
+DEFAULT_CACHE_DIR = Path(".cache/charts")
+WIDTH = 640  # intrinsic width of every chart (the SVG scales with CSS; viewBox kept)
+FONT_SIZE = 13
+# Bumped when the spec conventions or the SVG post-processing change, to invalidate caches.
+CHART_STYLE_VERSION = "1"
+
+# The reader's browser draws the SVG text: the first family it has wins. vl-convert
+# measures with the first it has (Noto Sans CJK SC on the build machine).
+_CJK = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei'"
+FONT_FAMILY = {
+    "zh": f"{_CJK}, sans-serif",
+    "en": f"'Noto Sans', 'Segoe UI', 'Helvetica Neue', Arial, {_CJK}, sans-serif",
+}
+
+# d3 time formats for month labels on time axes, per language.
+MONTH_FORMAT = {"zh": "%Y年%-m月", "en": "%b %Y"}
+
+TEXT_COLOUR = "#1f1f1f"
+MUTED_COLOUR = "#56606b"
+NEUTRAL_BAR = "#2a6f97"
+
+# msgids of the status names; the page engineer's catalogue uses the same ones.
+STATUS_MSGIDS: dict[Status, str] = {
+    Status.COMPLETED: "Completed",
+    Status.AHEAD: "Ahead",
+    Status.ON_TRACK: "On track",
+    Status.BEHIND: "Behind",
+    Status.OVERDUE: "Overdue",
+    Status.IN_PROGRESS: "In progress",
+    Status.NOT_STARTED: "Not started",
+    Status.NO_DATA: "No data",
+    Status.ONGOING: "Ongoing",
+    Status.PAUSED: "Paused",
+    Status.DROPPED: "Dropped",
+}
+
+
+def status_label(status: Status, lang: Lang) -> str:
+    """The status name in the page language."""
+    return lang.gettext(STATUS_MSGIDS[Status(status)])
+
+
+def status_label_with_symbol(status: Status, lang: Lang) -> str:
+    return f"{STATUS_SYMBOLS[Status(status)]} {status_label(status, lang)}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str  # unique, stable slug, used for aria ids in HTML
+    svg: str  # inline-ready SVG markup (no XML declaration)
+    caption: str  # in the page language
+    summary: str  # one sentence describing the chart, with the key numbers
+    columns: list[str] = field(default_factory=list)  # header of the equivalent data table
+    rows: list[list[str]] = field(default_factory=list)  # formatted for the page language
+
+
+# --------------------------------------------------------------------------- locales
+
+
+def _vl_version() -> str:
+    """The newest Vega-Lite bundled with vl-convert whose major version matches Altair's schema."""
+    import altair as alt
+
+    wanted = alt.SCHEMA_VERSION.lstrip("v").split(".")
+    available = vlc.get_vegalite_versions()
+    exact = ".".join(wanted[:2])
+    if exact in available:
+        return exact
+    same_major = [v for v in available if v.split(".")[0] == wanted[0]]
+    return (same_major or available)[-1]
+
+
+VL_VERSION = _vl_version()
+_SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
+
+
+def _locale_names(lang: Lang) -> tuple[str, str]:
+    """d3 format / time-format locale names built into vl-convert for this language."""
+    loc = lang.locale
+    candidates = []
+    if loc.territory:
+        candidates.append(f"{loc.language}-{loc.territory}")
+    candidates += [{"zh": "zh-CN", "en": "en-GB"}.get(loc.language, loc.language), "en-GB"]
+    names = []
+    for getter in (vlc.get_format_locale, vlc.get_time_format_locale):
+        for name in candidates:
+            try:
+                getter(name)
+            except Exception:  # unknown locale name
+                continue
+            names.append(name)
+            break
+    return names[0], names[1]
+
+
+def _lang_key(lang: Lang) -> str:
+    return lang.locale.language if lang.locale.language in FONT_FAMILY else "en"
+
+
+# --------------------------------------------------------------------------- renderer
+
+
+class ChartRenderer:
+    """Renders Vega-Lite specs to post-processed SVG, with an on-disk cache.
+
+    `cache_dir=None` keeps the cache in memory only (for one build). Stats for the build
+    summary: `count` charts asked for, `cache_hits` of them served from the cache,
+    `seconds` spent in `svg()` altogether.
+    """
+
+    def __init__(self, cache_dir: Path | None = DEFAULT_CACHE_DIR):
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.count = 0
+        self.cache_hits = 0
+        self.seconds = 0.0
+        self._memory: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def rendered(self) -> int:
+        return self.count - self.cache_hits
+
+    def key(self, spec: dict, lang: Lang) -> str:
+        fmt, time_fmt = _locale_names(lang)
+        material = {
+            "spec": spec,
+            "format_locale": fmt,
+            "time_format_locale": time_fmt,
+            "vl_version": VL_VERSION,
+            "vl_convert": getattr(vlc, "__version__", ""),
+            "style": CHART_STYLE_VERSION,
+        }
+        canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def svg(self, chart: Any, lang: Lang, *, title: str, description: str) -> str:
+        """Inline-ready SVG of `chart` (an Altair chart or a Vega-Lite dict) in `lang`."""
+        started = time.perf_counter()
+        spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+        key = self.key(spec, lang)
+        raw = self._lookup(key)
+        with self._lock:
+            self.count += 1
+            if raw is not None:
+                self.cache_hits += 1
+        if raw is None:
+            fmt, time_fmt = _locale_names(lang)
+            raw = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, format_locale=fmt, time_format_locale=time_fmt)
+            self._store(key, raw)
+        result = finish_svg(raw, title=title, description=description)
+        with self._lock:
+            self.seconds += time.perf_counter() - started
+        return result
+
+    def _path(self, key: str) -> Path | None:
+        return self.cache_dir / key[:2] / f"{key}.svg" if self.cache_dir is not None else None
+
+    def _lookup(self, key: str) -> str | None:
+        if key in self._memory:
+            return self._memory[key]
+        path = self._path(key)
+        if path is not None and path.is_file():
+            try:
+                raw = path.read_text(encoding="utf-8")
+            except OSError:
+                return None
+            if raw.startswith("<svg"):
+                self._memory[key] = raw
+                return raw
+        return None
+
+    def _store(self, key: str, raw: str) -> None:
+        self._memory[key] = raw
+        path = self._path(key)
+        if path is None:
+            return
+        try:  # atomic: a parallel build never reads half a file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(raw)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # the cache is an optimisation only
+
+
+# --------------------------------------------------------------------------- SVG post-processing
+
+_ROOT = re.compile(r"<svg\b([^>]*)>")
+_TAG_WITH_LABEL = re.compile(r'<([a-zA-Z]+)((?:\s+[a-zA-Z:-]+="[^"]*")*?)\s+aria-label="([^"]*)"((?:\s+[a-zA-Z:-]+="[^"]*")*)\s*(/?)>')
+_NOISE = re.compile(r'\s+(?:role|aria-roledescription|aria-hidden)="[^"]*"')
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def finish_svg(raw: str, *, title: str, description: str) -> str:
+    """Make vl-convert's SVG inline-ready, responsive and accessible.
+
+    - no XML declaration; root keeps its viewBox and loses fixed width/height, so CSS
+      scales it (e.g. `width: 100%; height: auto`);
+    - root: role="img", aria-label=title, then <title> and <desc> (description);
+    - Vega's English ARIA noise (roles, "graphics-object", axis descriptions) removed;
+    - each mark's aria-label (from the spec's `description` encoding, in the page
+      language) becomes a <title> child: a tooltip on hover, no JavaScript.
+    """
+    svg = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", raw)
+    svg = _NOISE.sub("", svg)
+
+    def mark_title(m: re.Match) -> str:
+        tag, before, label, after, closing = m.groups()
+        opening = f"<{tag}{before}{after}>"
+        return f"{opening}<title>{label}</title></{tag}>" if closing else f"{opening}<title>{label}</title>"
+
+    svg = _TAG_WITH_LABEL.sub(mark_title, svg)
+
+    def root(m: re.Match) -> str:
+        attrs = re.sub(r'\s+(?:width|height)="[^"]*"', "", m.group(1))
+        attrs = attrs.replace('class="marks"', 'class="marks chart"')
+        return (f'<svg{attrs} role="img" aria-label="{_esc(title)}">'
+                f"<title>{_esc(title)}</title><desc>{_esc(description)}</desc>")
+
+    return _ROOT.sub(root, svg, count=1)
+
+
+# --------------------------------------------------------------------------- spec helpers
+
+
+def _config(lang: Lang) -> dict:
+    font = FONT_FAMILY[_lang_key(lang)]
+    common = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "labelColor": TEXT_COLOUR,
+              "titleColor": TEXT_COLOUR, "titleFontWeight": "normal"}
+    return {
+        "font": font,
+        "background": "white",
+        "view": {"stroke": None},
+        "axis": {**common, "aria": False, "gridColor": "#e3e3e3", "domainColor": "#8a8a8a", "tickColor": "#8a8a8a",
+                 "labelLimit": 220},
+        "legend": {**common, "aria": False, "orient": "bottom", "symbolType": "square", "labelLimit": 260},
+        "text": {"fontSize": FONT_SIZE, "color": TEXT_COLOUR},
+    }
+
+
+def _base(lang: Lang, description: str) -> dict:
+    return {
+        "$schema": _SCHEMA,
+        "description": description,
+        "width": WIDTH,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "padding": 8,
+        "config": _config(lang),
+    }
+
+
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _number(value: float, lang: Lang) -> str:
+    return lang.number(value)
+
+
+def _count_label(n: int, lang: Lang) -> str:
+    return lang.number(n)
+
+
+def _join(items: list[str], lang: Lang) -> str:
+    return format_list(items, locale=lang.locale) if items else ""
+
+
+def _time_axis(lang: Lang, **extra) -> dict:
+    return {"format": MONTH_FORMAT[_lang_key(lang)], "formatType": "utc", "labelOverlap": "greedy",
+            "labelSeparation": 8, **extra}
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def status_breakdown(counts: dict[Status, int], *, lang: Lang, renderer: ChartRenderer, fig_id: str,
+                     caption: str) -> Figure:
+    """Measures per status: one labelled horizontal bar per status, in display order."""
+    statuses = sorted((Status(s) for s in counts), key=DISPLAY_ORDER.index)
+    total = sum(counts[s] for s in statuses)
+    values = [{
+        "status": status_label_with_symbol(s, lang),
+        "n": counts[s],
+        "label": _count_label(counts[s], lang),
+        "tip": lang.gettext("{status}: {count}").format(status=status_label(s, lang), count=_count_label(counts[s], lang)),
+    } for s in statuses]
+    parts = [lang.gettext("{status} {count}").format(status=status_label(s, lang), count=_count_label(counts[s], lang))
+             for s in statuses]
+    summary = lang.ngettext("{total} measure by status: {parts}.", "{total} measures by status: {parts}.", total) \
+        .format(total=_count_label(total, lang), parts=_join(parts, lang))
+    labels = [v["status"] for v in values]
+    y = {"field": "status", "type": "nominal", "sort": labels, "title": None,
+         "axis": {"ticks": False, "domain": False, "labelPadding": 6}}
+    spec = {
+        **_base(lang, summary),
+        "height": {"step": 30},
+        "data": {"values": values},
+        "encoding": {"y": y},
+        "layer": [
+            {"mark": {"type": "bar", "cornerRadiusEnd": 2, "height": {"band": 0.72}},
+             "encoding": {
+                 "x": {"field": "n", "type": "quantitative", "title": lang.gettext("Measures"),
+                       "axis": {"tickMinStep": 1, "format": ",d", "grid": True}},
+                 "color": {"field": "status", "type": "nominal", "legend": None,
+                           "scale": {"domain": labels, "range": [STATUS_COLOURS[s] for s in statuses]}},
+                 "description": {"field": "tip"},
+             }},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "aria": False},
+             "encoding": {"x": {"field": "n", "type": "quantitative"}, "text": {"field": "label"}}},
+        ],
+    }
+    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    return Figure(
+        id=fig_id, svg=svg, caption=caption, summary=summary,
+        columns=[lang.gettext("Status"), lang.gettext("Measures")],
+        rows=[[status_label(s, lang), _count_label(counts[s], lang)] for s in statuses],
+    )
+
+
+def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, lang: Lang, renderer: ChartRenderer,
+                       fig_id: str, caption: str) -> Figure:
+    """Measures by status for each programme: stacked horizontal bars, one per programme."""
+    statuses = sorted({Status(s) for _, counts in per_programme for s in counts}, key=DISPLAY_ORDER.index)
+    totals = [sum(counts.values()) for _, counts in per_programme]
+    longest = max(totals, default=0) or 1
+    approx_plot = WIDTH * 0.6  # pixels the bars get at least, for deciding which segments can hold a label
+    values, totals_values, sentences = [], [], []
+    for (name, counts), total in zip(per_programme, totals):
+        x0 = 0
+        parts = []
+        for s in statuses:
+            n = counts.get(s, 0)
+            if not n:
+                continue
+            count = _count_label(n, lang)
+            text = f"{STATUS_SYMBOLS[s]}{count}"
+            fits = n / longest * approx_plot >= 9 * len(text) + 6
+            values.append({
+                "programme": name, "status": status_label_with_symbol(s, lang), "x0": x0, "x1": x0 + n,
+                "mid": x0 + n / 2, "label": text if fits else "",
+                "tip": lang.gettext("{programme} – {status}: {count}").format(
+                    programme=name, status=status_label(s, lang), count=count),
+            })
+            parts.append(lang.gettext("{status} {count}").format(status=status_label(s, lang), count=count))
+            x0 += n
+        totals_values.append({"programme": name, "total": total, "label": _count_label(total, lang)})
+        sentences.append(lang.ngettext("{programme}: {total} measure ({parts})", "{programme}: {total} measures ({parts})",
+                                       total).format(programme=name, total=_count_label(total, lang),
+                                                     parts=_join(parts, lang)))
+    summary = lang.gettext("Measures by status in each programme: {parts}.").format(parts=_join(sentences, lang))
+    names = [name for name, _ in per_programme]
+    labels = [status_label_with_symbol(s, lang) for s in statuses]
+    y = {"field": "programme", "type": "nominal", "sort": names, "title": None,
+         "axis": {"ticks": False, "domain": False, "labelPadding": 6, "labelLimit": 200}}
+    spec = {
+        **_base(lang, summary),
+        "height": {"step": 34},
+        "encoding": {"y": y},
+        "layer": [
+            {"data": {"values": values},
+             "mark": {"type": "bar", "height": {"band": 0.72}, "stroke": "white", "strokeWidth": 1},
+             "encoding": {
+                 "x": {"field": "x0", "type": "quantitative", "title": lang.gettext("Measures"),
+                       "scale": {"domain": [0, longest], "nice": False},
+                       "axis": {"tickMinStep": 1, "format": ",d"}},
+                 "x2": {"field": "x1"},
+                 "color": {"field": "status", "type": "nominal", "title": None,
+                           "scale": {"domain": labels, "range": [STATUS_COLOURS[s] for s in statuses]},
+                           "legend": {"columns": 4, "direction": "horizontal"}},
+                 "description": {"field": "tip"},
+             }},
+            {"data": {"values": values},
+             "mark": {"type": "text", "color": "white", "aria": False, "fontSize": FONT_SIZE - 1},
+             "encoding": {"x": {"field": "mid", "type": "quantitative"}, "text": {"field": "label"}}},
+            {"data": {"values": totals_values},
+             "mark": {"type": "text", "align": "left", "dx": 4, "aria": False},
+             "encoding": {"x": {"field": "total", "type": "quantitative"}, "text": {"field": "label"}}},
+        ],
+    }
+    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    return Figure(
+        id=fig_id, svg=svg, caption=caption, summary=summary,
+        columns=[lang.gettext("Programme")] + [status_label(s, lang) for s in statuses] + [lang.gettext("Total")],
+        rows=[[name] + [_count_label(counts.get(s, 0), lang) for s in statuses] + [_count_label(total, lang)]
+              for (name, counts), total in zip(per_programme, totals)],
+    )
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _value_text(value: float, target: Target, lang: Lang) -> str:
+    """A target's value with its unit: 87.5% / 6个 / 6 stations."""
+    number = _number(value, lang)
+    if target.kind == "percentage":
+        return f"{number}%"
+    unit = lang.text(target.unit).text
+    return lang.gettext("{number} {unit}").format(number=number, unit=unit) if unit else number
+
+
+def target_progress(target: Target, assessment: Assessment, *, lang: Lang, renderer: ChartRenderer,
+                    fig_id: str) -> Figure | None:
+    """Progress over time (baseline + reports) against the expected pace, with milestones, deadline and as-of.
+
+    None for milestone and ongoing targets, and for targets with neither reports nor a baseline.
+    """
+    if target.kind == "milestone" or not _numeric(target.target):
+        return None
+    as_of = assessment.as_of
+    # What the status is computed from: reports up to the reporting date.
+    reports = sorted((e for e in target.progress if e.date <= as_of and _numeric(e.value)), key=lambda e: e.date)
+    if not reports and target.baseline is None:
+        return None
+    title = lang.text(target.title).text
+    caption = lang.gettext("{target}: progress against the expected pace").format(target=title)
+    goal = float(target.target)
+    start, deadline = assessment.start, assessment.deadline
+    base_value = target.baseline.value if target.baseline else 0.0  # as status.assess_target does
+    reported_name, pace_name = lang.gettext("Reported"), lang.gettext("Expected pace")
+
+    # Table rows: (date, kind order, kind, value)
+    table: list[tuple[dt.date, int, str, float]] = []
+    line: list[dict] = []
+    if target.baseline is not None:
+        table.append((target.baseline.date, 0, lang.gettext("Baseline"), target.baseline.value))
+        line.append({"date": _iso(target.baseline.date), "value": target.baseline.value, "series": reported_name,
+                     "tip": lang.gettext("Baseline, {date}: {value}").format(
+                         date=lang.date(target.baseline.date), value=_value_text(target.baseline.value, target, lang))})
+    for e in reports:
+        table.append((e.date, 1, reported_name, float(e.value)))
+        line.append({"date": _iso(e.date), "value": float(e.value), "series": reported_name,
+                     "tip": lang.gettext("Reported, {date}: {value}").format(
+                         date=lang.date(e.date), value=_value_text(float(e.value), target, lang))})
+
+    pace: list[dict] = []
+    milestones = sorted(target.milestones, key=lambda ms: ms.date)
+    for ms in milestones:
+        table.append((ms.date, 2, lang.gettext("Interim milestone"), ms.value))
+    if deadline is not None:
+        table.append((deadline, 3, lang.gettext("Target"), goal))
+    if start is not None and deadline is not None:
+        points = [(start, base_value)] + [(ms.date, ms.value) for ms in milestones] + [(deadline, goal)]
+        for day, value in points:
+            pace.append({"date": _iso(day), "value": value, "series": pace_name,
+                         "tip": lang.gettext("Expected, {date}: {value}").format(
+                             date=lang.date(day), value=_value_text(value, target, lang))})
+
+    # Rules: interim milestones, deadline, reporting date; labels above the plot, staggered
+    # into rows so that labels close in time do not overlap.
+    rules = [(ms.date, lang.gettext("Milestone: {value}").format(value=_value_text(ms.value, target, lang)), MUTED_COLOUR, [2, 3])
+             for ms in milestones]
+    if deadline is not None:
+        rules.append((deadline, lang.gettext("Deadline: {value}").format(value=_value_text(goal, target, lang)),
+                      TEXT_COLOUR, [6, 3]))
+    rules.append((as_of, lang.gettext("As of {date}").format(date=lang.date(as_of)), "#7a3e8e", []))
+    days = [d for d, *_ in rules] + [dt.date.fromisoformat(p["date"]) for p in line + pace]
+    first, last = min(days), max(days)
+    span = max((last - first).days, 1)
+    plot = WIDTH - 80
+    row_ends: list[float] = []
+    rule_values = []
+    for day, label, colour, dash in sorted(rules, key=lambda r: r[0]):
+        x = (day - first).days / span * plot
+        right = x > plot * 0.6
+        width = sum(13 if ord(ch) > 0x2e80 else 7.5 for ch in label) + 8
+        left_edge, right_edge = (x - width, x) if right else (x, x + width)
+        row = next((i for i, end in enumerate(row_ends) if left_edge > end), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(right_edge)
+        else:
+            row_ends[row] = right_edge
+        rule_values.append({"date": _iso(day), "label": label, "colour": colour, "dash": dash,
+                            "y": -6 - 17 * row, "align": "right" if right else "left"})
+    rows_used = len(row_ends)
+
+    reached = assessment.reached
+    if reports:
+        latest = reports[-1]
+        facts = dict(value=_value_text(float(latest.value), target, lang), date=lang.date(latest.date),
+                     goal=_value_text(goal, target, lang), deadline=lang.date(deadline))
+        if reached is not None and assessment.expected is not None:
+            summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}: "
+                                   "{reached} of the way, where {expected} was expected by {as_of}.").format(
+                **facts, reached=lang.percent(reached), expected=lang.percent(assessment.expected), as_of=lang.date(as_of))
+        elif reached is not None:
+            summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}: "
+                                   "{reached} of the way.").format(**facts, reached=lang.percent(reached))
+        else:
+            summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}.").format(**facts)
+    else:
+        summary = lang.gettext("Baseline {value} on {date}, against a target of {goal} by {deadline}; "
+                               "no progress reported by {as_of}.").format(
+            value=_value_text(target.baseline.value, target, lang), date=lang.date(target.baseline.date),
+            goal=_value_text(goal, target, lang), deadline=lang.date(deadline), as_of=lang.date(as_of))
+
+    unit = lang.text(target.unit).text
+    y_title = lang.gettext("Per cent") if target.kind == "percentage" else (unit or lang.gettext("Value"))
+    y_axis = {"format": ",~r", "tickCount": 5}
+    if target.kind == "percentage":
+        y_axis["labelExpr"] = "datum.label + '%'"
+    x = {"field": "date", "type": "temporal", "title": None, "scale": {"type": "utc", "domain": [_iso(first), _iso(last)]},
+         "axis": _time_axis(lang, tickCount={"interval": "month", "step": max(1, span // 30 // 8)})}
+    yq = {"field": "value", "type": "quantitative", "title": y_title, "axis": y_axis}
+    series_domain = [reported_name] + ([pace_name] if pace else [])
+    colour = {"field": "series", "type": "nominal", "title": None,
+              "scale": {"domain": series_domain, "range": [STATUS_COLOURS[assessment.status], MUTED_COLOUR][:len(series_domain)]},
+              "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3}}
+    dash = {"field": "series", "type": "nominal", "title": None,
+            "scale": {"domain": series_domain, "range": [[1, 0], [6, 4]][:len(series_domain)]}}
+    layers = [
+        {"data": {"values": rule_values}, "mark": {"type": "rule", "strokeWidth": 1.5},
+         "encoding": {"x": {"field": "date", "type": "temporal"}, "color": {"field": "colour", "type": "nominal", "scale": None},
+                      "strokeDash": {"field": "dash", "type": "nominal", "scale": None}}},
+    ]
+    for align in ("left", "right"):
+        layers.append({
+            "data": {"values": rule_values}, "transform": [{"filter": {"field": "align", "equal": align}}],
+            "mark": {"type": "text", "baseline": "bottom", "align": align, "dx": 3 if align == "left" else -3,
+                     "aria": False, "fontSize": FONT_SIZE - 1},
+            "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"field": "y", "type": "quantitative", "scale": None},
+                         "text": {"field": "label"}, "color": {"field": "colour", "type": "nominal", "scale": None}}})
+    lines = [row for row in pace + line]
+    layers.append({"data": {"values": lines}, "mark": {"type": "line", "strokeWidth": 2.5, "aria": False},
+                   "encoding": {"x": x, "y": yq, "color": colour, "strokeDash": dash}})
+    layers.append({"data": {"values": lines}, "mark": {"type": "point", "filled": True, "size": 60, "opacity": 1},
+                   "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"field": "value", "type": "quantitative"},
+                                "color": {**colour, "legend": None},
+                                "shape": {"field": "series", "type": "nominal", "legend": None,
+                                          "scale": {"domain": series_domain, "range": ["circle", "diamond"][:len(series_domain)]}},
+                                "description": {"field": "tip"}}})
+    spec = {**_base(lang, summary), "height": 260, "padding": {"left": 8, "right": 8, "bottom": 8, "top": 8 + 17 * rows_used},
+            "layer": layers}
+    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    table.sort(key=lambda r: (r[0], r[1]))
+    return Figure(
+        id=fig_id, svg=svg, caption=caption, summary=summary,
+        columns=[lang.gettext("Date"), lang.gettext("Series"), lang.gettext("Value")],
+        rows=[[lang.date(day), kind, _value_text(value, target, lang)] for day, _, kind, value in table],
+    )
+
+
+def deadlines_per_month(months: list[tuple[dt.date, int]], *, lang: Lang, renderer: ChartRenderer, fig_id: str,
+                        caption: str) -> Figure:
+    """Measures due per month: one bar per month on a time axis."""
+    months = sorted(((day.replace(day=1), n) for day, n in months), key=lambda m: m[0])
+    total = sum(n for _, n in months)
+    values = [{"month": _iso(day), "n": n, "label": _count_label(n, lang),
+               "tip": lang.gettext("{month}: {count}").format(month=lang.month(day), count=_count_label(n, lang))}
+              for day, n in months]
+    if not months:
+        summary = lang.gettext("No measures are due.")
+    elif len(months) == 1:
+        summary = lang.ngettext("{total} measure due in {month}.", "{total} measures due in {month}.", total).format(
+            total=_count_label(total, lang), month=lang.month(months[0][0]))
+    else:
+        busiest = max(months, key=lambda m: m[1])  # the first of equals
+        summary = lang.ngettext("{total} measure due between {first} and {last}; most in {month} ({count}).",
+                                "{total} measures due between {first} and {last}; most in {month} ({count}).", total).format(
+            total=_count_label(total, lang), first=lang.month(months[0][0]), last=lang.month(months[-1][0]),
+            month=lang.month(busiest[0]), count=_count_label(busiest[1], lang))
+    span_months = (months[-1][0].year * 12 + months[-1][0].month) - (months[0][0].year * 12 + months[0][0].month) + 1 \
+        if months else 1
+    x = {"field": "month", "type": "temporal", "timeUnit": "utcyearmonth", "title": None,
+         "axis": _time_axis(lang, tickCount={"interval": "month", "step": max(1, -(-span_months // 8))})}
+    spec = {
+        **_base(lang, summary),
+        "height": 220,
+        "data": {"values": values},
+        "encoding": {"x": x},
+        "layer": [
+            {"mark": {"type": "bar", "color": NEUTRAL_BAR, "width": {"band": 0.8}, "cornerRadiusEnd": 2},
+             "encoding": {"y": {"field": "n", "type": "quantitative", "title": lang.gettext("Measures due"),
+                                "axis": {"tickMinStep": 1, "format": ",d"}},
+                          "description": {"field": "tip"}}},
+            {"mark": {"type": "text", "baseline": "bottom", "dy": -3, "aria": False},
+             "encoding": {"y": {"field": "n", "type": "quantitative"}, "text": {"field": "label"}}},
+        ],
+    }
+    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    return Figure(
+        id=fig_id, svg=svg, caption=caption, summary=summary,
+        columns=[lang.gettext("Month"), lang.gettext("Measures due")],
+        rows=[[lang.month(day), _count_label(n, lang)] for day, n in months],
+    )

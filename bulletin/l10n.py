@@ -1,0 +1,131 @@
+"""Languages: gettext catalogues for UI strings, CLDR dates and numbers (all through Babel).
+
+UI strings live in `bulletin/locale/<lang>/LC_MESSAGES/messages.po` and are compiled in
+memory at build time, so no compiled `.mo` file is kept in git. Content texts are
+`Text` mappings; a text missing in one language falls back to another and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+
+from .model import Text
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+# CLDR locale used for each bulletin language code; en_GB writes "30 June 2020".
+DEFAULT_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
+
+
+def load_translations(code: str, locale_dir: Path = LOCALE_DIR) -> NullTranslations:
+    po = locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class Localised:
+    """A content text resolved for one page language."""
+
+    text: str
+    lang: str  # language the text is actually in
+    fallback: bool  # True when the page language had no text and another was used
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Lang:
+    """One site language: its code, CLDR locale, catalogue and formatters."""
+
+    def __init__(self, code: str, languages: list[str], locale_name: str | None = None):
+        self.code = code
+        self.languages = languages  # every language of the bulletin, for fallbacks
+        self.locale = Locale.parse(locale_name or DEFAULT_LOCALES.get(code, code))
+        self.translations = load_translations(code)
+
+    @cached_property
+    def name(self) -> str:
+        """The language's own name, e.g. 中文 / English."""
+        return Locale.parse(self.code).get_display_name(self.code).split(" (")[0].title() if self.code != "zh" else "中文"
+
+    @property
+    def html_lang(self) -> str:
+        return {"zh": "zh-CN"}.get(self.code, self.code)
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    def text(self, value: Text | None) -> Localised:
+        if not value:
+            return Localised("", self.code, False)
+        if value.get(self.code, "").strip():
+            return Localised(value[self.code], self.code, False)
+        for other in self.languages:
+            if value.get(other, "").strip():
+                return Localised(value[other], other, True)
+        return Localised("", self.code, False)
+
+    def date(self, value: dt.date | None, form: str = "long") -> str:
+        return format_date(value, form, locale=self.locale) if value else ""
+
+    def month(self, value: dt.date) -> str:
+        return format_skeleton("yMMMM", value, locale=self.locale)
+
+    def short_month(self, value: dt.date) -> str:
+        return format_skeleton("yMMM", value, locale=self.locale)
+
+    def number(self, value: float | int | None, digits: int = 2) -> str:
+        """A figure as a reader of this language writes it: 14.6万 in Chinese, 146,000 in English."""
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if self.locale.language == "zh" and abs(value) >= 10_000:
+            compact = format_compact_decimal(value, locale=self.locale, fraction_digits=digits)
+            # Only when no precision is lost: 554.49万 yes, 12,804.68 stays in full.
+            if _compact_value(compact) == value:
+                return compact
+        return format_decimal(value, locale=self.locale, decimal_quantization=False)
+
+    def percent(self, fraction: float | None, digits: int = 0) -> str:
+        if fraction is None:
+            return ""
+        pattern = "#,##0%" if digits == 0 else "#,##0." + "0" * digits + "%"
+        return format_percent(fraction, pattern, locale=self.locale)
+
+
+def _compact_value(text: str) -> float | None:
+    units = {"万": 10_000, "亿": 100_000_000}
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            try:
+                return round(float(text[: -len(unit)]) * factor, 6)
+            except ValueError:
+                return None
+    return None
+
+
+def languages_for(codes: list[str], locales: dict[str, str] | None = None) -> dict[str, Lang]:
+    locales = locales or {}
+    return {code: Lang(code, codes, locales.get(code)) for code in codes}

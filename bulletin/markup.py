@@ -1,0 +1,32 @@
+"""Markdown to safe HTML: Python-Markdown renders, nh3 (ammonia) sanitises.
+
+Content is written by trusted editors, but a pasted snippet must still never bring
+a script, an event handler or a `javascript:`/`data:` link onto a public site.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h2", "h3", "h4", "a", "abbr", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}, "th": {"scope"}, "td": set()}
+# Relative links and these schemes only: no javascript:, no data:.
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@lru_cache(maxsize=4096)
+def render_markdown(text: str, *, inline: bool = False) -> Markup:
+    """Render Markdown and sanitise it; `inline` drops the wrapping paragraph for one-line texts."""
+    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                      link_rel="noopener noreferrer")
+    if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:
+        clean = clean[3:-4]
+    return Markup(clean)

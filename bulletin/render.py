@@ -1,0 +1,339 @@
+"""Stage 4b: render the site's pages, charts, feeds, sitemap and downloads to bytes.
+
+Output is a mapping of output-relative path → bytes; nothing is written here. Every
+link is relative (so the site works from a sub-path and from file://) except on the
+404 page, which a server shows at any depth and which therefore links from base_url.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from .l10n import Lang, Localised, languages_for
+from .markup import render_markdown
+from .model import Measure, Target, Text
+from .palette import STATUS_COLOURS, STATUS_SYMBOLS
+from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
+                   programme_path, status_path)
+from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
+
+# Status names are gettext msgids, marked with N_ so extraction finds them.
+def N_(message: str) -> str:
+    return message
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.COMPLETED: N_("Completed"), Status.AHEAD: N_("Ahead"), Status.ON_TRACK: N_("On track"),
+    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.IN_PROGRESS: N_("In progress"),
+    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("No data"), Status.ONGOING: N_("Ongoing"),
+    Status.PAUSED: N_("Paused"), Status.DROPPED: N_("Dropped"),
+}
+STATUS_MEANINGS: dict[Status, str] = {
+    Status.COMPLETED: N_("The target value has been reached (for a yes/no milestone: reported done, with a source)."),
+    Status.AHEAD: N_("Progress is well ahead of the share of time elapsed."),
+    Status.ON_TRACK: N_("Progress keeps pace with the share of time elapsed."),
+    Status.BEHIND: N_("Progress lags the share of time elapsed."),
+    Status.OVERDUE: N_("The deadline has passed and the target has not been reached."),
+    Status.IN_PROGRESS: N_("A yes/no milestone that is not yet done, before its deadline."),
+    Status.NOT_STARTED: N_("The reporting date is before the work starts."),
+    Status.NO_DATA: N_("Nothing has been reported against the target."),
+    Status.ONGOING: N_("Continuing work with no end target."),
+    Status.PAUSED: N_("Paused by the editors, who give the reason."),
+    Status.DROPPED: N_("Dropped by the editors, who give the reason."),
+}
+KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
+
+
+@dataclass
+class Rendered:
+    files: dict[str, bytes]
+    pages: int  # HTML pages
+    charts: int
+
+
+class Renderer:
+    """Renders a Site in every language with the templates and theme given."""
+
+    def __init__(self, site: Site, templates: Path, chart_renderer: Any = None):
+        self.site = site
+        self.content = site.content
+        b = self.content.bulletin
+        self.langs: dict[str, Lang] = languages_for(b.languages)
+        self.default = b.default_lang
+        self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
+        self.base_path = urlsplit(self.base_url).path or "/"
+        self.envs = {code: self._environment(templates, lang) for code, lang in self.langs.items()}
+        self.chart_renderer = chart_renderer
+
+    # --- Jinja -------------------------------------------------------------------
+    def _environment(self, templates: Path, lang: Lang) -> Environment:
+        env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
+                          undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                          keep_trailing_newline=True)
+        env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+        g = env.globals
+        g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
+                 Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
+                 KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
+                 department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
+        g["t"] = lambda text, **kw: self.text(lang, text, **kw)
+        g["plain"] = lambda text: lang.text(text).text
+        g["md"] = lambda text, inline=False: self.markdown(lang, text, inline=inline)
+        g["status_label"] = lambda s: lang.gettext(STATUS_LABELS[Status(s)])
+        g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
+        g["status_class"] = lambda s: "status-" + Status(s).value.replace("_", "-")
+        g["assessment"] = lambda mid: self.site.assessments[mid]
+        g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
+        g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
+        g["fmt_value"] = lambda t, v: self.value(lang, t, v)
+        env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
+        return env
+
+    def text(self, lang: Lang, value: Text | None, *, tag: str = "span") -> Markup:
+        """A content text in the page language; a fallback carries its own lang and a visible marker."""
+        loc = lang.text(value)
+        if not loc.fallback:
+            return escape(loc.text)
+        other = self.langs[loc.lang]
+        marker = lang.gettext("(in %(language)s: no %(page_language)s text yet)") % {"language": other.name, "page_language": lang.name}
+        return Markup(f'<{tag} lang="{other.html_lang}" class="fallback">{escape(loc.text)}</{tag}>'
+                      f' <small class="fallback-marker">{escape(marker)}</small>')
+
+    def markdown(self, lang: Lang, value: Text | None, *, inline: bool = False) -> Markup:
+        loc = lang.text(value)
+        html = render_markdown(loc.text, inline=inline)
+        if not loc.fallback:
+            return html
+        other = self.langs[loc.lang]
+        marker = lang.gettext("(in %(language)s: no %(page_language)s text yet)") % {"language": other.name, "page_language": lang.name}
+        tag = "span" if inline else "div"
+        return Markup(f'<{tag} lang="{other.html_lang}" class="fallback">{html}</{tag}>'
+                      f' <small class="fallback-marker">{escape(marker)}</small>')
+
+    # --- reasons: one sentence per status, from the figures the status carries ----
+    def value(self, lang: Lang, target: Target, value: Any) -> str:
+        if isinstance(value, bool):
+            return lang.gettext("done") if value else lang.gettext("not done")
+        if value is None:
+            return ""
+        if target.kind == "percentage":
+            return f"{lang.number(value)}%"
+        unit = lang.text(target.unit).text if target.unit else ""
+        return f"{lang.number(value)} {unit}".strip() if lang.code != "zh" else f"{lang.number(value)}{unit}"
+
+    def target_reason(self, lang: Lang, ms: Measure, t: Target, a: Assessment) -> str:
+        _ = lang.gettext
+        args = {"deadline": lang.date(a.deadline), "start": lang.date(a.start), "as_of": lang.date(a.as_of),
+                "expected": lang.percent(a.expected), "reached": lang.percent(a.reached),
+                "target": self.value(lang, t, t.target)}
+        if a.latest is not None:
+            args.update(value=self.value(lang, t, a.latest.value), reported=lang.date(a.latest.date))
+        s = a.status
+        if s == Status.COMPLETED:
+            sentence = _("Completed: %(value)s reported on %(reported)s, against a target of %(target)s.")
+        elif s in (Status.AHEAD, Status.ON_TRACK, Status.BEHIND):
+            sentence = _("By %(as_of)s, %(expected)s of the way to %(target)s was expected; %(reached)s was reached (%(value)s on %(reported)s).")
+        elif s == Status.OVERDUE and t.kind == "milestone":
+            sentence = _("The deadline %(deadline)s has passed and the milestone is not reported done.")
+        elif s == Status.OVERDUE:
+            sentence = _("The deadline %(deadline)s has passed with %(reached)s of the way to %(target)s reached (%(value)s on %(reported)s).")
+        elif s == Status.IN_PROGRESS:
+            sentence = _("A yes/no milestone due by %(deadline)s, not yet reported done.")
+        elif s == Status.NOT_STARTED:
+            sentence = _("Work is due to start on %(start)s.")
+        elif s == Status.NO_DATA and a.deadline and a.as_of > a.deadline:
+            sentence = _("No progress has been reported; the deadline was %(deadline)s.")
+        elif s == Status.NO_DATA:
+            sentence = _("No progress has been reported yet; the deadline is %(deadline)s.")
+        elif s == Status.ONGOING and a.latest is not None:
+            sentence = _("Continuing work with no end target; latest figure %(value)s on %(reported)s.")
+        else:
+            sentence = _("Continuing work with no end target.")
+        text = sentence % args
+        if a.stale and a.latest is not None:
+            text += " " + _("The latest report is from %(reported)s, older than the reporting interval.") % args
+        return text
+
+    def measure_reason(self, lang: Lang, ms: Measure) -> Markup:
+        a = self.site.assessments[ms.id]
+        if a.overridden and ms.override is not None:
+            label = lang.gettext(STATUS_LABELS[a.status])
+            why = self.text(lang, ms.override.reason) if ms.override.reason else escape(lang.gettext("Confirmed by the cited source."))
+            return Markup(f"{escape(label)}: {why}")
+        if not ms.targets:
+            return escape(lang.gettext("This measure has no measurable target in its sources."))
+        target = next(t for t in ms.targets if t.id == a.deciding)
+        sentence = self.target_reason(lang, ms, target, a.targets[target.id])
+        if len(ms.targets) == 1:
+            return escape(sentence)
+        return Markup(f"{self.text(lang, target.title)}: {escape(sentence)}")
+
+    # --- pages -------------------------------------------------------------------
+    def link_builder(self, lang: str, current: str, *, absolute: bool) -> Callable[..., str]:
+        here = posixpath.dirname(f"{lang}/{current}")
+
+        def url(path: str, *, language: str | None = None, root: bool = False) -> str:
+            target = path if root else f"{language or lang}/{path}"
+            if absolute:
+                return self.base_path + target
+            rel = posixpath.relpath(target, here or ".")
+            return rel
+        return url
+
+    def canonical(self, lang: str, path: str) -> str:
+        return self.base_url + f"{lang}/{path}".removesuffix("index.html")
+
+    def render_page(self, spec: PageSpec, code: str) -> bytes:
+        env = self.envs[code]
+        lang = self.langs[code]
+        url = self.link_builder(code, spec.path, absolute=spec.path == "404.html")
+        alternates = [(other, url(spec.path, language=other), self.canonical(other, spec.path)) for other in self.langs]
+        figures = [self.figure(kind, args, lang) for kind, args in spec.charts] if self.chart_renderer else []
+        context = dict(spec.context, page=spec, url=url, alternates=alternates, canonical=self.canonical(code, spec.path),
+                       x_default=self.base_url, figures={f.id: f for f in figures if f is not None})
+        html = env.get_template(spec.template).render(context)
+        return html.encode("utf-8")
+
+    def figure(self, kind: str, args: tuple, lang: Lang):
+        from . import charts
+
+        site, r = self.site, self.chart_renderer
+        if kind == "programme_statuses":
+            per = [(lang.text(p.short_title or p.title).text, site.counts(site.measures(programme=pid)))
+                   for pid, p in self.content.programmes.items()]
+            return charts.programme_statuses(per, lang=lang, renderer=r, fig_id="programme-statuses",
+                                             caption=lang.gettext("Measures by status, per programme"))
+        if kind == "status_breakdown":
+            facet, ident = args
+            measures = site.measures(**{facet: ident})
+            return charts.status_breakdown(site.counts(measures), lang=lang, renderer=r, fig_id=f"status-{facet}-{ident}",
+                                           caption=lang.gettext("Measures by status"))
+        if kind == "target_progress":
+            mid, tid = args
+            ms = self.content.measures[mid]
+            target = next(t for t in ms.targets if t.id == tid)
+            return charts.target_progress(target, site.assessments[mid].targets[tid], lang=lang, renderer=r,
+                                          fig_id=f"progress-{tid}")
+        if kind == "deadlines_per_month":
+            months = [(month, len(items)) for month, items in site.by_deadline_month()]
+            return charts.deadlines_per_month(months, lang=lang, renderer=r, fig_id="deadlines-per-month",
+                                              caption=lang.gettext("Measures due per month"))
+        raise ValueError(f"unknown chart kind {kind}")
+
+    def render_all(self, pages: list[PageSpec] | None = None, only: set[str] | None = None) -> dict[str, bytes]:
+        """Render `pages` (default: all) in every language; `only` limits to these page paths."""
+        files: dict[str, bytes] = {}
+        for spec in pages if pages is not None else self.site.pages():
+            if only is not None and spec.path not in only:
+                continue
+            for code in self.langs:
+                files[f"{code}/{spec.path}"] = self.render_page(spec, code)
+        return files
+
+    # --- beside the pages ------------------------------------------------------------
+    def extras(self, pages: list[PageSpec]) -> dict[str, bytes]:
+        """Root chooser, 404, feeds, sitemap, robots.txt and open-data downloads."""
+        files: dict[str, bytes] = {}
+        env = self.envs[self.default]
+        files["index.html"] = env.get_template("root.html").render(
+            url=self.link_builder(self.default, "../index.html", absolute=False), canonical=self.base_url,
+            alternates=[(c, f"{c}/index.html", self.canonical(c, "index.html")) for c in self.langs], x_default=self.base_url,
+        ).encode("utf-8")
+        files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
+        for code, lang in self.langs.items():
+            files[f"{code}/feed.xml"] = self.envs[code].get_template("feed.xml").render(
+                updates=self.site.updates()[:50], canonical=self.canonical, feed_url=self.base_url + f"{code}/feed.xml",
+            ).encode("utf-8")
+            files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
+            files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
+            files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
+        urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs]) for spec in pages if spec.in_sitemap]
+        files["sitemap.xml"] = env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url).encode("utf-8")
+        files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
+        return files
+
+    def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads the Chinese correctly
+
+    def measures_csv(self, lang: Lang) -> bytes:
+        c, text = self.content, lambda v: lang.text(v).text
+        header = ["programme", "number", "id", "title", "category", "lead", "support", "deadline", "status", "status_reason", "url"]
+        rows = []
+        for ms in c.measures.values():
+            a = self.site.assessments[ms.id]
+            rows.append([ms.programme, ms.number, ms.id, text(ms.title), text(c.categories[ms.category].name),
+                         "; ".join(text(c.departments[d].name) for d in ms.lead),
+                         "; ".join(text(c.departments[d].name) for d in ms.support),
+                         self.site.deadline_of(ms).isoformat(), a.status.value,
+                         str(Markup(self.measure_reason(lang, ms)).striptags()), self.canonical(lang.code, measure_path(ms.id))])
+        return self._csv(header, rows)
+
+    def progress_csv(self, lang: Lang) -> bytes:
+        c, text = self.content, lambda v: lang.text(v).text
+        header = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value", "deadline",
+                  "date", "value", "note", "source", "source_title"]
+        rows = []
+        for ms in c.measures.values():
+            for t in ms.targets:
+                a = self.site.assessments[ms.id].targets[t.id]
+                for e in t.progress:
+                    rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
+                                 t.baseline.value if t.baseline else "", "" if t.target is None else t.target,
+                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), e.value,
+                                 text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else ""])
+        return self._csv(header, rows)
+
+    def bulletin_json(self, lang: Lang) -> bytes:
+        c, text = self.content, lambda v: lang.text(v).text if v else None
+        data = {
+            "language": lang.code, "title": text(c.bulletin.title), "organisation": text(c.bulletin.organisation),
+            "as_of": c.bulletin.as_of.isoformat(), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
+            "programmes": [{"id": p.id, "title": text(p.title), "period": [p.period.start.isoformat(), p.period.end.isoformat()],
+                            "issuers": p.issuers, "sources": p.sources} for p in c.programmes.values()],
+            "departments": {d.id: text(d.name) for d in c.departments.values()},
+            "categories": {k.id: text(k.name) for k in c.categories.values()},
+            "sources": {s.id: {"title": text(s.title), "publisher": text(s.publisher),
+                               "date": s.date.isoformat() if s.date else None, "url": s.url, "seed": s.seed} for s in c.sources.values()},
+            "measures": [self._measure_json(lang, ms) for ms in c.measures.values()],
+        }
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+    def _measure_json(self, lang: Lang, ms: Measure) -> dict:
+        text = lambda v: lang.text(v).text if v else None
+        a = self.site.assessments[ms.id]
+        return {
+            "id": ms.id, "programme": ms.programme, "number": ms.number, "title": text(ms.title), "category": ms.category,
+            "lead": ms.lead, "support": ms.support, "deadline": self.site.deadline_of(ms).isoformat(),
+            "status": a.status.value, "stale": a.stale, "reason": str(Markup(self.measure_reason(lang, ms)).striptags()),
+            "targets": [{
+                "id": t.id, "title": text(t.title), "kind": t.kind, "unit": text(t.unit), "direction": t.direction,
+                "baseline": {"value": t.baseline.value, "date": t.baseline.date.isoformat()} if t.baseline else None,
+                "target": t.target, "status": a.targets[t.id].status.value,
+                "expected": a.targets[t.id].expected, "reached": a.targets[t.id].reached,
+                "milestones": [{"date": m.date.isoformat(), "value": m.value} for m in t.milestones],
+                "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
+            } for t in ms.targets],
+        }
+
+
+def status_css() -> bytes:
+    from .palette import status_css as css
+
+    return css().encode("utf-8")
+
+
+__all__ = ["Renderer", "Rendered", "STATUS_LABELS", "STATUS_COLOURS", "status_css"]

@@ -1,0 +1,222 @@
+"""Stage 4a: the site's structure — every page, its template, its data and its dependencies.
+
+Nothing here knows HTML. Each page is described once, language-independently; the
+render stage turns it into one file per language. `deps` names the content entities
+a page reads (e.g. "measure:huitian-2019-3"), so a rebuild after an edit re-renders
+only the pages that read what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Content, Measure, ProgressEntry, Target
+from .status import DISPLAY_ORDER, MeasureAssessment, Status, assess, count_by_status
+
+ALL_MEASURES = "measures:*"  # dependency on the set of measures and their statuses
+GLOBAL = "bulletin"  # bulletin.yaml, departments, categories, sources: names used everywhere
+
+
+@dataclass(frozen=True)
+class Update:
+    """A progress entry in context, for the updates page, the feed and the downloads."""
+
+    measure: Measure
+    target: Target
+    entry: ProgressEntry
+    index: int  # position in the target's progress list, for stable ids
+
+
+@dataclass
+class PageSpec:
+    path: str  # relative to the language root, e.g. "measures/huitian-2019-3/index.html"
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    deps: frozenset[str] = frozenset()
+    charts: tuple[tuple[str, tuple], ...] = ()  # (chart kind, arguments) rendered per language
+    in_sitemap: bool = True
+
+
+def measure_path(measure_id: str) -> str:
+    return f"measures/{measure_id}/index.html"
+
+
+def programme_path(programme_id: str, facet: str | None = None, value: str | None = None) -> str:
+    return f"programmes/{programme_id}/" + (f"{facet}/{value}/" if facet else "") + "index.html"
+
+
+PATHS = {
+    "home": "index.html",
+    "departments": "departments/index.html",
+    "categories": "categories/index.html",
+    "statuses": "status/index.html",
+    "deadlines": "deadlines/index.html",
+    "updates": "updates/index.html",
+    "methodology": "methodology/index.html",
+}
+
+
+def department_path(dept_id: str) -> str:
+    return f"departments/{dept_id}/index.html"
+
+
+def category_path(cat_id: str) -> str:
+    return f"categories/{cat_id}/index.html"
+
+
+def status_path(status: Status | str) -> str:
+    return f"status/{Status(status).value.replace('_', '-')}/index.html"
+
+
+def page_path(slug: str) -> str:
+    return f"{slug}/index.html"
+
+
+class Site:
+    """The validated content plus derived statuses, and the pages made from them."""
+
+    def __init__(self, content: Content):
+        self.content = content
+        self.assessments: dict[str, MeasureAssessment] = assess(content)
+
+    # --- queries shared by pages, feeds and downloads ------------------------------
+    def status_of(self, measure_id: str) -> Status:
+        return self.assessments[measure_id].status
+
+    def measures(self, *, programme: str | None = None, department: str | None = None,
+                 category: str | None = None, status: Status | None = None) -> list[Measure]:
+        out = []
+        for mid, ms in self.content.measures.items():
+            if programme and ms.programme != programme:
+                continue
+            if department and department not in ms.lead and department not in ms.support:
+                continue
+            if category and ms.category != category:
+                continue
+            if status and self.assessments[mid].status != status:
+                continue
+            out.append(ms)
+        return out
+
+    def counts(self, measures: list[Measure]) -> dict[Status, int]:
+        return count_by_status([self.assessments[ms.id] for ms in measures])
+
+    def updates(self) -> list[Update]:
+        """Every progress entry, newest first (stable for equal dates)."""
+        items = [Update(ms, t, e, i) for ms in self.content.measures.values() for t in ms.targets
+                 for i, e in enumerate(t.progress)]
+        return sorted(items, key=lambda u: (u.entry.date, u.measure.id, u.target.id, u.index), reverse=True)
+
+    def deadline_of(self, measure: Measure) -> dt.date:
+        return measure.deadline or self.content.programmes[measure.programme].period.end
+
+    def by_deadline_month(self) -> list[tuple[dt.date, list[Measure]]]:
+        months: dict[dt.date, list[Measure]] = defaultdict(list)
+        for ms in self.content.measures.values():
+            d = self.deadline_of(ms)
+            months[d.replace(day=1)].append(ms)
+        return sorted((m, sorted(v, key=lambda ms: (self.deadline_of(ms), ms.id))) for m, v in months.items())
+
+    def upcoming(self, limit: int = 8) -> list[Measure]:
+        """Open measures whose deadline is on or after the reporting date, soonest first."""
+        closed = {Status.COMPLETED, Status.DROPPED}
+        items = [ms for ms in self.content.measures.values()
+                 if self.status_of(ms.id) not in closed and self.deadline_of(ms) >= self.content.as_of(ms.programme)]
+        return sorted(items, key=lambda ms: (self.deadline_of(ms), ms.id))[:limit]
+
+    def departments_used(self) -> list[str]:
+        used = {d for ms in self.content.measures.values() for d in (*ms.lead, *ms.support)}
+        return [d for d in self.content.departments if d in used]
+
+    def categories_used(self) -> list[str]:
+        used = {ms.category for ms in self.content.measures.values()}
+        return [c for c in self.content.categories if c in used]
+
+    def statuses_used(self) -> list[Status]:
+        used = {a.status for a in self.assessments.values()}
+        return [s for s in DISPLAY_ORDER if s in used]
+
+    # --- pages -----------------------------------------------------------------------
+    def pages(self) -> list[PageSpec]:
+        c = self.content
+        every = frozenset({GLOBAL, ALL_MEASURES} | {f"programme:{p}" for p in c.programmes})
+        pages = [PageSpec(PATHS["home"], "home.html", {"kind": "home"}, every,
+                          charts=(("programme_statuses", ()),))]
+        for pid, programme in c.programmes.items():
+            measures = self.measures(programme=pid)
+            deps = frozenset({GLOBAL, f"programme:{pid}"})
+            facets = self._facets(measures)
+            counts = {facet: {value: len(subset) for value, subset in values.items()} for facet, values in facets.items()}
+            shared = {"kind": "programme", "programme": programme, "all_measures": measures, "facet_counts": counts}
+            pages.append(PageSpec(programme_path(pid), "programme.html", dict(shared, measures=measures, facet=None),
+                                  deps, charts=(("status_breakdown", ("programme", pid)),)))
+            for facet, values in facets.items():
+                for value, subset in values.items():
+                    pages.append(PageSpec(programme_path(pid, facet, value), "programme.html",
+                                          dict(shared, measures=subset, facet=(facet, value)), deps, in_sitemap=False))
+        for mid, ms in c.measures.items():
+            deps = frozenset({GLOBAL, f"programme:{ms.programme}", f"measure:{mid}"})
+            pages.append(PageSpec(measure_path(mid), "measure.html", {"kind": "measure", "measure": ms}, deps,
+                                  charts=tuple(("target_progress", (mid, t.id)) for t in ms.targets)))
+        pages.append(PageSpec(PATHS["departments"], "departments.html", {"kind": "departments"}, every))
+        for did in self.departments_used():
+            measures = self.measures(department=did)
+            pages.append(PageSpec(department_path(did), "list.html",
+                                  {"kind": "department", "department": c.departments[did], "measures": measures},
+                                  frozenset({GLOBAL, f"department:{did}"}), charts=(("status_breakdown", ("department", did)),)))
+        pages.append(PageSpec(PATHS["categories"], "categories.html", {"kind": "categories"}, every))
+        for cid in self.categories_used():
+            pages.append(PageSpec(category_path(cid), "list.html",
+                                  {"kind": "category", "category": c.categories[cid], "measures": self.measures(category=cid)},
+                                  frozenset({GLOBAL, f"category:{cid}"})))
+        pages.append(PageSpec(PATHS["statuses"], "statuses.html", {"kind": "statuses"}, every))
+        for status in self.statuses_used():
+            pages.append(PageSpec(status_path(status), "list.html",
+                                  {"kind": "status", "status": status, "measures": self.measures(status=status)},
+                                  frozenset({GLOBAL, ALL_MEASURES})))
+        pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"}, every,
+                              charts=(("deadlines_per_month", ()),)))
+        pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}, every))
+        pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}, frozenset({GLOBAL})))
+        for slug, page in c.pages.items():
+            pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "page": page}, frozenset({GLOBAL, f"page:{slug}"})))
+        pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, frozenset({GLOBAL}), in_sitemap=False))
+        return pages
+
+    def _facets(self, measures: list[Measure]) -> dict[str, dict[str, list[Measure]]]:
+        """Single-facet filters of a programme's measures, as pages reachable by plain links."""
+        facets: dict[str, dict[str, list[Measure]]] = {"status": {}, "category": {}, "department": {}}
+        order = {s: i for i, s in enumerate(DISPLAY_ORDER)}
+        for ms in sorted(measures, key=lambda ms: order[self.status_of(ms.id)]):
+            facets["status"].setdefault(self.status_of(ms.id).value.replace("_", "-"), []).append(ms)
+            facets["category"].setdefault(ms.category, []).append(ms)
+            for d in dict.fromkeys((*ms.lead, *ms.support)):
+                facets["department"].setdefault(d, []).append(ms)
+        # Keep list order by measure number inside each facet value.
+        return {f: {v: sorted(ms, key=lambda m: m.number) for v, ms in values.items()} for f, values in facets.items()}
+
+
+def changed_keys(old: Content | None, new: Content) -> set[str] | None:
+    """Entity keys whose value differs between two loads; None means "everything"."""
+    if old is None or old.bulletin != new.bulletin or old.departments != new.departments \
+            or old.categories != new.categories or old.sources != new.sources:
+        return None
+    if old.programmes.keys() != new.programmes.keys():
+        return None
+    keys: set[str] = set()
+    for kind, attr in (("programme", "programmes"), ("page", "pages")):
+        before, after = getattr(old, attr), getattr(new, attr)
+        keys |= {f"{kind}:{key}" for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    for mid in old.measures.keys() | new.measures.keys():
+        versions = [ms for ms in (old.measures.get(mid), new.measures.get(mid)) if ms is not None]
+        if len(versions) == 2 and versions[0] == versions[1]:
+            continue
+        # A changed measure touches its own page and every list it is (or was) in.
+        keys |= {f"measure:{mid}", ALL_MEASURES}
+        for ms in versions:
+            keys |= {f"programme:{ms.programme}", f"category:{ms.category}"}
+            keys |= {f"department:{d}" for d in (*ms.lead, *ms.support)}
+    return keys

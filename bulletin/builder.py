@@ -62,6 +62,7 @@ class Builder:
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
+        self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
 
     def _charts(self):
         if self._chart_renderer is None:
@@ -103,12 +104,14 @@ class Builder:
         keys = changed_keys(self._content, content) if catalogues == self._catalogues else None
         changed_templates = {n for n in templates.keys() | self._templates.keys() if templates.get(n) != self._templates.get(n)}
         env = next(iter(renderer.envs.values()))
+        # Which templates each page template reads, worked out once and only when a template changed.
+        closures = {name: self._template_closure(name, env) for name in {s.template for s in pages}} if changed_templates else {}
         files: dict[str, bytes] = {}
         rendered = 0
         total = len(pages)
         for i, spec in enumerate(pages, 1):
             reuse = keys is not None and not (spec.deps & keys) \
-                and not (changed_templates & self._template_closure(spec.template, env)) \
+                and not (changed_templates & closures.get(spec.template, set())) \
                 and all(f"{code}/{spec.path}" in self._pages for code in renderer.langs)
             if reuse:
                 for code in renderer.langs:
@@ -124,7 +127,7 @@ class Builder:
         for rel, data in self._static().items():
             files[rel] = data
 
-        write = write_site(files, self.output)
+        write = write_site(files, self.output, background_cleanup=self.background_cleanup)
         self._content, self._pages, self._templates, self._catalogues = content, html_pages, templates, catalogues
         charts_now = (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2])
         return BuildResult(

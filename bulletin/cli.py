@@ -81,12 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_site_commands(sub) -> None:
-    """Commands that need the rendering stages; imported lazily so `check` stays light."""
-    try:
-        from .commands import register
-    except ImportError:  # pragma: no cover - during development before rendering exists
-        return
+    from .commands import register
+    from .scaffold import register as register_new
+
     register(sub, _site_args)
+    register_new(sub, _project_args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,8 +29,6 @@ def register(sub, site_args) -> None:
     p = sub.add_parser("build", help="build the site into output/ (the default command)")
     site_args(p)
     p.set_defaults(func=cmd_build)
-    try:
-        from .serve import register as register_serve
-    except ImportError:
-        return
+    from .serve import register as register_serve
+
     register_serve(sub, site_args)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -32,6 +32,12 @@ def load_translations(code: str, locale_dir: Path = LOCALE_DIR) -> NullTranslati
     po = locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.exists():
         return NullTranslations()
+    return _compiled(po, po.stat().st_mtime_ns, code)
+
+
+@lru_cache(maxsize=32)
+def _compiled(po: Path, mtime_ns: int, code: str) -> NullTranslations:
+    """Compile a catalogue once per version of the file (the dev server rebuilds often)."""
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=code)
     buffer = io.BytesIO()

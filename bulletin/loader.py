@@ -22,8 +22,8 @@ MAX_NODES = 100_000  # after alias expansion: stops "billion laughs" alias bombs
 Loc = tuple  # path of keys and list indexes inside a document, e.g. ("targets", 0, "value")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves timestamps as strings (validation parses them)."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when installed: ~10x faster
+    """Safe loader that leaves timestamps as strings (validation parses them)."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -153,7 +153,22 @@ def read_text(path: Path, name: str) -> tuple[str | None, list[Problem]]:
                                                      "save it as UTF-8 in your editor (in VS Code: 'Save with Encoding' → UTF-8)")]
 
 
+_CACHE: dict[tuple[str, str], tuple[tuple[int, int], tuple[Document | None, list[Problem]]]] = {}
+
+
 def load_yaml(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
+    """Parse one YAML file, reusing the last parse while the file is unchanged (the dev server reloads often)."""
+    stat = path.stat()
+    key, version = (str(path.absolute()), name), (stat.st_mtime_ns, stat.st_size)
+    cached = _CACHE.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    result = _parse(path, name)
+    _CACHE[key] = (version, result)
+    return result
+
+
+def _parse(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
     """Parse one YAML file into a Document, or return the problems that prevent it."""
     text, problems = read_text(path, name)
     if text is None:

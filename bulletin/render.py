@@ -8,9 +8,11 @@ link is relative (so the site works from a sub-path and from file://) except on 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -54,6 +56,9 @@ STATUS_MEANINGS: dict[Status, str] = {
 KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
 
 
+_ENVIRONMENTS: dict[tuple, Environment] = {}
+
+
 @dataclass
 class Rendered:
     files: dict[str, bytes]
@@ -77,10 +82,16 @@ class Renderer:
 
     # --- Jinja -------------------------------------------------------------------
     def _environment(self, templates: Path, lang: Lang) -> Environment:
-        env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
-                          undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-                          keep_trailing_newline=True)
-        env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+        # Environments (and their compiled templates) outlive one build: the dev server
+        # rebuilds often, and Jinja reloads a template by itself when its file changes.
+        key = (str(Path(templates).absolute()), lang.code, id(lang.translations))
+        env = _ENVIRONMENTS.get(key)
+        if env is None:
+            env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
+                              undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+            env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+            _ENVIRONMENTS[key] = env
         g = env.globals
         g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
@@ -205,6 +216,10 @@ class Renderer:
         return html.encode("utf-8")
 
     def figure(self, kind: str, args: tuple, lang: Lang):
+        fig = self._figure(kind, args, lang)
+        return _scoped_svg_ids(fig) if fig is not None else None
+
+    def _figure(self, kind: str, args: tuple, lang: Lang):
         from . import charts
 
         site, r = self.site, self.chart_renderer
@@ -328,6 +343,24 @@ class Renderer:
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+_SVG_ID = re.compile(r'\bid="(clip\d+)"')
+
+
+def _scoped_svg_ids(fig):
+    """Renumber the chart's internal ids (vl-convert's `clipN`, from a process-wide counter) per figure.
+
+    Without this the ids depend on which charts this process rendered before (cache state),
+    so the same input could give different bytes, and two charts on one page could share an id.
+    """
+    ids = list(dict.fromkeys(_SVG_ID.findall(fig.svg)))
+    if not ids:
+        return fig
+    mapping = {old: f"{fig.id}-clip{i}" for i, old in enumerate(ids, 1)}
+    svg = re.sub(r'(?<=id=")(clip\d+)(?=")|(?<=url\(#)(clip\d+)(?=\))',
+                 lambda m: mapping.get(m.group(0), m.group(0)), fig.svg)
+    return dataclasses.replace(fig, svg=svg)
 
 
 def status_css() -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def clean_leftovers(output: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_site(files: dict[str, bytes], output: Path) -> WriteStats:
+def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: bool = False) -> WriteStats:
     output = output.absolute()
     output.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output)
@@ -59,14 +60,14 @@ def write_site(files: dict[str, bytes], output: Path) -> WriteStats:
                 written.append(rel)
         old_files = {str(p.relative_to(output)) for p in output.rglob("*") if p.is_file()} if output.is_dir() else set()
         removed = len(old_files - set(files))
-        _swap(staging, output)
+        _swap(staging, output, background_cleanup)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return WriteStats(written, unchanged, removed)
 
 
-def _swap(staging: Path, output: Path) -> None:
+def _swap(staging: Path, output: Path, background_cleanup: bool) -> None:
     if not output.exists():
         os.rename(staging, output)
         return
@@ -78,4 +79,7 @@ def _swap(staging: Path, output: Path) -> None:
     except BaseException:
         os.rename(retired, output)  # put the previous site back
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    if background_cleanup:  # the dev server: the new site is live, the old one can go later
+        threading.Thread(target=shutil.rmtree, args=(retired,), kwargs={"ignore_errors": True}, daemon=True).start()
+    else:
+        shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,135 @@
+"""UI-string catalogues: the template is up to date, and every string has a Chinese translation.
+
+See docs-i18n.md for the commands. The catalogues are `bulletin/locale/messages.pot` (the
+template, extracted from bulletin/**.py and templates/**) and
+`bulletin/locale/<lang>/LC_MESSAGES/messages.po`, compiled in memory at build time.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from bulletin.l10n import Lang
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "bulletin" / "locale"
+POT = LOCALE / "messages.pot"
+
+EXTRACT = ["pybabel", "extract", "-F", "babel.cfg", "-k", "N_", "-o", "bulletin/locale/messages.pot",
+           "--no-location", "--sort-output", "--omit-header", "."]
+EXTRACT_CMD = " ".join(EXTRACT)
+UPDATE_CMD = "pybabel update -i bulletin/locale/messages.pot -d bulletin/locale"
+HOW_TO_FIX = (f"run, from the repository root:\n    {EXTRACT_CMD}\n    {UPDATE_CMD}\n"
+              "then translate the new entries in bulletin/locale/zh/LC_MESSAGES/messages.po "
+              "(no fuzzy entries; see docs-i18n.md)")
+
+PERCENT = re.compile(r"%\((\w+)\)[sd]")  # python-format: %(name)s
+BRACE = re.compile(r"(?<!\{)\{(\w*)\}(?!\})")  # python-brace-format: {name}
+
+
+def _read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def _ids(catalog: Catalog) -> set[str]:
+    """Msgids of a catalogue; a plural entry is keyed by its singular."""
+    return {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id}
+
+
+def _placeholders(text: str) -> tuple[list[str], list[str]]:
+    return sorted(set(PERCENT.findall(text))), sorted(set(BRACE.findall(text)))
+
+
+def _stray_percent(text: str) -> int:
+    """'%' signs that are not a %(name)s placeholder or an escaped %%: Jinja's newstyle
+    gettext %-formats every translation, so one would break the page."""
+    return PERCENT.sub("", text).replace("%%", "").count("%")
+
+
+@pytest.fixture(scope="module")
+def pot() -> Catalog:
+    assert POT.exists(), f"{POT.relative_to(ROOT)} is missing: {HOW_TO_FIX}"
+    return _read(POT)
+
+
+@pytest.fixture(scope="module")
+def zh() -> Catalog:
+    return _read(LOCALE / "zh" / "LC_MESSAGES" / "messages.po", locale="zh")
+
+
+def test_pot_is_up_to_date_with_the_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pot: Catalog) -> None:
+    fresh = tmp_path / "messages.pot"
+    monkeypatch.chdir(ROOT)  # babel.cfg's patterns are relative to the repository root
+    args = [a if a != "bulletin/locale/messages.pot" else str(fresh) for a in EXTRACT]
+    CommandLineInterface().run([args[0], "-q", *args[1:]])
+    extracted, committed = _ids(_read(fresh)), _ids(pot)
+    new, gone = sorted(extracted - committed), sorted(committed - extracted)
+    assert not new and not gone, (
+        "bulletin/locale/messages.pot is out of date with the sources.\n"
+        f"  strings in the code/templates but not in the catalogue: {new}\n"
+        f"  strings in the catalogue no longer used: {gone}\n" + HOW_TO_FIX)
+
+
+def test_every_msgid_has_a_chinese_translation(pot: Catalog, zh: Catalog) -> None:
+    problems = []
+    for template in pot:
+        if not template.id:
+            continue
+        key = template.id[0] if isinstance(template.id, tuple) else template.id
+        message = zh.get(template.id)
+        if message is None:
+            problems.append(f"missing from zh/messages.po: {key!r}")
+            continue
+        if message.fuzzy:
+            problems.append(f"fuzzy (check it and remove the fuzzy flag): {key!r}")
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(s and s.strip() for s in strings):
+            problems.append(f"untranslated: {key!r}")
+            continue
+        ids = template.id if isinstance(template.id, tuple) else (template.id,)
+        for i, string in enumerate(strings):
+            source = ids[min(i, len(ids) - 1)] if len(strings) > 1 else ids[-1]
+            if _placeholders(string) != _placeholders(source):
+                problems.append(f"placeholders differ: {source!r} -> {string!r}")
+            if _stray_percent(string) != _stray_percent(source):
+                problems.append(f"a bare '%' (write %%): {string!r}")
+    assert not problems, "zh catalogue problems:\n  " + "\n  ".join(problems) + "\n" + HOW_TO_FIX
+
+
+@pytest.mark.parametrize("code", ["zh", "en"])
+def test_catalogues_follow_the_template(code: str, pot: Catalog) -> None:
+    catalog = _read(LOCALE / code / "LC_MESSAGES" / "messages.po", locale=code)
+    assert catalog.locale is not None and catalog.locale.language == code
+    missing = sorted(_ids(pot) - _ids(catalog))
+    assert not missing, f"{code}/messages.po lacks {missing}: run\n    {UPDATE_CMD}"
+    assert not any(m.fuzzy for m in catalog if m.id), f"{code}/messages.po has fuzzy entries"
+
+
+def test_lang_uses_the_chinese_catalogue() -> None:
+    zh = Lang("zh", ["zh", "en"])
+    assert zh.gettext("Behind") == "滞后"
+    assert zh.gettext("Overview") == "总览"
+    assert zh.gettext("%(start)s to %(end)s") % {"start": "A", "end": "B"} == "A至B"
+    assert zh.ngettext("{total} measure due in {month}.", "{total} measures due in {month}.", 3) \
+        .format(total=3, month="6月") == "6月共有3项措施到期。"
+
+
+def test_english_uses_the_msgids() -> None:
+    en = Lang("en", ["zh", "en"])
+    assert en.gettext("Behind") == "Behind"
+    assert en.ngettext("{total} measure due in {month}.", "{total} measures due in {month}.", 1) \
+        == "{total} measure due in {month}."
+    assert en.ngettext("{total} measure due in {month}.", "{total} measures due in {month}.", 3) \
+        == "{total} measures due in {month}."
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-q"]))

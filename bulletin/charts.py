@@ -70,6 +70,7 @@ MONTH_FORMAT = {"zh": "%Y年%-m月", "en": "%b %Y"}
 TEXT_COLOUR = "#1f1f1f"
 MUTED_COLOUR = "#56606b"
 NEUTRAL_BAR = "#2a6f97"
+AS_OF_COLOUR = "#1f1f1f"  # solid; the deadline is dashed, milestones dotted
 
 # msgids of the status names; the page engineer's catalogue uses the same ones.
 STATUS_MSGIDS: dict[Status, str] = {
@@ -199,7 +200,7 @@ class ChartRenderer:
             fmt, time_fmt = _locale_names(lang)
             raw = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, format_locale=fmt, time_format_locale=time_fmt)
             self._store(key, raw)
-        result = finish_svg(raw, title=title, description=description)
+        result = finish_svg(raw, title=title, description=description, id_prefix=f"chart-{key[:10]}-")
         with self._lock:
             self.seconds += time.perf_counter() - started
         return result
@@ -239,7 +240,8 @@ class ChartRenderer:
 # --------------------------------------------------------------------------- SVG post-processing
 
 _ROOT = re.compile(r"<svg\b([^>]*)>")
-_TAG_WITH_LABEL = re.compile(r'<([a-zA-Z]+)((?:\s+[a-zA-Z:-]+="[^"]*")*?)\s+aria-label="([^"]*)"((?:\s+[a-zA-Z:-]+="[^"]*")*)\s*(/?)>')
+_ATTR = r'\s+[a-zA-Z][a-zA-Z0-9:_.-]*="[^"]*"'
+_TAG_WITH_LABEL = re.compile(rf'<([a-zA-Z]+)((?:{_ATTR})*?)\s+aria-label="([^"]*)"((?:{_ATTR})*)\s*(/?)>')
 _NOISE = re.compile(r'\s+(?:role|aria-roledescription|aria-hidden)="[^"]*"')
 
 
@@ -247,18 +249,33 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def finish_svg(raw: str, *, title: str, description: str) -> str:
+def _normalise_ids(svg: str, prefix: str) -> str:
+    """Vega numbers clip paths with a per-process counter (clip1, clip2…): rename every id in
+    order of appearance under a prefix from the spec, so output is deterministic and two
+    charts inlined on one page never share an id."""
+    ids = list(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)))
+    if not ids:
+        return svg
+    mapping = {old: f"{prefix}{i}" for i, old in enumerate(ids, 1)}
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{mapping[m.group(1)]}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{mapping.get(m.group(1), m.group(1))})", svg)
+    return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{mapping.get(m.group(1), m.group(1))}"', svg)
+
+
+def finish_svg(raw: str, *, title: str, description: str, id_prefix: str = "chart-") -> str:
     """Make vl-convert's SVG inline-ready, responsive and accessible.
 
     - no XML declaration; root keeps its viewBox and loses fixed width/height, so CSS
       scales it (e.g. `width: 100%; height: auto`);
     - root: role="img", aria-label=title, then <title> and <desc> (description);
     - Vega's English ARIA noise (roles, "graphics-object", axis descriptions) removed;
+    - ids (Vega's clip paths) renamed deterministically and uniquely per chart;
     - each mark's aria-label (from the spec's `description` encoding, in the page
       language) becomes a <title> child: a tooltip on hover, no JavaScript.
     """
     svg = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", raw)
     svg = _NOISE.sub("", svg)
+    svg = _normalise_ids(svg, id_prefix)
 
     def mark_title(m: re.Match) -> str:
         tag, before, label, after, closing = m.groups()
@@ -309,10 +326,6 @@ def _iso(day: dt.date) -> str:
     return day.isoformat()
 
 
-def _number(value: float, lang: Lang) -> str:
-    return lang.number(value)
-
-
 def _count_label(n: int, lang: Lang) -> str:
     return lang.number(n)
 
@@ -321,9 +334,18 @@ def _join(items: list[str], lang: Lang) -> str:
     return format_list(items, locale=lang.locale) if items else ""
 
 
-def _time_axis(lang: Lang, **extra) -> dict:
-    return {"format": MONTH_FORMAT[_lang_key(lang)], "formatType": "utc", "labelOverlap": "greedy",
-            "labelSeparation": 8, **extra}
+def _time_axis(lang: Lang, months: int | None = None, **extra) -> dict:
+    """Month labels in the page language. Dates are UTC throughout (utc scale or timeUnit),
+    so the build machine's time zone never shifts a label."""
+    axis = {"format": MONTH_FORMAT[_lang_key(lang)], "labelOverlap": "greedy", "labelSeparation": 8, **extra}
+    if months is not None:  # at most about five or six labels: every 1, 2, 3, 6, 12… months
+        step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 5), 120)
+        axis["tickCount"] = {"interval": "month", "step": step}
+    return axis
+
+
+def _month_span(first: dt.date, last: dt.date) -> int:
+    return (last.year * 12 + last.month) - (first.year * 12 + first.month)
 
 
 # --------------------------------------------------------------------------- charts
@@ -343,7 +365,7 @@ def status_breakdown(counts: dict[Status, int], *, lang: Lang, renderer: ChartRe
     parts = [lang.gettext("{status} {count}").format(status=status_label(s, lang), count=_count_label(counts[s], lang))
              for s in statuses]
     summary = lang.ngettext("{total} measure by status: {parts}.", "{total} measures by status: {parts}.", total) \
-        .format(total=_count_label(total, lang), parts=_join(parts, lang))
+        .format(total=_count_label(total, lang), parts=_join(parts, lang)) if parts else lang.gettext("No measures.")
     labels = [v["status"] for v in values]
     y = {"field": "status", "type": "nominal", "sort": labels, "title": None,
          "axis": {"ticks": False, "domain": False, "labelPadding": 6}}
@@ -353,10 +375,10 @@ def status_breakdown(counts: dict[Status, int], *, lang: Lang, renderer: ChartRe
         "data": {"values": values},
         "encoding": {"y": y},
         "layer": [
-            {"mark": {"type": "bar", "cornerRadiusEnd": 2, "height": {"band": 0.72}},
+            {"mark": {"type": "bar", "height": {"band": 0.72}},
              "encoding": {
                  "x": {"field": "n", "type": "quantitative", "title": lang.gettext("Measures"),
-                       "axis": {"tickMinStep": 1, "format": ",d", "grid": True}},
+                       "axis": {"tickMinStep": 1, "tickCount": 6, "format": ",d", "grid": True}},
                  "color": {"field": "status", "type": "nominal", "legend": None,
                            "scale": {"domain": labels, "range": [STATUS_COLOURS[s] for s in statuses]}},
                  "description": {"field": "tip"},
@@ -403,7 +425,8 @@ def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, la
         sentences.append(lang.ngettext("{programme}: {total} measure ({parts})", "{programme}: {total} measures ({parts})",
                                        total).format(programme=name, total=_count_label(total, lang),
                                                      parts=_join(parts, lang)))
-    summary = lang.gettext("Measures by status in each programme: {parts}.").format(parts=_join(sentences, lang))
+    summary = lang.gettext("Measures by status in each programme: {parts}.").format(parts=_join(sentences, lang)) \
+        if sentences else lang.gettext("No measures.")
     names = [name for name, _ in per_programme]
     labels = [status_label_with_symbol(s, lang) for s in statuses]
     y = {"field": "programme", "type": "nominal", "sort": names, "title": None,
@@ -418,7 +441,7 @@ def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, la
              "encoding": {
                  "x": {"field": "x0", "type": "quantitative", "title": lang.gettext("Measures"),
                        "scale": {"domain": [0, longest], "nice": False},
-                       "axis": {"tickMinStep": 1, "format": ",d"}},
+                       "axis": {"tickMinStep": 1, "tickCount": 6, "format": ",d"}},
                  "x2": {"field": "x1"},
                  "color": {"field": "status", "type": "nominal", "title": None,
                            "scale": {"domain": labels, "range": [STATUS_COLOURS[s] for s in statuses]},
@@ -448,7 +471,7 @@ def _numeric(value: Any) -> bool:
 
 def _value_text(value: float, target: Target, lang: Lang) -> str:
     """A target's value with its unit: 87.5% / 6个 / 6 stations."""
-    number = _number(value, lang)
+    number = lang.number(value)
     if target.kind == "percentage":
         return f"{number}%"
     unit = lang.text(target.unit).text
@@ -495,6 +518,9 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
         table.append((ms.date, 2, lang.gettext("Interim milestone"), ms.value))
     if deadline is not None:
         table.append((deadline, 3, lang.gettext("Target"), goal))
+    if start is not None and deadline is not None and not (target.baseline and target.baseline.date == start):
+        # The expected pace starts from the baseline value (0 without a baseline, as the status does).
+        table.append((start, 0, lang.gettext("Start of the expected pace"), base_value))
     if start is not None and deadline is not None:
         points = [(start, base_value)] + [(ms.date, ms.value) for ms in milestones] + [(deadline, goal)]
         for day, value in points:
@@ -504,19 +530,25 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
 
     # Rules: interim milestones, deadline, reporting date; labels above the plot, staggered
     # into rows so that labels close in time do not overlap.
-    rules = [(ms.date, lang.gettext("Milestone: {value}").format(value=_value_text(ms.value, target, lang)), MUTED_COLOUR, [2, 3])
-             for ms in milestones]
+    def with_date(label: str, day: dt.date) -> str:
+        return lang.gettext("{label} ({date})").format(label=label, date=lang.date(day))
+
+    rules = []
+    for ms in milestones:
+        label = lang.gettext("Milestone: {value}").format(value=_value_text(ms.value, target, lang))
+        rules.append((ms.date, label, MUTED_COLOUR, [2, 3], with_date(label, ms.date)))
     if deadline is not None:
-        rules.append((deadline, lang.gettext("Deadline: {value}").format(value=_value_text(goal, target, lang)),
-                      TEXT_COLOUR, [6, 3]))
-    rules.append((as_of, lang.gettext("As of {date}").format(date=lang.date(as_of)), "#7a3e8e", []))
+        label = lang.gettext("Deadline: {value}").format(value=_value_text(goal, target, lang))
+        rules.append((deadline, label, "#3d3d3d", [6, 3], with_date(label, deadline)))
+    label = lang.gettext("As of {date}").format(date=lang.date(as_of))
+    rules.append((as_of, label, AS_OF_COLOUR, [], label))
     days = [d for d, *_ in rules] + [dt.date.fromisoformat(p["date"]) for p in line + pace]
     first, last = min(days), max(days)
     span = max((last - first).days, 1)
     plot = WIDTH - 80
     row_ends: list[float] = []
     rule_values = []
-    for day, label, colour, dash in sorted(rules, key=lambda r: r[0]):
+    for day, label, colour, dash, tip in sorted(rules, key=lambda r: r[0]):
         x = (day - first).days / span * plot
         right = x > plot * 0.6
         width = sum(13 if ord(ch) > 0x2e80 else 7.5 for ch in label) + 8
@@ -527,6 +559,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
         else:
             row_ends[row] = right_edge
         rule_values.append({"date": _iso(day), "label": label, "colour": colour, "dash": dash,
+                            "tip": tip,
                             "y": -6 - 17 * row, "align": "right" if right else "left"})
     rows_used = len(row_ends)
 
@@ -556,7 +589,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
     if target.kind == "percentage":
         y_axis["labelExpr"] = "datum.label + '%'"
     x = {"field": "date", "type": "temporal", "title": None, "scale": {"type": "utc", "domain": [_iso(first), _iso(last)]},
-         "axis": _time_axis(lang, tickCount={"interval": "month", "step": max(1, span // 30 // 8)})}
+         "axis": _time_axis(lang, _month_span(first, last))}
     yq = {"field": "value", "type": "quantitative", "title": y_title, "axis": y_axis}
     series_domain = [reported_name] + ([pace_name] if pace else [])
     colour = {"field": "series", "type": "nominal", "title": None,
@@ -566,27 +599,28 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
             "scale": {"domain": series_domain, "range": [[1, 0], [6, 4]][:len(series_domain)]}}
     layers = [
         {"data": {"values": rule_values}, "mark": {"type": "rule", "strokeWidth": 1.5},
-         "encoding": {"x": {"field": "date", "type": "temporal"}, "color": {"field": "colour", "type": "nominal", "scale": None},
-                      "strokeDash": {"field": "dash", "type": "nominal", "scale": None}}},
+         "encoding": {"color": {"field": "colour", "type": "nominal", "scale": None},
+                      "strokeDash": {"field": "dash", "type": "nominal", "scale": None},
+                      "description": {"field": "tip"}}},
     ]
     for align in ("left", "right"):
         layers.append({
             "data": {"values": rule_values}, "transform": [{"filter": {"field": "align", "equal": align}}],
             "mark": {"type": "text", "baseline": "bottom", "align": align, "dx": 3 if align == "left" else -3,
                      "aria": False, "fontSize": FONT_SIZE - 1},
-            "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"field": "y", "type": "quantitative", "scale": None},
+            "encoding": {"y": {"field": "y", "type": "quantitative", "scale": None},
                          "text": {"field": "label"}, "color": {"field": "colour", "type": "nominal", "scale": None}}})
-    lines = [row for row in pace + line]
+    lines = pace + line
     layers.append({"data": {"values": lines}, "mark": {"type": "line", "strokeWidth": 2.5, "aria": False},
-                   "encoding": {"x": x, "y": yq, "color": colour, "strokeDash": dash}})
+                   "encoding": {"y": yq, "color": colour, "strokeDash": dash}})
     layers.append({"data": {"values": lines}, "mark": {"type": "point", "filled": True, "size": 60, "opacity": 1},
-                   "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"field": "value", "type": "quantitative"},
+                   "encoding": {"y": {"field": "value", "type": "quantitative"},
                                 "color": {**colour, "legend": None},
                                 "shape": {"field": "series", "type": "nominal", "legend": None,
                                           "scale": {"domain": series_domain, "range": ["circle", "diamond"][:len(series_domain)]}},
                                 "description": {"field": "tip"}}})
     spec = {**_base(lang, summary), "height": 260, "padding": {"left": 8, "right": 8, "bottom": 8, "top": 8 + 17 * rows_used},
-            "layer": layers}
+            "encoding": {"x": x}, "layer": layers}
     svg = renderer.svg(spec, lang, title=caption, description=summary)
     table.sort(key=lambda r: (r[0], r[1]))
     return Figure(
@@ -615,19 +649,19 @@ def deadlines_per_month(months: list[tuple[dt.date, int]], *, lang: Lang, render
                                 "{total} measures due between {first} and {last}; most in {month} ({count}).", total).format(
             total=_count_label(total, lang), first=lang.month(months[0][0]), last=lang.month(months[-1][0]),
             month=lang.month(busiest[0]), count=_count_label(busiest[1], lang))
-    span_months = (months[-1][0].year * 12 + months[-1][0].month) - (months[0][0].year * 12 + months[0][0].month) + 1 \
-        if months else 1
-    x = {"field": "month", "type": "temporal", "timeUnit": "utcyearmonth", "title": None,
-         "axis": _time_axis(lang, tickCount={"interval": "month", "step": max(1, -(-span_months // 8))})}
+    # One band per month that has deadlines (months without any are not drawn), labelled
+    # with the month in the page language.
+    x = {"field": "month", "type": "ordinal", "timeUnit": "utcyearmonth", "title": None,
+         "axis": _time_axis(lang, labelAngle=0, ticks=False)}
     spec = {
         **_base(lang, summary),
         "height": 220,
         "data": {"values": values},
         "encoding": {"x": x},
         "layer": [
-            {"mark": {"type": "bar", "color": NEUTRAL_BAR, "width": {"band": 0.8}, "cornerRadiusEnd": 2},
+            {"mark": {"type": "bar", "color": NEUTRAL_BAR, "width": {"band": 0.7}},
              "encoding": {"y": {"field": "n", "type": "quantitative", "title": lang.gettext("Measures due"),
-                                "axis": {"tickMinStep": 1, "format": ",d"}},
+                                "axis": {"tickMinStep": 1, "tickCount": 6, "format": ",d"}},
                           "description": {"field": "tip"}}},
             {"mark": {"type": "text", "baseline": "bottom", "dy": -3, "aria": False},
              "encoding": {"y": {"field": "n", "type": "quantitative"}, "text": {"field": "label"}}},

@@ -105,11 +105,11 @@ class Programme:
     __pydantic_config__ = STRICT
     id: Id
     title: Text
-    issuers: Annotated[list[str], Field(min_length=1, description="Department ids of the issuing bodies.")]
     period: Period
     sources: Annotated[list[str], Field(min_length=1, description="Source ids.")]
     summary: Annotated[Text, _doc("Markdown.")]
     issued: Annotated[dt.date | None, _doc("Date the plan was issued, if the source gives it.")] = None
+    issuers: Annotated[list[str], _doc("Department ids of the issuing bodies; leave empty when the source names none.")] = field(default_factory=list)
     short_title: Text | None = None
     as_of: Annotated[dt.date | None, _doc("Reporting date for this programme, if not the bulletin's.")] = None
 

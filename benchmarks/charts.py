@@ -1,0 +1,73 @@
+"""Time the chart stage: each chart cold (rendered by vl-convert) and cached.
+
+    python benchmarks/charts.py [repeat]
+
+The first render in a process also pays vl-convert's JavaScript start-up; it is
+reported separately ("warm-up").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bulletin import charts  # noqa: E402
+from bulletin.l10n import Lang  # noqa: E402
+from bulletin.model import Baseline, Milestone, ProgressEntry, Target, Thresholds  # noqa: E402
+from bulletin.status import Status, assess_target  # noqa: E402
+
+AS_OF = dt.date(2020, 6, 30)
+
+
+def cases(variant: int):
+    """Chart calls; `variant` changes one count so every repeat is a cache miss when wanted."""
+    target = Target(id="coverage", title={"zh": "服务圈覆盖率", "en": "Service-circle coverage"}, kind="percentage",
+                    source="s", target=100, baseline=Baseline(87.5, dt.date(2018, 12, 31)), deadline=dt.date(2020, 12, 31),
+                    milestones=[Milestone(dt.date(2019, 12, 31), 90)],
+                    progress=[ProgressEntry(dt.date(2019, 6, 30), 88.6), ProgressEntry(dt.date(2020, 6, 30), 92 - variant / 1000)])
+    assessment = assess_target(target, start=dt.date(2018, 1, 1), deadline=dt.date(2020, 12, 31), as_of=AS_OF,
+                               thresholds=Thresholds(), stale_after_days=180)
+    counts = {Status.COMPLETED: 12 + variant, Status.ON_TRACK: 9, Status.BEHIND: 4, Status.OVERDUE: 2}
+    per = [("回天行动计划", {Status.COMPLETED: 10 + variant, Status.BEHIND: 3, Status.NO_DATA: 17}),
+           ("朝阳区方案", {Status.ON_TRACK: 4, Status.OVERDUE: 2})]
+    months = [(dt.date(2020, 6, 1), 7 + variant), (dt.date(2020, 12, 1), 28)]
+    return {
+        "status_breakdown": lambda lang, r: charts.status_breakdown(counts, lang=lang, renderer=r, fig_id="s", caption="c"),
+        "programme_statuses": lambda lang, r: charts.programme_statuses(per, lang=lang, renderer=r, fig_id="p", caption="c"),
+        "target_progress": lambda lang, r: charts.target_progress(target, assessment, lang=lang, renderer=r, fig_id="t"),
+        "deadlines_per_month": lambda lang, r: charts.deadlines_per_month(months, lang=lang, renderer=r, fig_id="d", caption="c"),
+    }
+
+
+def main(repeat: int = 5) -> None:
+    langs = [Lang("zh", ["zh", "en"]), Lang("en", ["zh", "en"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        renderer = charts.ChartRenderer(Path(tmp))
+        start = time.perf_counter()
+        cases(-1)["status_breakdown"](langs[0], renderer)
+        print(f"warm-up (first render in the process): {1000 * (time.perf_counter() - start):.0f} ms")
+        cold: dict[str, list[float]] = {}
+        cached: dict[str, list[float]] = {}
+        for i in range(repeat):
+            for name, call in cases(i).items():
+                for lang in langs:
+                    t = time.perf_counter()
+                    call(lang, renderer)
+                    cold.setdefault(name, []).append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    call(lang, renderer)
+                    cached.setdefault(name, []).append(time.perf_counter() - t)
+        print(f"{'chart':22} {'cold ms (median)':>17} {'cached ms (median)':>19}")
+        for name in cold:
+            print(f"{name:22} {1000 * statistics.median(cold[name]):17.1f} {1000 * statistics.median(cached[name]):19.2f}")
+        print(f"renderer: count={renderer.count} cache_hits={renderer.cache_hits} seconds={renderer.seconds:.2f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)

@@ -1,0 +1,296 @@
+"""The chart stage: localised, accessible, cached and deterministic SVG figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from bulletin import charts
+from bulletin.charts import ChartRenderer, Figure, status_label
+from bulletin.l10n import Lang
+from bulletin.model import Baseline, Milestone, ProgressEntry, Target, Thresholds
+from bulletin.status import Status, assess_target
+
+ZH = {
+    "Completed": "已完成", "Ahead": "超前", "On track": "按期", "Behind": "滞后", "Overdue": "逾期",
+    "In progress": "进行中", "Not started": "未开始", "No data": "无数据", "Ongoing": "持续推进",
+    "Paused": "暂停", "Dropped": "取消",
+    "Measures": "措施数", "Status": "状态", "Programme": "方案", "Total": "合计", "Measures due": "到期措施数",
+    "Month": "月份", "Date": "日期", "Series": "类别", "Value": "数值", "Per cent": "百分比",
+    "Reported": "已报告", "Expected pace": "序时进度", "Baseline": "基线", "Target": "目标",
+    "Interim milestone": "阶段目标", "Start of the expected pace": "序时进度起点",
+    "{status}: {count}": "{status}：{count}", "{status} {count}": "{status}{count}项",
+    "{number} {unit}": "{number}{unit}", "{month}: {count}": "{month}：{count}",
+    "Milestone: {value}": "阶段目标：{value}", "Deadline: {value}": "截止：{value}", "As of {date}": "截至{date}",
+    "{target}: progress against the expected pace": "{target}：进展与序时进度",
+}
+
+
+class FakeTranslations:
+    """Stands in for the Chinese catalogue the page engineer maintains."""
+
+    def gettext(self, message: str) -> str:
+        return ZH.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return plural
+
+
+@pytest.fixture
+def zh() -> Lang:
+    lang = Lang("zh", ["zh", "en"])
+    lang.translations = FakeTranslations()
+    return lang
+
+
+@pytest.fixture
+def en() -> Lang:
+    return Lang("en", ["zh", "en"])
+
+
+@pytest.fixture
+def renderer(tmp_path) -> ChartRenderer:
+    return ChartRenderer(tmp_path / "charts")
+
+
+AS_OF = dt.date(2020, 6, 30)
+COUNTS = {Status.COMPLETED: 12, Status.ON_TRACK: 9, Status.BEHIND: 4, Status.OVERDUE: 2}
+PER_PROGRAMME = [
+    ("回天行动计划", {Status.COMPLETED: 10, Status.BEHIND: 3, Status.NO_DATA: 17}),
+    ("朝阳区方案", {Status.ON_TRACK: 4, Status.OVERDUE: 2}),
+]
+MONTHS = [(dt.date(2020, 6, 1), 7), (dt.date(2020, 12, 1), 28)]
+
+
+def coverage_target(**changes) -> Target:
+    fields = dict(
+        id="coverage", title={"zh": "服务圈覆盖率", "en": "Service-circle coverage"}, kind="percentage", source="s",
+        target=100, baseline=Baseline(87.5, dt.date(2018, 12, 31)), deadline=dt.date(2020, 12, 31),
+        milestones=[Milestone(dt.date(2019, 12, 31), 90)],
+        progress=[ProgressEntry(dt.date(2019, 6, 30), 88.6), ProgressEntry(dt.date(2020, 6, 30), 92)],
+    )
+    fields.update(changes)
+    return Target(**fields)
+
+
+def assess(target: Target):
+    return assess_target(target, start=dt.date(2018, 1, 1), deadline=dt.date(2020, 12, 31), as_of=AS_OF,
+                         thresholds=Thresholds(), stale_after_days=180)
+
+
+def all_figures(lang: Lang, renderer: ChartRenderer) -> list[Figure]:
+    target = coverage_target()
+    return [
+        charts.status_breakdown(COUNTS, lang=lang, renderer=renderer, fig_id="status", caption="cap-status"),
+        charts.programme_statuses(PER_PROGRAMME, lang=lang, renderer=renderer, fig_id="programmes", caption="cap-prog"),
+        charts.target_progress(target, assess(target), lang=lang, renderer=renderer, fig_id="coverage"),
+        charts.deadlines_per_month(MONTHS, lang=lang, renderer=renderer, fig_id="deadlines", caption="cap-months"),
+    ]
+
+
+def visible_text(svg: str) -> list[str]:
+    """Text drawn in the chart (not the <title>/<desc> accessibility text)."""
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+# ---------------------------------------------------------------- language
+
+
+def test_status_label_uses_gettext(zh, en):
+    assert status_label(Status.BEHIND, zh) == "滞后"
+    assert status_label(Status.BEHIND, en) == "Behind"
+    assert {status_label(s, en) for s in Status} == set(charts.STATUS_MSGIDS.values())
+
+
+def test_status_breakdown_in_chinese(zh, renderer):
+    fig = charts.status_breakdown(COUNTS, lang=zh, renderer=renderer, fig_id="s", caption="措施状态")
+    text = visible_text(fig.svg)
+    assert "▼ 滞后" in text and "✓ 已完成" in text
+    assert "措施数" in text  # axis title
+    assert not any("Behind" in t or "Measures" in t for t in text)
+    assert "滞后4项" in fig.summary and "27" in fig.summary
+
+
+def test_programme_statuses_in_both_languages(zh, en, renderer):
+    fig = charts.programme_statuses(PER_PROGRAMME, lang=zh, renderer=renderer, fig_id="p", caption="c")
+    text = visible_text(fig.svg)
+    assert "回天行动计划" in text and "▼ 滞后" in text and "! 逾期" in text  # programme names and legend
+    fig = charts.programme_statuses(PER_PROGRAMME, lang=en, renderer=renderer, fig_id="p", caption="c")
+    assert "▼ Behind" in visible_text(fig.svg)
+
+
+def test_target_progress_dates_are_localised(zh, en, renderer):
+    target = coverage_target()
+    fig = charts.target_progress(target, assess(target), lang=zh, renderer=renderer, fig_id="t")
+    text = visible_text(fig.svg)
+    assert any(re.fullmatch(r"20\d\d年\d{1,2}月", t) for t in text)  # time axis
+    assert "截至2020年6月30日" in text and "截止：100%" in text and "阶段目标：90%" in text
+    assert fig.caption == "服务圈覆盖率：进展与序时进度"
+    fig = charts.target_progress(target, assess(target), lang=en, renderer=renderer, fig_id="t")
+    text = visible_text(fig.svg)
+    assert "Jan 2020" in text
+    assert "As of 30 June 2020" in text and "Deadline: 100%" in text and "Milestone: 90%" in text
+    assert "92%" in fig.summary and "30 June 2020" in fig.summary and "31 December 2020" in fig.summary
+
+
+def test_deadlines_per_month_localised(zh, en, renderer):
+    fig = charts.deadlines_per_month(MONTHS, lang=zh, renderer=renderer, fig_id="d", caption="c")
+    assert {"2020年6月", "2020年12月", "到期措施数"} <= set(visible_text(fig.svg))
+    assert fig.rows == [["2020年6月", "7"], ["2020年12月", "28"]]
+    fig = charts.deadlines_per_month(MONTHS, lang=en, renderer=renderer, fig_id="d", caption="c")
+    assert {"Jun 2020", "Dec 2020", "Measures due"} <= set(visible_text(fig.svg))
+    assert fig.rows == [["June 2020", "7"], ["December 2020", "28"]]
+    assert "35" in fig.summary and "December 2020" in fig.summary
+
+
+# ---------------------------------------------------------------- data table = the data
+
+
+def test_tables_match_the_data(zh, en, renderer):
+    fig = charts.status_breakdown(COUNTS, lang=en, renderer=renderer, fig_id="s", caption="c")
+    assert fig.columns == ["Status", "Measures"]
+    assert fig.rows == [["Overdue", "2"], ["Behind", "4"], ["On track", "9"], ["Completed", "12"]]  # display order
+    assert {r[0]: int(r[1]) for r in fig.rows} == {status_label(s, en): n for s, n in COUNTS.items()}
+
+    fig = charts.programme_statuses(PER_PROGRAMME, lang=zh, renderer=renderer, fig_id="p", caption="c")
+    assert fig.columns == ["方案", "逾期", "滞后", "按期", "已完成", "无数据", "合计"]
+    assert fig.rows == [["回天行动计划", "0", "3", "0", "10", "17", "30"], ["朝阳区方案", "2", "0", "4", "0", "0", "6"]]
+
+
+def test_target_table_holds_exactly_the_model_points(en, renderer):
+    target = coverage_target()
+    fig = charts.target_progress(target, assess(target), lang=en, renderer=renderer, fig_id="t")
+    assert fig.columns == ["Date", "Series", "Value"]
+    assert fig.rows == [
+        ["31 December 2018", "Baseline", "87.5%"],
+        ["30 June 2019", "Reported", "88.6%"],
+        ["31 December 2019", "Interim milestone", "90%"],
+        ["30 June 2020", "Reported", "92%"],
+        ["31 December 2020", "Target", "100%"],
+    ]
+
+
+def test_target_progress_count_without_baseline(zh, renderer):
+    target = coverage_target(kind="count", target=6, baseline=None, milestones=[], unit={"zh": "个", "en": "stations"},
+                             progress=[ProgressEntry(dt.date(2020, 3, 31), 2)])
+    fig = charts.target_progress(target, assess(target), lang=zh, renderer=renderer, fig_id="t")
+    assert fig is not None
+    assert ["2020年3月31日", "已报告", "2个"] in fig.rows
+    assert ["2020年12月31日", "目标", "6个"] in fig.rows
+    assert ["2018年1月1日", "序时进度起点", "0个"] in fig.rows  # the pace starts from 0, as the status does
+    assert "个" in visible_text(fig.svg)  # the unit is the axis title
+
+
+def test_target_progress_baseline_only_and_none_cases(en, renderer):
+    baseline_only = coverage_target(progress=[])
+    fig = charts.target_progress(baseline_only, assess(baseline_only), lang=en, renderer=renderer, fig_id="t")
+    assert fig is not None and "Reported" not in [r[1] for r in fig.rows]
+    for target in (
+        coverage_target(progress=[], baseline=None),  # nothing to draw
+        coverage_target(kind="milestone", target=True, baseline=None, milestones=[], progress=[]),
+        coverage_target(target=None),  # ongoing
+    ):
+        assert charts.target_progress(target, assess(target), lang=en, renderer=renderer, fig_id="t") is None
+
+
+def test_reports_after_as_of_are_not_drawn(en, renderer):
+    target = coverage_target(progress=[ProgressEntry(dt.date(2020, 6, 30), 92), ProgressEntry(dt.date(2020, 9, 30), 99)])
+    fig = charts.target_progress(target, assess(target), lang=en, renderer=renderer, fig_id="t")
+    assert "99%" not in fig.svg and not any("99%" in cell for row in fig.rows for cell in row)
+
+
+# ---------------------------------------------------------------- accessibility
+
+
+@pytest.mark.parametrize("code", ["zh", "en"])
+def test_svg_is_accessible_and_responsive(code, zh, en, renderer):
+    lang = {"zh": zh, "en": en}[code]
+    for fig in all_figures(lang, renderer):
+        root = re.match(r"<svg\b[^>]*>", fig.svg).group(0)
+        assert 'role="img"' in root and f'aria-label="{fig.caption}"' in root
+        assert "viewBox=" in root and " width=" not in root and " height=" not in root
+        assert fig.svg.startswith("<svg") and "<?xml" not in fig.svg
+        assert f"<title>{fig.caption}</title><desc>{fig.summary}</desc>" in fig.svg
+        assert "graphics-object" not in fig.svg and "aria-roledescription" not in fig.svg
+        assert fig.svg.count("aria-label") == 1  # only the root; Vega's English labels are gone
+        assert "X-axis" not in fig.svg and "Y-axis" not in fig.svg
+        # Marks carry <title> tooltips in the page language.
+        assert fig.svg.count("<title>") > 1
+        assert fig.summary and fig.summary.count(".") + fig.summary.count("。") >= 1
+
+
+def test_mark_tooltips_in_page_language(zh, renderer):
+    fig = charts.status_breakdown(COUNTS, lang=zh, renderer=renderer, fig_id="s", caption="c")
+    assert "<title>滞后：4</title>" in fig.svg
+
+
+def test_status_colours_come_from_the_palette(en, renderer):
+    from bulletin.palette import STATUS_COLOURS
+
+    fig = charts.status_breakdown(COUNTS, lang=en, renderer=renderer, fig_id="s", caption="c")
+    for status in COUNTS:
+        assert f'fill="{STATUS_COLOURS[status]}"' in fig.svg
+
+
+# ---------------------------------------------------------------- cache and determinism
+
+
+def test_second_render_hits_the_cache(en, tmp_path, monkeypatch):
+    renderer = ChartRenderer(tmp_path / "cache")
+    first = charts.status_breakdown(COUNTS, lang=en, renderer=renderer, fig_id="s", caption="c")
+    assert (renderer.count, renderer.cache_hits) == (1, 0)
+    assert len(list((tmp_path / "cache").rglob("*.svg"))) == 1
+
+    def must_not_render(*args, **kwargs):
+        raise AssertionError("vl_convert called for a cached chart")
+
+    monkeypatch.setattr(charts.vlc, "vegalite_to_svg", must_not_render)
+    again = charts.status_breakdown(COUNTS, lang=en, renderer=renderer, fig_id="s", caption="c")
+    assert again.svg == first.svg
+    assert (renderer.count, renderer.cache_hits) == (2, 1)
+
+    # A new renderer (next build) reads the cache from disk.
+    fresh = ChartRenderer(tmp_path / "cache")
+    assert charts.status_breakdown(COUNTS, lang=en, renderer=fresh, fig_id="s", caption="c").svg == first.svg
+    assert fresh.cache_hits == 1 and fresh.seconds > 0
+
+
+def test_cache_key_depends_on_spec_and_locale(zh, en):
+    renderer = ChartRenderer(None)
+    spec = {"mark": "bar", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    assert renderer.key(spec, en) == renderer.key(dict(reversed(list(spec.items()))), en)  # canonical JSON
+    assert renderer.key(spec, en) != renderer.key(spec, zh)
+    assert renderer.key(spec, en) != renderer.key({**spec, "mark": "point"}, en)
+
+
+def test_accepts_altair_charts(en):
+    import altair as alt
+
+    renderer = ChartRenderer(None)
+    chart = alt.Chart(alt.Data(values=[{"a": 1}])).mark_bar().encode(x="a:Q")
+    svg = renderer.svg(chart, en, title="T", description="D")
+    assert svg.startswith("<svg") and 'aria-label="T"' in svg
+
+
+@pytest.mark.parametrize("code", ["zh", "en"])
+def test_deterministic(code, zh, en, tmp_path):
+    lang = {"zh": zh, "en": en}[code]
+    first = [f.svg for f in all_figures(lang, ChartRenderer(None))]
+    second = [f.svg for f in all_figures(lang, ChartRenderer(tmp_path / "other"))]
+    assert first == second
+
+
+def test_empty_inputs_do_not_fail(en, renderer):
+    assert charts.status_breakdown({}, lang=en, renderer=renderer, fig_id="s", caption="c").rows == []
+    assert charts.programme_statuses([], lang=en, renderer=renderer, fig_id="p", caption="c").rows == []
+    fig = charts.deadlines_per_month([], lang=en, renderer=renderer, fig_id="d", caption="c")
+    assert fig.rows == [] and fig.svg.startswith("<svg")
+
+
+def test_ids_are_deterministic_and_unique_per_chart(en):
+    raw = '<svg viewBox="0 0 1 1"><defs><clipPath id="clip7"><rect/></clipPath></defs><g clip-path="url(#clip7)"></g></svg>'
+    one = charts.finish_svg(raw, title="t", description="d", id_prefix="chart-a-")
+    assert 'id="chart-a-1"' in one and "url(#chart-a-1)" in one and "clip7" not in one
+    assert charts.finish_svg(raw.replace("clip7", "clip9"), title="t", description="d", id_prefix="chart-a-") == one

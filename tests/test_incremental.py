@@ -1,0 +1,73 @@
+"""Incremental rebuilds: an edit re-renders the pages that depend on it and rewrites nothing else."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bulletin.builder import Builder
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    for name in ("templates", "theme"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    builder = Builder(tmp_path / "content", tmp_path / "templates", tmp_path / "theme", tmp_path / "output",
+                      cache=tmp_path / ".cache")
+    first = builder.build()
+    return tmp_path, builder, first
+
+
+def _mtimes(output: Path) -> dict[str, int]:
+    return {str(p.relative_to(output)): p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
+
+
+def test_nothing_changed_renders_and_writes_nothing(project):
+    root, builder, first = project
+    before = _mtimes(root / "output")
+    again = builder.build()
+    assert again.rendered == 0
+    assert again.write.written == []
+    assert _mtimes(root / "output") == before
+
+
+def test_measure_edit_rewrites_only_dependent_files(project):
+    root, builder, first = project
+    measure_file = sorted((root / "content" / "measures").rglob("*.yaml"))[0]
+    data = yaml.safe_load(measure_file.read_text(encoding="utf-8"))
+    mid = f"{data['programme']}-{data['number']}"
+    text = measure_file.read_text(encoding="utf-8")
+    measure_file.write_text(text.replace(data["title"]["en"], "A new English title"), encoding="utf-8")
+
+    result = builder.build()
+    written = set(result.write.written)
+    assert f"en/measures/{mid}/index.html" in written
+    assert "en/data/measures.csv" in written and "en/data/bulletin.json" in written
+    # Other measures' pages, the methodology and the about page read nothing of this measure.
+    assert not any(w.startswith("en/measures/") and f"/{mid}/" not in w for w in written)
+    assert "en/methodology/index.html" not in written and "zh/methodology/index.html" not in written
+    assert result.rendered < first.rendered
+    # Only the English title changed, so the Chinese measure page is byte-identical and not rewritten.
+    assert f"zh/measures/{mid}/index.html" not in written
+    assert "A new English title" in (root / "output" / "en" / "measures" / mid / "index.html").read_text(encoding="utf-8")
+
+
+def test_template_edit_rerenders_pages_using_it(project):
+    root, builder, first = project
+    template = root / "templates" / "deadlines.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("<h1>", '<h1 class="edited">', 1), encoding="utf-8")
+    result = builder.build()
+    assert result.rendered == 2  # the deadlines page, in each language
+    assert set(result.write.written) == {"en/deadlines/index.html", "zh/deadlines/index.html"}
+
+    base = root / "templates" / "base.html"  # every page extends it
+    base.write_text(base.read_text(encoding="utf-8").replace("<footer", '<footer data-edited="1"', 1), encoding="utf-8")
+    result = builder.build()
+    assert result.rendered == result.pages - 2  # every page but the root chooser and root 404, which are always rendered

@@ -8,11 +8,9 @@ link is relative (so the site works from a sub-path and from file://) except on 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import posixpath
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -216,10 +214,6 @@ class Renderer:
         return html.encode("utf-8")
 
     def figure(self, kind: str, args: tuple, lang: Lang):
-        fig = self._figure(kind, args, lang)
-        return _scoped_svg_ids(fig) if fig is not None else None
-
-    def _figure(self, kind: str, args: tuple, lang: Lang):
         from . import charts
 
         site, r = self.site, self.chart_renderer
@@ -307,8 +301,8 @@ class Renderer:
                 a = self.site.assessments[ms.id].targets[t.id]
                 for e in t.progress:
                     rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
-                                 t.baseline.value if t.baseline else "", "" if t.target is None else t.target,
-                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), e.value,
+                                 _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
+                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
                                  text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else ""])
         return self._csv(header, rows)
 
@@ -345,22 +339,13 @@ class Renderer:
         }
 
 
-_SVG_ID = re.compile(r'\bid="(clip\d+)"')
-
-
-def _scoped_svg_ids(fig):
-    """Renumber the chart's internal ids (vl-convert's `clipN`, from a process-wide counter) per figure.
-
-    Without this the ids depend on which charts this process rendered before (cache state),
-    so the same input could give different bytes, and two charts on one page could share an id.
-    """
-    ids = list(dict.fromkeys(_SVG_ID.findall(fig.svg)))
-    if not ids:
-        return fig
-    mapping = {old: f"{fig.id}-clip{i}" for i, old in enumerate(ids, 1)}
-    svg = re.sub(r'(?<=id=")(clip\d+)(?=")|(?<=url\(#)(clip\d+)(?=\))',
-                 lambda m: mapping.get(m.group(0), m.group(0)), fig.svg)
-    return dataclasses.replace(fig, svg=svg)
+def _figure(value: Any) -> Any:
+    """A value as an editor wrote it: 110, not 110.0; true/false for milestones."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def status_css() -> bytes:

@@ -182,7 +182,7 @@ class Site:
         pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}, every))
         pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}, frozenset({GLOBAL})))
         for slug, page in c.pages.items():
-            pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "page": page}, frozenset({GLOBAL, f"page:{slug}"})))
+            pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}, frozenset({GLOBAL, f"page:{slug}"})))
         pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, frozenset({GLOBAL}), in_sitemap=False))
         return pages
 

@@ -1,0 +1,512 @@
+"""The built site as a reader, a search engine and a feed reader see it.
+
+The demo content/ is built once per session (with a chart cache in the session's
+temporary directory, seeded from the repository's .cache/charts when there is one,
+which only saves time: the cache is keyed by the chart's full input).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import posixpath
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from bulletin.builder import Builder
+from bulletin.status import assess
+from bulletin.validate import check
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+TEMPLATES = ROOT / "templates"
+THEME = ROOT / "theme"
+LANGS = {"zh": "zh-CN", "en": "en"}
+ATOM = "{http://www.w3.org/2005/Atom}"
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+BOM = b"\xef\xbb\xbf"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def chart_cache(tmp_path_factory) -> Path:
+    """One chart cache for the whole session (shared by the test files that build)."""
+    cache = tmp_path_factory.getbasetemp() / "bulletin-chart-cache"
+    if not cache.exists():
+        seed = ROOT / ".cache" / "charts"
+        if seed.is_dir():
+            shutil.copytree(seed, cache / "charts")
+        cache.mkdir(exist_ok=True)
+    return cache
+
+
+class Page(HTMLParser):
+    """The parts of an HTML page the tests look at."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.html_lang: str | None = None
+        self.links: list[dict[str, str]] = []  # <link> attributes
+        self.refs: list[tuple[str, dict[str, str], str]] = []  # (tag, attributes, value) of every href/src
+        self.anchors: list[dict[str, str]] = []
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self._stack: list[list] = []  # [tag, attrs, text parts]
+        self.texts: list[tuple[str, dict[str, str], str]] = []  # (tag, attrs, text) of closed elements
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        self.elements.append((tag, a))
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        if tag == "link":
+            self.links.append(a)
+        if tag == "a":
+            self.anchors.append(a)
+        for attr in ("href", "src"):
+            if attr in a:
+                self.refs.append((tag, a, a[attr]))
+        if tag not in ("meta", "link", "br", "hr", "img", "input", "source"):
+            self._stack.append([tag, a, []])
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            t, a, parts = self._stack.pop()
+            text = "".join(parts)
+            self.texts.append((t, a, text))
+            if self._stack:
+                self._stack[-1][2].append(text)
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        if self._stack:
+            self._stack[-1][2].append(data)
+
+    def lang_switch(self) -> list[str]:
+        return [a["href"] for a in self.anchors if "lang-switch" in a.get("class", "").split()]
+
+    def canonical(self) -> list[str]:
+        return [link["href"] for link in self.links if link.get("rel") == "canonical"]
+
+    def alternates(self) -> dict[str, str]:
+        return {link["hreflang"]: link["href"] for link in self.links
+                if link.get("rel") == "alternate" and "hreflang" in link}
+
+
+_pages: dict[Path, Page] = {}
+
+
+def page(path: Path) -> Page:
+    if path not in _pages:
+        _pages[path] = Page(path.read_text(encoding="utf-8"))
+    return _pages[path]
+
+
+def resolve(site: Path, html_file: Path, href: str, base_path: str) -> Path | None:
+    """The file a link in `html_file` points to, or None for an external or in-page link."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        assert path.startswith(base_path), f"{href} is outside the site's path {base_path}"
+        target = site / path[len(base_path):]
+    else:
+        target = Path(posixpath.normpath(posixpath.join(html_file.parent.as_posix(), path)))
+    if href.split("#")[0].split("?")[0].endswith("/") or target.is_dir():
+        target = target / "index.html"
+    return target
+
+
+def from_url(site: Path, base_url: str, url: str) -> Path:
+    """The file an absolute URL under base_url is served from."""
+    assert url.startswith(base_url), url
+    rel = urlsplit(url[len(base_url):]).path
+    target = site / rel
+    return target / "index.html" if rel == "" or rel.endswith("/") else target
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def is_404(site: Path, path: Path) -> bool:
+    return path.name == "404.html"
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    data = path.read_bytes()
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+# --------------------------------------------------------------------------- the demo site
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    result = check(CONTENT)
+    assert result.content is not None and not result.errors, [str(p) for p in result.errors]
+    out = tmp_path_factory.mktemp("demo") / "site"
+    build = Builder(CONTENT, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    return out, result.content, build
+
+
+@pytest.fixture(scope="session")
+def site(demo) -> Path:
+    return demo[0]
+
+
+@pytest.fixture(scope="session")
+def content(demo):
+    return demo[1]
+
+
+@pytest.fixture(scope="session")
+def base_url(content) -> str:
+    url = content.bulletin.base_url
+    return url if url.endswith("/") else url + "/"
+
+
+@pytest.fixture(scope="session")
+def base_path(base_url) -> str:
+    return urlsplit(base_url).path or "/"
+
+
+def expected_pages(content) -> list[str]:
+    """Every page a reader can reach, per language, worked out from the content alone."""
+    paths = ["index.html", "departments/index.html", "categories/index.html", "status/index.html",
+             "deadlines/index.html", "updates/index.html", "methodology/index.html", "404.html"]
+    paths += [f"programmes/{pid}/index.html" for pid in content.programmes]
+    paths += [f"measures/{ms.programme}-{ms.number}/index.html" for ms in content.measures.values()]
+    paths += [f"departments/{d}/index.html" for ms in content.measures.values() for d in (*ms.lead, *ms.support)]
+    paths += [f"categories/{ms.category}/index.html" for ms in content.measures.values()]
+    paths += [f"status/{a.status.value.replace('_', '-')}/index.html" for a in assess(content).values()]
+    paths += [f"{slug}/index.html" for slug in content.pages]
+    return sorted(set(paths))
+
+
+def test_the_demo_has_pages_of_every_kind(content):
+    paths = expected_pages(content)
+    assert "about/index.html" in paths  # the demo has an about page
+    assert sum(p.startswith("measures/") for p in paths) == len(content.measures) > 30
+    assert sum(p.startswith("departments/") for p in paths) > 2
+    assert sum(p.startswith("status/") for p in paths) > 2
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_every_entity_has_a_page_in_every_language(site, content, code):
+    missing = [p for p in expected_pages(content) if not (site / code / p).is_file()]
+    assert not missing, f"{code}: no page for {missing[:10]} ({len(missing)} missing)"
+
+
+def test_root_has_a_language_chooser_and_a_404(site, content, base_url):
+    assert (site / "404.html").is_file()
+    root = page(site / "index.html")
+    assert root.canonical() == [base_url]
+    hrefs = {a["href"] for a in root.anchors}
+    assert {f"{code}/index.html" for code in LANGS} <= hrefs
+    assert set(root.alternates()) == {"zh-CN", "en", "x-default"}
+
+
+def test_every_page_declares_its_language(site):
+    for f in html_files(site):
+        rel = f.relative_to(site).parts
+        code = rel[0] if rel[0] in LANGS else "zh"  # root pages are in the default language
+        assert page(f).html_lang == LANGS[code], f
+
+
+def test_every_page_has_canonical_and_hreflang_alternates(site, base_url):
+    for code in LANGS:
+        for f in html_files(site / code):
+            p = page(f)
+            rel = f.relative_to(site).as_posix()
+            expected = base_url + rel.removesuffix("index.html")
+            assert p.canonical() == [expected], f
+            alternates = p.alternates()
+            assert set(alternates) == {"zh-CN", "en", "x-default"}, f
+            for other, html_lang in LANGS.items():
+                other_rel = f"{other}/" + f.relative_to(site / code).as_posix()
+                assert alternates[html_lang] == base_url + other_rel.removesuffix("index.html"), f
+                assert (site / other_rel).is_file(), f"{f}: alternate {other_rel} does not exist"
+            assert alternates["x-default"].startswith(base_url)
+
+
+def test_the_language_switch_goes_to_the_same_page_and_back(site, base_path):
+    checked = 0
+    for code in LANGS:
+        for f in html_files(site / code):
+            switch = page(f).lang_switch()
+            assert len(switch) == len(LANGS) - 1, f"{f}: language links {switch}"
+            there = resolve(site, f, switch[0], base_path)
+            other = next(c for c in LANGS if c != code)
+            assert there == site / other / f.relative_to(site / code), f"{f}: switch goes to {there}"
+            assert there.is_file()
+            back = resolve(site, there, page(there).lang_switch()[0], base_path)
+            assert back == f, f"{there}: switch goes back to {back}, not {f}"
+            checked += 1
+    assert checked > 150
+
+
+def test_root_404_switches_to_the_other_language(site, base_path):
+    switch = page(site / "404.html").lang_switch()
+    assert [resolve(site, site / "404.html", href, base_path) for href in switch] == [site / "en" / "404.html"]
+
+
+# --------------------------------------------------------------------------- feeds, sitemap, robots
+
+@pytest.mark.parametrize("code", LANGS)
+def test_feed_is_atom_with_entries_linking_into_the_site(site, content, base_url, code):
+    root = ET.parse(site / code / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == LANGS[code]
+    assert root.findtext(f"{ATOM}title").strip()
+    assert root.findtext(f"{ATOM}id") == f"{base_url}{code}/feed.xml"
+    entries = root.findall(f"{ATOM}entry")
+    reports = sum(len(t.progress) for ms in content.measures.values() for t in ms.targets)
+    assert len(entries) == min(50, reports) > 0
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert len(set(ids)) == len(ids), "entry ids are not unique"
+    for entry in entries:
+        assert entry.findtext(f"{ATOM}title").strip()
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", entry.findtext(f"{ATOM}updated"))
+        href = entry.find(f"{ATOM}link").get("href")
+        assert href.startswith(f"{base_url}{code}/measures/"), href
+        assert from_url(site, base_url, href).is_file(), href
+    dates = [e.findtext(f"{ATOM}updated") for e in entries]
+    assert dates == sorted(dates, reverse=True), "newest first"
+
+
+def test_sitemap_lists_pages_with_hreflang_alternates(site, content, base_url):
+    root = ET.parse(site / "sitemap.xml").getroot()
+    assert root.tag == f"{SM}urlset"
+    urls = root.findall(f"{SM}url")
+    locs = [u.findtext(f"{SM}loc") for u in urls]
+    assert len(set(locs)) == len(locs)
+    for u, loc in zip(urls, locs):
+        assert from_url(site, base_url, loc).is_file(), loc
+        alt = {link.get("hreflang"): link.get("href") for link in u.findall(f"{XHTML}link")}
+        assert set(alt) == {"zh-CN", "en", "x-default"}, loc
+        assert loc in alt.values()
+        for href in alt.values():
+            assert from_url(site, base_url, href).is_file(), href
+    for code in LANGS:
+        for ms in content.measures.values():
+            assert f"{base_url}{code}/measures/{ms.programme}-{ms.number}/" in locs
+        assert f"{base_url}{code}/" in locs
+    assert not any(loc.endswith("404.html") for loc in locs)
+
+
+def test_robots_txt_names_the_sitemap(site, base_url):
+    text = (site / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {base_url}sitemap.xml" in text.splitlines()
+
+
+# --------------------------------------------------------------------------- downloads
+
+MEASURE_COLUMNS = ["programme", "number", "id", "title", "category", "lead", "support", "deadline", "status",
+                   "status_reason", "url"]
+PROGRESS_COLUMNS = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value",
+                    "deadline", "date", "value", "note", "source", "source_title"]
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_measures_csv(site, content, base_url, code):
+    path = site / code / "data" / "measures.csv"
+    assert path.read_bytes().startswith(BOM), "Excel needs the BOM to read UTF-8"
+    header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    assert header == MEASURE_COLUMNS
+    rows = read_csv(path)
+    assert len(rows) == len(content.measures)
+    assert [r["id"] for r in rows] == list(content.measures)
+    statuses = {mid: a.status.value for mid, a in assess(content).items()}
+    for r in rows:
+        ms = content.measures[r["id"]]
+        assert r["title"] == ms.title[code]
+        assert r["status"] == statuses[r["id"]]
+        assert r["status_reason"].strip()
+        assert r["url"].startswith(f"{base_url}{code}/measures/")
+        assert from_url(site, base_url, r["url"]).is_file()
+
+
+def test_zh_csv_has_chinese_titles(site):
+    rows = read_csv(site / "zh" / "data" / "measures.csv")
+    assert all(re.search(r"[\u4e00-\u9fff]", r["title"]) for r in rows)
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_progress_csv(site, content, code):
+    path = site / code / "data" / "progress.csv"
+    assert path.read_bytes().startswith(BOM)
+    header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    assert header == PROGRESS_COLUMNS
+    rows = read_csv(path)
+    expected = [(ms.id, t.id, e.date.isoformat()) for ms in content.measures.values() for t in ms.targets for e in t.progress]
+    assert len(rows) == len(expected) > 0
+    assert [(r["measure"], r["target"], r["date"]) for r in rows] == expected
+    if code == "zh":
+        assert any(re.search(r"[\u4e00-\u9fff]", r["target_title"]) for r in rows)
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_bulletin_json_has_every_measure_with_its_status(site, content, code):
+    data = json.loads((site / code / "data" / "bulletin.json").read_text(encoding="utf-8"))
+    assert data["language"] == code
+    assert data["as_of"] == content.bulletin.as_of.isoformat()
+    statuses = {mid: a.status.value for mid, a in assess(content).items()}
+    assert {m["id"]: m["status"] for m in data["measures"]} == statuses
+    for m in data["measures"]:
+        assert m["title"] == content.measures[m["id"]].title[code]
+        assert len(m["targets"]) == len(content.measures[m["id"]].targets)
+
+
+# --------------------------------------------------------------------------- links
+
+def test_internal_links_are_relative(site, base_url, base_path):
+    checked = 0
+    for f in html_files(site):
+        for tag, attrs, value in page(f).refs:
+            if tag == "link" and (attrs.get("rel") == "canonical" or "hreflang" in attrs):
+                continue  # canonical and hreflang links are absolute by definition
+            checked += 1
+            assert not value.startswith(base_url), f"{f}: absolute internal link {value}"
+            if is_404(site, f):
+                if not value.startswith("#") and not urlsplit(value).scheme:
+                    assert value.startswith(base_path), f"{f}: {value} does not work at any depth"
+            else:
+                assert not value.startswith("/"), f"{f}: root-relative link {value} breaks under a sub-path"
+    assert checked > 5000
+
+
+def test_every_relative_link_resolves_to_a_file(site, base_path):
+    broken = []
+    count = 0
+    for f in html_files(site):
+        for tag, attrs, value in page(f).refs:
+            if tag == "link" and (attrs.get("rel") == "canonical" or "hreflang" in attrs):
+                continue
+            target = resolve(site, f, value, base_path)
+            if target is None:
+                continue
+            count += 1
+            if not target.is_file():
+                broken.append(f"{f.relative_to(site)}: {value}")
+    assert not broken, f"{len(broken)} broken links, e.g. {broken[:10]}"
+    assert count > 5000
+
+
+def test_in_page_fragments_exist(site, base_path):
+    """A link to #target-… on a measure page lands on that target."""
+    ids: dict[Path, set[str]] = {}
+    missing = []
+    for f in html_files(site / "en"):
+        for tag, attrs, value in page(f).refs:
+            if "#" not in value or tag != "a":
+                continue
+            target = resolve(site, f, value, base_path) if not value.startswith("#") else f
+            if target is None:
+                continue
+            if target not in ids:
+                ids[target] = {a["id"] for _, a in page(target).elements if "id" in a}
+            if value.split("#", 1)[1] not in ids[target]:
+                missing.append(f"{f.relative_to(site)}: {value}")
+    assert not missing, missing[:10]
+
+
+def test_no_absolute_build_paths_leak(site):
+    for f in site.rglob("*"):
+        if f.is_file() and f.suffix in (".html", ".xml", ".csv", ".json", ".txt", ".css"):
+            text = f.read_text(encoding="utf-8", errors="replace")
+            assert str(site) not in text and str(ROOT) not in text, f
+
+
+# --------------------------------------------------------------------------- localisation
+
+def test_dates_are_written_the_chinese_way_in_chinese(site):
+    home = (site / "zh" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", home)
+    assert "2020年6月30日" in home  # the as-of date
+    assert not re.search(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October"
+                         r"|November|December) \d{4}\b", home)
+
+
+def test_dates_are_written_the_english_way_in_english(site):
+    home = (site / "en" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"\b\d{1,2} [A-Z][a-z]+ \d{4}\b", home)
+    assert "30 June 2020" in home
+    assert not re.search(r"\d{4}年\d{1,2}月\d{1,2}日", home)
+
+
+def test_numbers_are_localised():
+    from bulletin.l10n import languages_for
+
+    langs = languages_for(["zh", "en"])
+    assert langs["zh"].number(146000) == "14.6万"
+    assert langs["en"].number(146000) == "146,000"
+    assert langs["en"].number(12804.68) == "12,804.68"
+    assert langs["zh"].percent(0.875) == "88%"
+
+
+# --------------------------------------------------------------------------- text fallback
+
+def test_missing_english_title_falls_back_to_chinese_with_a_marker(content_dir, tmp_path_factory, tmp_path):
+    measure = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    text = measure.read_text(encoding="utf-8")
+    assert "title: {zh: 建设养老驿站, en: Build elderly-care stations}" in text
+    measure.write_text(text.replace("title: {zh: 建设养老驿站, en: Build elderly-care stations}",
+                                    "title: {zh: 建设养老驿站}"), encoding="utf-8")
+    bulletin = content_dir / "bulletin.yaml"
+    bulletin.write_text(bulletin.read_text(encoding="utf-8").replace("missing_translations: error",
+                                                                     "missing_translations: warning"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = Builder(content_dir, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    assert any("title" in str(w) for w in result.warnings)
+
+    en = Page((out / "en" / "measures" / "huitian-3" / "index.html").read_text(encoding="utf-8"))
+    h1 = [(a, t) for tag, a, t in en.texts if tag == "h1"]
+    assert len(h1) == 1 and "建设养老驿站" in h1[0][1]
+    fallback = [(tag, a) for tag, a, t in en.texts if t == "建设养老驿站" and a.get("lang") == "zh-CN"]
+    assert fallback, "the Chinese title is not marked lang=zh-CN on the English page"
+    markers = [t for tag, a, t in en.texts if "fallback-marker" in a.get("class", "").split()]
+    assert markers and all(t.strip() for t in markers)
+    # The same fallback in lists of measures; the Chinese page has no marker.
+    programme = (out / "en" / "programmes" / "huitian" / "index.html").read_text(encoding="utf-8")
+    assert 'lang="zh-CN" class="fallback">建设养老驿站' in programme
+    zh = (out / "zh" / "measures" / "huitian-3" / "index.html").read_text(encoding="utf-8")
+    assert "fallback-marker" not in zh
+    other = (out / "en" / "measures" / "huitian-4" / "index.html").read_text(encoding="utf-8")
+    assert "fallback-marker" not in other
+
+
+# --------------------------------------------------------------------------- chart markup
+
+def test_ids_are_unique_on_every_page(site):
+    from collections import Counter
+
+    for f in html_files(site):
+        ids = Counter(a["id"] for _, a in page(f).elements if "id" in a)
+        assert not [i for i, n in ids.items() if n > 1], f
+
+
+def test_chart_svg_does_not_depend_on_what_was_rendered_before(content):
+    """vl-convert numbers clip paths with a process-wide counter; the page must not show it."""
+    from bulletin.charts import ChartRenderer
+    from bulletin.render import Renderer
+    from bulletin.site import Site
+
+    s = Site(content)
+    first = Renderer(s, TEMPLATES, ChartRenderer(None))
+    second = Renderer(s, TEMPLATES, ChartRenderer(None))  # a cold cache: renders again, counter moved on
+    for kind in ("deadlines_per_month", "programme_statuses"):
+        a = first.figure(kind, (), first.langs["en"])
+        b = second.figure(kind, (), second.langs["en"])
+        assert a.svg == b.svg, kind
+        ids = re.findall(r'\bid="([^"]+)"', a.svg)
+        assert len(set(ids)) == len(ids)

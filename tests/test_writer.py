@@ -1,0 +1,192 @@
+"""A build is all or nothing, and the same input always gives the same bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from bulletin.builder import Builder
+from bulletin.problems import ContentError
+from bulletin.writer import clean_leftovers, write_site
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+THEME = ROOT / "theme"
+
+
+def chart_cache(tmp_path_factory) -> Path:
+    cache = tmp_path_factory.getbasetemp() / "bulletin-chart-cache"
+    if not cache.exists():
+        seed = ROOT / ".cache" / "charts"
+        if seed.is_dir():
+            shutil.copytree(seed, cache / "charts")
+        cache.mkdir(exist_ok=True)
+    return cache
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file under root with the sha256 of its bytes."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def leftovers(output: Path) -> list[str]:
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}-"))
+
+
+@pytest.fixture
+def built(content_dir: Path, tmp_path: Path, tmp_path_factory):
+    """The minimal fixture built into tmp_path/out; returns (content, output, digests)."""
+    out = tmp_path / "out"
+    Builder(content_dir, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    digests = tree(out)
+    assert "en/measures/huitian-3/index.html" in digests
+    return content_dir, out, digests
+
+
+# --------------------------------------------------------------------------- failed builds
+
+def break_yaml(content: Path) -> None:
+    measure = content / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    measure.write_text(measure.read_text(encoding="utf-8") + "targets: [unclosed\n  - : :\n", encoding="utf-8")
+
+
+def test_content_error_leaves_the_published_site_untouched(built, tmp_path, tmp_path_factory):
+    content, out, before = built
+    break_yaml(content)
+    with pytest.raises(ContentError) as exc:
+        Builder(content, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    assert any("03-elderly-care-stations.yaml" in str(p) for p in exc.value.problems)
+    assert tree(out) == before
+    assert leftovers(out) == []
+
+
+def test_cli_build_with_a_broken_file_exits_1_and_keeps_the_site(built, tmp_path):
+    content, out, before = built
+    break_yaml(content)
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(content),
+                           "--templates", str(TEMPLATES), "--theme", str(THEME), "--output", str(out)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "03-elderly-care-stations.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree(out) == before
+    assert leftovers(out) == []
+
+
+def test_template_error_during_rendering_leaves_the_site_untouched(built, tmp_path, tmp_path_factory):
+    content, out, before = built
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    measure = templates / "measure.html"
+    text = measure.read_text(encoding="utf-8")
+    assert "<h1>{{ t(measure.title) }}</h1>" in text
+    measure.write_text(text.replace("<h1>{{ t(measure.title) }}</h1>",
+                                    "<h1>{{ t(measure.title) }}</h1>{{ undefined_variable_xyz }}"), encoding="utf-8")
+    with pytest.raises(UndefinedError):
+        Builder(content, templates, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    assert tree(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_rebuild_after_fixing_the_error_publishes_again(built, tmp_path_factory):
+    content, out, before = built
+    measure = content / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    good = measure.read_text(encoding="utf-8")
+    builder = Builder(content, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory))
+    break_yaml(content)
+    with pytest.raises(ContentError):
+        builder.build()
+    measure.write_text(good.replace("Build elderly-care stations", "Build elderly-care stations now"), encoding="utf-8")
+    builder.build()
+    assert "Build elderly-care stations now" in (out / "en" / "measures" / "huitian-3" / "index.html").read_text(encoding="utf-8")
+    assert leftovers(out) == []
+
+
+# --------------------------------------------------------------------------- determinism
+
+def test_two_builds_of_the_same_input_are_byte_identical(content_dir, tmp_path, tmp_path_factory):
+    """In-process with a warm chart cache, and by the CLI in another process (another hash
+    seed, a cold chart cache): the bytes must not depend on either."""
+    a, b = tmp_path / "a" / "site", tmp_path / "b" / "site"
+    Builder(content_dir, TEMPLATES, THEME, a, cache=chart_cache(tmp_path_factory)).build()
+    (tmp_path / "b").mkdir()
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(content_dir),
+                           "--templates", str(TEMPLATES), "--theme", str(THEME), "--output", str(b)],
+                          cwd=tmp_path / "b", env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "b" / ".cache" / "charts").is_dir()  # it used its own, cold, chart cache
+    ta, tb = tree(a), tree(b)
+    assert ta.keys() == tb.keys()
+    different = [f for f in ta if ta[f] != tb[f]]
+    assert not different, f"{len(different)} files differ, e.g. {different[:5]}"
+    for f in a.rglob("*"):
+        if f.is_file() and f.suffix in (".html", ".xml", ".csv", ".json", ".txt"):
+            text = f.read_text(encoding="utf-8")
+            assert str(tmp_path) not in text and str(ROOT) not in text, f"absolute path in {f}"
+
+
+def test_chart_ids_are_unique_within_a_page(built):
+    import re
+    from collections import Counter
+
+    _, out, _ = built
+    for f in out.rglob("*.html"):
+        ids = Counter(re.findall(r'\sid="([^"]+)"', f.read_text(encoding="utf-8")))
+        assert not [i for i, n in ids.items() if n > 1], f
+
+
+# --------------------------------------------------------------------------- write_site
+
+def test_write_site_creates_and_replaces_the_output(tmp_path):
+    out = tmp_path / "out"
+    stats = write_site({"a.txt": b"one", "dir/b.txt": b"two"}, out)
+    assert tree(out).keys() == {"a.txt", "dir/b.txt"}
+    assert sorted(stats.written) == ["a.txt", "dir/b.txt"]
+    stats = write_site({"a.txt": b"one", "c.txt": b"three"}, out)
+    assert (out / "a.txt").read_bytes() == b"one" and (out / "c.txt").read_bytes() == b"three"
+    assert not (out / "dir").exists(), "a page that is gone from the site must go from the output"
+    assert stats.written == ["c.txt"] and stats.unchanged == 1 and stats.removed == 1
+    assert leftovers(out) == []
+
+
+def test_unchanged_files_keep_their_modification_time(tmp_path):
+    out = tmp_path / "out"
+    write_site({"same.txt": b"same", "new.txt": b"v1"}, out)
+    old = 1_000_000_000
+    os.utime(out / "same.txt", (old, old))
+    write_site({"same.txt": b"same", "new.txt": b"v2"}, out)
+    assert (out / "same.txt").stat().st_mtime == old
+    assert (out / "new.txt").read_bytes() == b"v2"
+
+
+def test_a_failure_while_writing_keeps_the_old_output(tmp_path):
+    out = tmp_path / "out"
+    write_site({"a.txt": b"old"}, out)
+    before = tree(out)
+    with pytest.raises(TypeError):
+        write_site({"a.txt": b"new", "z.txt": None}, out)  # type: ignore[dict-item]
+    assert tree(out) == before
+    assert leftovers(out) == []
+
+
+def test_leftovers_of_a_killed_build_are_cleaned(tmp_path):
+    out = tmp_path / "out"
+    write_site({"a.txt": b"x"}, out)
+    (tmp_path / ".out-new-abc123").mkdir()
+    (tmp_path / ".out-new-abc123" / "half.html").write_bytes(b"<p>")
+    (tmp_path / ".out-old-def456").mkdir()
+    (tmp_path / "other").mkdir()  # not ours
+    write_site({"a.txt": b"x"}, out)
+    assert leftovers(out) == []
+    assert (tmp_path / "other").is_dir()
+    clean_leftovers(out)
+    assert (out / "a.txt").read_bytes() == b"x"

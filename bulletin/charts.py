@@ -430,7 +430,7 @@ def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, la
     names = [name for name, _ in per_programme]
     labels = [status_label_with_symbol(s, lang) for s in statuses]
     y = {"field": "programme", "type": "nominal", "sort": names, "title": None,
-         "axis": {"ticks": False, "domain": False, "labelPadding": 6, "labelLimit": 200}}
+         "axis": {"ticks": False, "domain": False, "labelPadding": 6, "labelLimit": 260}}
     spec = {
         **_base(lang, summary),
         "height": {"step": 34},
@@ -585,7 +585,9 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
 
     unit = lang.text(target.unit).text
     y_title = lang.gettext("Per cent") if target.kind == "percentage" else (unit or lang.gettext("Value"))
-    y_axis = {"format": ",~r", "tickCount": 5}
+    # A horizontal unit title above the axis: rotated Chinese text reads sideways.
+    y_axis = {"format": ",~r", "tickCount": 5, "titleAngle": 0, "titleAnchor": "end", "titleAlign": "left",
+              "titleBaseline": "bottom", "titleX": -30, "titleY": -10}
     if target.kind == "percentage":
         y_axis["labelExpr"] = "datum.label + '%'"
     x = {"field": "date", "type": "temporal", "title": None, "scale": {"type": "utc", "domain": [_iso(first), _iso(last)]},

@@ -51,6 +51,8 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.PAUSED: N_("Paused by the editors, who give the reason."),
     Status.DROPPED: N_("Dropped by the editors, who give the reason."),
 }
+# Punctuation that differs by language: Chinese uses a full-width colon.
+LABEL_SEPARATOR = N_(": ")
 KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
 
 
@@ -97,6 +99,7 @@ class Renderer:
                  department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
         g["t"] = lambda text, **kw: self.text(lang, text, **kw)
         g["plain"] = lambda text: lang.text(text).text
+        g["colon"] = lang.gettext(LABEL_SEPARATOR)
         g["md"] = lambda text, inline=False: self.markdown(lang, text, inline=inline)
         g["status_label"] = lambda s: lang.gettext(STATUS_LABELS[Status(s)])
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
@@ -170,7 +173,7 @@ class Renderer:
             sentence = _("Continuing work with no end target.")
         text = sentence % args
         if a.stale and a.latest is not None:
-            text += " " + _("The latest report is from %(reported)s, older than the reporting interval.") % args
+            text = _("%(sentence)s The latest report is from %(reported)s, older than the reporting interval.") % dict(args, sentence=text)
         return text
 
     def measure_reason(self, lang: Lang, ms: Measure) -> Markup:
@@ -178,14 +181,14 @@ class Renderer:
         if a.overridden and ms.override is not None:
             label = lang.gettext(STATUS_LABELS[a.status])
             why = self.text(lang, ms.override.reason) if ms.override.reason else escape(lang.gettext("Confirmed by the cited source."))
-            return Markup(f"{escape(label)}: {why}")
+            return Markup(f"{escape(label)}{escape(lang.gettext(LABEL_SEPARATOR))}{why}")
         if not ms.targets:
             return escape(lang.gettext("This measure has no measurable target in its sources."))
         target = next(t for t in ms.targets if t.id == a.deciding)
         sentence = self.target_reason(lang, ms, target, a.targets[target.id])
         if len(ms.targets) == 1:
             return escape(sentence)
-        return Markup(f"{self.text(lang, target.title)}: {escape(sentence)}")
+        return Markup(f"{self.text(lang, target.title)}{escape(lang.gettext(LABEL_SEPARATOR))}{escape(sentence)}")
 
     # --- pages -------------------------------------------------------------------
     def link_builder(self, lang: str, current: str, *, absolute: bool) -> Callable[..., str]:

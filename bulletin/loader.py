@@ -7,6 +7,7 @@ validation instead of an exception that hides every other problem in the file.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from .problems import Problem
 # An editor's file is a few kilobytes; these limits only stop accidents and abuse.
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs" alias bombs
+MAX_DEPTH = 100  # nested blocks and lists; real content needs five or six
 
 Loc = tuple  # path of keys and list indexes inside a document, e.g. ("targets", 0, "value")
 
@@ -153,13 +155,18 @@ def read_text(path: Path, name: str) -> tuple[str | None, list[Problem]]:
                                                      "save it as UTF-8 in your editor (in VS Code: 'Save with Encoding' → UTF-8)")]
 
 
-_CACHE: dict[tuple[str, str], tuple[tuple[int, int], tuple[Document | None, list[Problem]]]] = {}
+_CACHE: dict[tuple[str, str], tuple[tuple[int, bytes], tuple[Document | None, list[Problem]]]] = {}
 
 
 def load_yaml(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
     """Parse one YAML file, reusing the last parse while the file is unchanged (the dev server reloads often)."""
     stat = path.stat()
-    key, version = (str(path.absolute()), name), (stat.st_mtime_ns, stat.st_size)
+    if stat.st_size > MAX_FILE_BYTES:
+        return _parse(path, name)
+    # Keyed on the bytes, not only the modification time: two saves within the file system's
+    # timestamp resolution (a second on some mounts) must not show the older parse.
+    key = (str(path.absolute()), name)
+    version = (stat.st_size, hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
     cached = _CACHE.get(key)
     if cached and cached[0] == version:
         return cached[1]
@@ -173,6 +180,13 @@ def _parse(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
     text, problems = read_text(path, name)
     if text is None:
         return None, problems
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:  # checked here so the position is the same with libyaml and the pure-Python reader
+        return None, [_control_character(name, text, bad.start())]
+    too_deep = _too_deep(text)
+    if too_deep:  # libyaml composes recursively in C: very deep nesting would crash the whole process
+        return None, [_problem(name, too_deep, f"blocks or lists are nested more than {MAX_DEPTH} levels deep; "
+                                               "check for unbalanced `[` or `{` brackets or a run of `- - -`")]
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # control characters, checked when the reader starts
@@ -212,9 +226,34 @@ def _parse(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
 
 def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
     """A character YAML refuses (control characters, often pasted from Word or a PDF)."""
-    position = exc.position if isinstance(exc.position, int) else 0
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:
+        return _control_character(name, text, bad.start())
+    return _problem(name, (1, 1), f"YAML could not be read: {exc}")
+
+
+def _control_character(name: str, text: str, position: int) -> Problem:
     line = text.count("\n", 0, position) + 1
     column = position - (text.rfind("\n", 0, position) + 1) + 1
-    code = exc.character if isinstance(exc.character, int) else 0
-    return _problem(name, (line, column), f"contains an invisible control character (U+{code:04X}) that YAML does not allow; "
-                                          "delete it (it often comes from text pasted from Word or a PDF)")
+    return _problem(name, (line, column), f"contains an invisible control character (U+{ord(text[position]):04X}) that YAML "
+                                          "does not allow; delete it (it often comes from text pasted from Word or a PDF)")
+
+
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where nesting first goes deeper than MAX_DEPTH, from the event stream (stops there: cheap)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _pos(event.start_mark)
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # reported with its position by the real parse
+    return None

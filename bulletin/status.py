@@ -9,6 +9,13 @@ Chinese progress reporting compares completion with the share of time elapsed
 and p / e against the bulletin's thresholds gives ahead / on track / behind. Interim
 milestones bend the expected line: it runs baseline → milestone → … → target.
 Every result carries the figures behind it, so the site can say in one sentence why.
+
+Precedence, first match wins: the editor's override (paused / dropped / completed) >
+completed > not_started (as_of before start) > no_data (no report at all, for numeric
+targets and yes/no milestones alike) > overdue (deadline passed) > pace (ahead / on_track /
+behind; in_progress for a milestone reported not yet done). `ongoing` is a target with no
+end value that has started. Stale data (latest report older than stale_after_days) is a
+flag beside the status, never a status.
 """
 
 from __future__ import annotations

@@ -196,6 +196,9 @@ class _Rules:
         self.bulletin = bulletin
         self.problems: list[Problem] = []
         self.translations = TranslationReport()
+        # Ids written in files that failed validation, by kind ("source", ...): references to
+        # them are not reported again, so one typo in sources.yaml is one problem, not fifty.
+        self.unverified: dict[str, set[str]] = {}
 
     def add(self, doc: Document, loc: Loc, message: str, severity: str = "error") -> None:
         line, column = doc.where(loc)
@@ -224,7 +227,7 @@ class _Rules:
                 self.texts(doc, getattr(obj, f.name), loc + (f.name,))
 
     def ref(self, doc: Document, loc: Loc, value: str, known: dict, what: str, where: str) -> None:
-        if value not in known:
+        if value not in known and value not in self.unverified.get(what, ()):
             self.add(doc, loc, f"unknown {what} `{value}`" + (_did_you_mean(value, list(known)) or f"; add it to {where} first"))
 
 
@@ -366,6 +369,18 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+_SINGULAR = {"departments": "department", "categories": "category", "sources": "source"}
+
+
+def _raw_ids(kind: str, data: Any) -> dict[str, set[str]]:
+    """Ids declared in a file that failed validation, read from its raw data."""
+    if kind in ("departments", "categories", "sources") and isinstance(data, dict) and isinstance(data.get(kind), list):
+        return {_SINGULAR[kind]: {str(item["id"]) for item in data[kind] if isinstance(item, dict) and "id" in item}}
+    if kind == "programme" and isinstance(data, dict) and "id" in data:
+        return {"programme": {str(data["id"])}}
+    return {}
+
+
 def check(root: Path) -> CheckResult:
     """Load and validate everything under `root` (the content directory)."""
     root = Path(root)
@@ -374,6 +389,7 @@ def check(root: Path) -> CheckResult:
         return CheckResult(None, [Problem(_display(root / "bulletin.yaml", root), 1, 1, "",
                                           "no bulletin.yaml: is this the content directory? (see the README's editor's guide)")], TranslationReport())
     typed: dict[str, list[tuple[Document, Any]]] = {kind: [] for kind in FILE_KINDS}
+    failed: list[tuple[str, Document]] = []
     for kind, path in discover(root):
         doc, errs = load_yaml(path, _display(path, root))
         problems += errs
@@ -383,10 +399,17 @@ def check(root: Path) -> CheckResult:
         problems += errs
         if obj is not None:
             typed[kind].append((doc, obj))
+        else:
+            failed.append((kind, doc))
+    for path in sorted(root.glob("*.yml")) + sorted((root / "programmes").glob("*.yml")) + sorted((root / "measures").rglob("*.yml")):
+        problems.append(Problem(_display(path, root), 1, 1, "", f"this file is not read: content files end in .yaml; rename it to {path.stem}.yaml"))
     if not typed["bulletin"]:
+        problems.sort(key=lambda p: (p.file, p.line, p.column))
         return CheckResult(None, problems, TranslationReport())
     bdoc, bulletin = typed["bulletin"][0]
     rules = _Rules(bulletin)
+    for kind, doc in failed:
+        rules.unverified.update({what: rules.unverified.get(what, set()) | ids for what, ids in _raw_ids(kind, doc.data).items()})
     _check_bulletin(rules, bdoc, bulletin)
     rules.texts(bdoc, bulletin)
 
@@ -396,7 +419,7 @@ def check(root: Path) -> CheckResult:
         registry[key] = {}
         for doc, obj in typed[kind]:
             rules.texts(doc, obj)
-            registry[key].update(_unique(rules, doc, getattr(obj, key), key, kind.rstrip("s")))
+            registry[key].update(_unique(rules, doc, getattr(obj, key), key, _SINGULAR[kind]))
     for i, src in enumerate(registry["sources"].values()):
         if src.seed and not (root / "sources" / src.seed).exists():
             doc = typed["sources"][0][0]

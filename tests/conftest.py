@@ -1,0 +1,55 @@
+"""Shared fixtures: the minimal valid content tree, a writable copy of it, and the `check` CLI."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
+
+
+@pytest.fixture(scope="session")
+def minimal_dir() -> Path:
+    """tests/fixtures/minimal: a small valid content tree (read-only; copy it before changing it)."""
+    return MINIMAL
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A writable copy of the minimal fixture at tmp_path/content."""
+    target = tmp_path / "content"
+    shutil.copytree(MINIMAL, target)
+    return target
+
+
+@dataclass
+class CliRun:
+    code: int
+    out: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+    @property
+    def summary(self) -> str:
+        return self.lines[-1] if self.lines else ""
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """Run `bulletin <args>` in-process from `cwd` (so file names print as the editor types them)."""
+    from bulletin.cli import main
+
+    def run(*args: str, cwd: Path) -> CliRun:
+        monkeypatch.chdir(cwd)
+        monkeypatch.delenv("GITHUB_ACTIONS", raising=False)  # plain `file:line:col:` output, as on an editor's machine
+        capsys.readouterr()
+        code = main(list(args))
+        return CliRun(code, capsys.readouterr().out)
+
+    return run

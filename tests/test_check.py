@@ -1,0 +1,230 @@
+"""`bulletin check`: every mistake in tests/cases/ is reported with its file, line, field and a
+plain-words message; the minimal fixture and the demo content pass; the JSON Schemas are current."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bulletin.loader import load_yaml
+from bulletin.validate import check
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases"
+SUMMARY = re.compile(r"^check: .*; (\d+) errors, (\d+) warnings$")
+PROBLEM = re.compile(r"^content/\S+:\d+:\d+: ")
+CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "expect.yaml").exists())
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def build_case(name: str, minimal: Path, workdir: Path) -> dict:
+    """Lay tests/cases/<name>/content over a copy of the minimal fixture at workdir/content."""
+    case = CASES / name
+    expect = yaml.safe_load((case / "expect.yaml").read_text(encoding="utf-8"))
+    content = workdir / "content"
+    shutil.copytree(minimal, content)
+    if (case / "content").exists():
+        shutil.copytree(case / "content", content, dirs_exist_ok=True)
+    for rel in expect.get("delete", []):
+        (content / rel).unlink()
+    if "pad" in expect:
+        path = content / expect["pad"]["file"]
+        data = path.read_bytes()
+        path.write_bytes(data + b"#" * (expect["pad"]["bytes"] - len(data) - 1) + b"\n")
+    return expect
+
+
+def test_corpus_has_a_case_for_each_kind_of_mistake():
+    required = {"yaml-syntax-error", "unknown-key", "wrong-type", "impossible-date", "missing-required-field",
+                "duplicate-department-id", "duplicate-source-id", "duplicate-target-id", "duplicate-measure-number",
+                "unknown-department", "unknown-category", "unknown-programme", "unknown-source",
+                "progress-after-as-of", "progress-before-baseline", "percentage-out-of-range",
+                "completed-milestone-without-source", "paused-override-without-reason",
+                "dropped-override-without-reason", "completed-override-without-source", "not-utf8",
+                "missing-translation", "missing-translation-warning", "huge-file", "alias-bomb", "python-tag",
+                "several-problems"}
+    assert required <= set(CASE_NAMES)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_bad_content_is_reported_with_file_line_and_message(name, minimal_dir, tmp_path, run_cli):
+    expect = build_case(name, minimal_dir, tmp_path)
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+
+    assert run.code == expect["exit"], run.out
+    for problem in expect["problems"]:
+        prefix = f"content/{problem['at']}: {problem['field']}: "
+        matching = [line for line in run.lines if line.startswith(prefix)]
+        assert matching, f"no problem reported at {prefix!r}:\n{run.out}"
+        assert any(problem["message"] in line for line in matching), f"{problem['message']!r} not in {matching}"
+    # Nothing else is reported, and the summary comes last with the right counts.
+    reported = [line for line in run.lines if PROBLEM.match(line)]
+    assert len(reported) == expect["errors"] + expect["warnings"], run.out
+    summary = SUMMARY.match(run.summary)
+    assert summary, f"last line is not the summary: {run.summary!r}"
+    assert (int(summary[1]), int(summary[2])) == (expect["errors"], expect["warnings"])
+
+
+def test_problems_in_several_files_are_all_reported_in_file_order(minimal_dir, tmp_path, run_cli):
+    build_case("several-problems", minimal_dir, tmp_path)
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    files = [line.split(":", 1)[0] for line in run.lines if PROBLEM.match(line)]
+    assert len(set(files)) == 5
+    assert files == sorted(files)
+
+
+def test_missing_translation_warning_still_prints_the_status_counts(minimal_dir, tmp_path, run_cli):
+    build_case("missing-translation-warning", minimal_dir, tmp_path)
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert run.code == 0
+    assert "statuses: " in run.summary
+    translations = next(line for line in run.lines if line.startswith("translations: "))
+    assert "en: " in translations and "2 missing" in translations
+    assert "zh: " in translations and "zh: 0/" not in translations
+
+
+def test_alias_bomb_is_refused_quickly_by_the_real_command(minimal_dir, tmp_path):
+    build_case("alias-bomb", minimal_dir, tmp_path)
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "bulletin", "check", "--content", "content"], cwd=tmp_path,
+                            env=_env(), capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, f"took {elapsed:.1f}s"
+    assert result.returncode == 1
+    assert "content/measures/huitian/03-elderly-care-stations.yaml:1:1: (file): file expands to more than" in result.stdout
+    assert result.stderr == ""
+    assert SUMMARY.match(result.stdout.splitlines()[-1])
+
+
+def test_python_tag_is_never_executed(minimal_dir, tmp_path):
+    """Safe loading: the tag is refused, the command in it does not run."""
+    build_case("python-tag", minimal_dir, tmp_path)
+    measure = tmp_path / "content/measures/huitian/03-elderly-care-stations.yaml"
+    marker = tmp_path / "pwned"
+    measure.write_text(measure.read_text(encoding="utf-8").replace("echo pwned", f"touch {marker}"), encoding="utf-8")
+    result = subprocess.run([sys.executable, "build.py", "check", "--content", str(tmp_path / "content")], cwd=ROOT,
+                            env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "!!python/object/apply:os.system` tag is not allowed" in result.stdout
+    assert not marker.exists()
+
+
+def test_real_command_prints_problems_and_summary(minimal_dir, tmp_path):
+    build_case("wrong-type", minimal_dir, tmp_path)
+    result = subprocess.run([sys.executable, "-m", "bulletin", "check", "--content", "content"], cwd=tmp_path,
+                            env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("content/measures/huitian/03-elderly-care-stations.yaml:13:11: targets[0].target: expected a number")
+    assert lines[-1].endswith("; 1 errors, 0 warnings")
+
+
+def test_github_format_annotates_the_line(minimal_dir, tmp_path, run_cli):
+    build_case("impossible-date", minimal_dir, tmp_path)
+    run = run_cli("check", "--content", "content", "--format", "github", cwd=tmp_path)
+    assert run.code == 1
+    assert run.lines[0].startswith("::error file=content/measures/huitian/03-elderly-care-stations.yaml,line=17,col=11::"
+                                   "targets[0].progress[0].date: `2020-02-30` is not a real date")
+
+
+def test_directory_without_bulletin_yaml_is_explained(tmp_path, run_cli):
+    (tmp_path / "content").mkdir()
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert run.code == 1
+    assert run.lines[0].startswith("content/bulletin.yaml:1:1: ")
+    assert "no bulletin.yaml" in run.lines[0]
+    assert run.summary == "check: content could not be read; 1 errors, 0 warnings"
+
+
+def test_minimal_fixture_is_valid_and_covers_every_status(minimal_dir, tmp_path, run_cli):
+    shutil.copytree(minimal_dir, tmp_path / "content")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert run.code == 0, run.out
+    assert run.summary == ("check: 1 programmes, 9 measures, 11 targets, 11 progress entries; statuses: overdue 1, "
+                           "behind 1, on_track 1, ahead 1, in_progress 1, completed 1, not_started 1, no_data 1, "
+                           "paused 1; 0 errors, 0 warnings")
+    assert "translations: zh: 50/50 texts translated; en: 50/50 texts translated" in run.lines
+
+
+def test_check_returns_content_with_locations_for_other_stages(minimal_dir):
+    result = check(minimal_dir)
+    assert result.problems == [] and result.content is not None
+    c = result.content
+    assert list(c.measures) == [f"huitian-{n}" for n in range(1, 10)]
+    assert c.files["measure:huitian-3"] == "measures/huitian/03-elderly-care-stations.yaml"
+    assert c.pages["about"].title == {"zh": "关于本公报", "en": "About this bulletin"}
+    assert c.sources["huitian-plan"].seed == "000_404d1ccf9095f5fe.txt"
+
+
+def test_an_edit_is_seen_even_when_size_and_timestamp_are_unchanged(content_dir):
+    """The dev server re-checks often; a quick save must never show the previous figures."""
+    from bulletin.status import assess
+
+    path = content_dir / "measures/huitian/02-household-visits.yaml"
+    assert assess(check(content_dir).content)["huitian-2"].status == "behind"
+    stat = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("value: 38", "value: 88"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as on a file system with coarse timestamps
+    assert path.stat().st_size == stat.st_size
+    assert assess(check(content_dir).content)["huitian-2"].status == "ahead"
+
+
+# --- the demo content ----------------------------------------------------------------
+
+DEMO = ROOT / "content"
+
+
+@pytest.mark.skipif(not (DEMO / "bulletin.yaml").exists(), reason="content/bulletin.yaml not written yet (demo content pending)")
+def test_demo_content_passes_check():
+    result = subprocess.run([sys.executable, "build.py", "check"], cwd=ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=120)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout
+    assert "missing" not in result.stdout, result.stdout  # 0 missing translations
+    summary = re.match(r"^check: (\d+) programmes, (\d+) measures, (\d+) targets, (\d+) progress entries; "
+                       r"statuses: ((?:\w+ \d+)(?:, \w+ \d+)*); 0 errors, 0 warnings$", lines[-1])
+    assert summary, lines[-1]
+    programmes, measures, targets, entries = (int(summary[i]) for i in range(1, 5))
+    assert programmes >= 1 and measures >= 1 and targets >= 1 and entries >= 1
+    counts = dict(item.rsplit(" ", 1) for item in summary[5].split(", "))
+    assert sum(int(n) for n in counts.values()) == measures
+
+
+# --- JSON Schemas for editors' VS Code ------------------------------------------------
+
+def test_published_schemas_are_up_to_date():
+    result = subprocess.run([sys.executable, "build.py", "schema", "--check"], cwd=ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "up to date" in result.stdout
+
+
+def test_measure_schema_accepts_a_measure_and_rejects_an_unknown_key(minimal_dir):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "content/schema/measure.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    doc, problems = load_yaml(minimal_dir / "measures/huitian/03-elderly-care-stations.yaml", "measure")
+    assert not problems
+    measure = copy.deepcopy(doc.data)  # as the editor wrote it (dates are text); a copy: the loader caches documents
+    assert list(validator.iter_errors(measure)) == []
+
+    measure["targets"][0]["deadlien"] = "2020-12-31"
+    errors = list(validator.iter_errors(measure))
+    assert len(errors) == 1
+    assert "deadlien" in errors[0].message
+    assert list(errors[0].absolute_path) == ["targets", 0]

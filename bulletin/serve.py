@@ -66,7 +66,7 @@ class DevState:
         if self.error:
             items += f"<li><code>{escape(self.error)}</code></li>"
         return (
-            '<div id="bulletin-errors" role="alert" style="position:fixed;inset:0 0 auto 0;z-index:9999;max-height:70vh;'
+            '<div id="bulletin-errors" role="alert" lang="en" style="position:fixed;inset:0 0 auto 0;z-index:9999;max-height:70vh;'
             'overflow:auto;background:#fff4f2;color:#5c0a05;border-bottom:4px solid #b3261e;padding:1rem 1.5rem;'
             'font:15px/1.5 system-ui,sans-serif;box-shadow:0 4px 16px rgba(0,0,0,.25)">'
             '<strong style="font-size:17px">The content has errors: this is the last good version of the site.</strong>'

@@ -53,3 +53,17 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
         return CliRun(code, capsys.readouterr().out)
 
     return run
+
+
+def shared_chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One chart cache for the whole session, seeded from the repository's .cache/charts when present.
+
+    Rendering every chart from cold takes seconds; the tests that build share this cache.
+    """
+    cache = tmp_path_factory.getbasetemp() / "bulletin-chart-cache"
+    if not cache.exists():
+        seed = ROOT / ".cache" / "charts"
+        if seed.is_dir():
+            shutil.copytree(seed, cache / "charts")
+        cache.mkdir(exist_ok=True)
+    return cache

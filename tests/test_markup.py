@@ -12,21 +12,14 @@ from markupsafe import Markup
 from bulletin.builder import Builder
 from bulletin.markup import render_markdown
 
+from conftest import shared_chart_cache  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 THEME = ROOT / "theme"
 
 DANGEROUS = ["<script>alert", "onerror=", "onclick=", "javascript:", "data:text/html"]
 
-
-def chart_cache(tmp_path_factory) -> Path:
-    cache = tmp_path_factory.getbasetemp() / "bulletin-chart-cache"
-    if not cache.exists():
-        seed = ROOT / ".cache" / "charts"
-        if seed.is_dir():
-            shutil.copytree(seed, cache / "charts")
-        cache.mkdir(exist_ok=True)
-    return cache
 
 
 # --------------------------------------------------------------------------- render_markdown
@@ -121,7 +114,7 @@ def hostile_site(content_dir: Path, tmp_path: Path, tmp_path_factory) -> Path:
            + description)
     measure.write_text(text.replace(old, new), encoding="utf-8")
     out = tmp_path / "out"
-    Builder(content_dir, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    Builder(content_dir, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     return out
 
 

@@ -24,6 +24,8 @@ from bulletin.builder import Builder
 from bulletin.status import assess
 from bulletin.validate import check
 
+from conftest import shared_chart_cache  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 TEMPLATES = ROOT / "templates"
@@ -36,16 +38,6 @@ BOM = b"\xef\xbb\xbf"
 
 
 # --------------------------------------------------------------------------- helpers
-
-def chart_cache(tmp_path_factory) -> Path:
-    """One chart cache for the whole session (shared by the test files that build)."""
-    cache = tmp_path_factory.getbasetemp() / "bulletin-chart-cache"
-    if not cache.exists():
-        seed = ROOT / ".cache" / "charts"
-        if seed.is_dir():
-            shutil.copytree(seed, cache / "charts")
-        cache.mkdir(exist_ok=True)
-    return cache
 
 
 class Page(HTMLParser):
@@ -155,7 +147,7 @@ def demo(tmp_path_factory):
     result = check(CONTENT)
     assert result.content is not None and not result.errors, [str(p) for p in result.errors]
     out = tmp_path_factory.mktemp("demo") / "site"
-    build = Builder(CONTENT, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    build = Builder(CONTENT, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     return out, result.content, build
 
 
@@ -466,7 +458,7 @@ def test_missing_english_title_falls_back_to_chinese_with_a_marker(content_dir, 
     bulletin.write_text(bulletin.read_text(encoding="utf-8").replace("missing_translations: error",
                                                                      "missing_translations: warning"), encoding="utf-8")
     out = tmp_path / "out"
-    result = Builder(content_dir, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    result = Builder(content_dir, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     assert any("title" in str(w) for w in result.warnings)
 
     en = Page((out / "en" / "measures" / "huitian-3" / "index.html").read_text(encoding="utf-8"))

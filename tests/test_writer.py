@@ -16,19 +16,12 @@ from bulletin.builder import Builder
 from bulletin.problems import ContentError
 from bulletin.writer import clean_leftovers, write_site
 
+from conftest import shared_chart_cache  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 THEME = ROOT / "theme"
 
-
-def chart_cache(tmp_path_factory) -> Path:
-    cache = tmp_path_factory.getbasetemp() / "bulletin-chart-cache"
-    if not cache.exists():
-        seed = ROOT / ".cache" / "charts"
-        if seed.is_dir():
-            shutil.copytree(seed, cache / "charts")
-        cache.mkdir(exist_ok=True)
-    return cache
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -45,7 +38,7 @@ def leftovers(output: Path) -> list[str]:
 def built(content_dir: Path, tmp_path: Path, tmp_path_factory):
     """The minimal fixture built into tmp_path/out; returns (content, output, digests)."""
     out = tmp_path / "out"
-    Builder(content_dir, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+    Builder(content_dir, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     digests = tree(out)
     assert "en/measures/huitian-3/index.html" in digests
     return content_dir, out, digests
@@ -62,7 +55,7 @@ def test_content_error_leaves_the_published_site_untouched(built, tmp_path, tmp_
     content, out, before = built
     break_yaml(content)
     with pytest.raises(ContentError) as exc:
-        Builder(content, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+        Builder(content, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     assert any("03-elderly-care-stations.yaml" in str(p) for p in exc.value.problems)
     assert tree(out) == before
     assert leftovers(out) == []
@@ -91,7 +84,7 @@ def test_template_error_during_rendering_leaves_the_site_untouched(built, tmp_pa
     measure.write_text(text.replace("<h1>{{ t(measure.title) }}</h1>",
                                     "<h1>{{ t(measure.title) }}</h1>{{ undefined_variable_xyz }}"), encoding="utf-8")
     with pytest.raises(UndefinedError):
-        Builder(content, templates, THEME, out, cache=chart_cache(tmp_path_factory)).build()
+        Builder(content, templates, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     assert tree(out) == before
     assert leftovers(out) == []
 
@@ -100,7 +93,7 @@ def test_a_rebuild_after_fixing_the_error_publishes_again(built, tmp_path_factor
     content, out, before = built
     measure = content / "measures" / "huitian" / "03-elderly-care-stations.yaml"
     good = measure.read_text(encoding="utf-8")
-    builder = Builder(content, TEMPLATES, THEME, out, cache=chart_cache(tmp_path_factory))
+    builder = Builder(content, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory))
     break_yaml(content)
     with pytest.raises(ContentError):
         builder.build()
@@ -116,7 +109,7 @@ def test_two_builds_of_the_same_input_are_byte_identical(content_dir, tmp_path, 
     """In-process with a warm chart cache, and by the CLI in another process (another hash
     seed, a cold chart cache): the bytes must not depend on either."""
     a, b = tmp_path / "a" / "site", tmp_path / "b" / "site"
-    Builder(content_dir, TEMPLATES, THEME, a, cache=chart_cache(tmp_path_factory)).build()
+    Builder(content_dir, TEMPLATES, THEME, a, cache=shared_chart_cache(tmp_path_factory)).build()
     (tmp_path / "b").mkdir()
     env = dict(os.environ, PYTHONHASHSEED="12345")
     proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(content_dir),

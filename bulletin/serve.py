@@ -22,7 +22,6 @@ from markupsafe import escape
 from .builder import Builder, terminal_progress
 from .problems import ContentError, Problem
 
-mimetypes.add_type("application/atom+xml", ".xml") if False else None  # keep .xml as text/xml for sitemaps
 mimetypes.add_type("image/svg+xml", ".svg")
 mimetypes.add_type("text/csv", ".csv")
 
@@ -30,32 +29,65 @@ mimetypes.add_type("text/csv", ".csv")
 class DevState:
     """The last build's outcome, shared between the watcher and the web app."""
 
-    def __init__(self, builder: Builder):
+    SETTLE_SECONDS = 0.1  # an editor's "save all" or a burst of saves lands within this
+
+    def __init__(self, builder: Builder, watched: list[Path] | None = None):
         self.builder = builder
+        self.watched = watched or []
         self.problems: list[Problem] = []
         self.error: str | None = None
         self.builds = 0
+        self.attempts = 0
         self.lock = threading.Lock()
+        self._built: tuple | None = None  # signature of the sources the last attempt saw
+
+    def signature(self) -> tuple:
+        """Every watched file with its size and modification time."""
+        files = []
+        for root in self.watched:
+            for path in sorted(Path(root).rglob("*")) if Path(root).is_dir() else []:
+                try:
+                    st = path.stat()
+                except OSError:  # deleted while we looked
+                    continue
+                files.append((str(path), st.st_mtime_ns, st.st_size))
+        return tuple(files)
+
+    def on_change(self) -> bool:
+        """Called by the watcher for each changed path: settle, then rebuild once per new state."""
+        with self.lock:
+            current = self.signature()
+            while True:  # wait for a burst of saves to end
+                time.sleep(self.SETTLE_SECONDS)
+                later = self.signature()
+                if later == current:
+                    break
+                current = later
+            if current == self._built:
+                return False  # already built by this poll's first call
+            self._built = current
+            return self.rebuild()
 
     def rebuild(self) -> bool:
-        with self.lock:  # saves in quick succession queue behind one rebuild
-            started = time.perf_counter()
-            try:
-                result = self.builder.build()
-            except ContentError as exc:
-                self.problems, self.error = exc.problems, None
-                for p in exc.problems:
-                    print(p, file=sys.stderr)
-                print(f"serve: content has {len(exc.problems)} problem(s); still serving the last good site", file=sys.stderr)
-                return False
-            except Exception as exc:  # a template error must not stop the server either
-                self.problems, self.error = [], f"{type(exc).__name__}: {exc}"
-                print(f"serve: build failed: {self.error}", file=sys.stderr)
-                return False
-            self.problems, self.error = [], None
-            self.builds += 1
-            print(f"{result.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
-            return True
+        """Build once, keeping the last good site and recording the problems if it fails."""
+        self.attempts += 1
+        started = time.perf_counter()
+        try:
+            result = self.builder.build()
+        except ContentError as exc:
+            self.problems, self.error = exc.problems, None
+            for p in exc.problems:
+                print(p, file=sys.stderr)
+            print(f"serve: content has {len(exc.problems)} problem(s); still serving the last good site", file=sys.stderr)
+            return False
+        except Exception as exc:  # a template error must not stop the server either
+            self.problems, self.error = [], f"{type(exc).__name__}: {exc}"
+            print(f"serve: build failed: {self.error}", file=sys.stderr)
+            return False
+        self.problems, self.error = [], None
+        self.builds += 1
+        print(f"{result.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
+        return True
 
     @property
     def failing(self) -> bool:
@@ -111,11 +143,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
     builder.background_cleanup = True
-    state = DevState(builder)
-    state.rebuild()
+    watched = [args.content, args.templates, args.theme, LOCALE_DIR]
+    state = DevState(builder, watched)
+    state.on_change()
     server = Server(make_app(args.output, state))
-    for path in (args.content, args.templates, args.theme, LOCALE_DIR):
-        server.watch(str(path), state.rebuild)
+    for path in watched:
+        server.watch(str(path), state.on_change)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"serve: listening on {args.host}: the preview is reachable from other machines", file=sys.stderr)
     print(f"serve: http://{args.host}:{args.port}/ — watching {args.content}/, {args.templates}/, {args.theme}/ "

@@ -123,3 +123,36 @@ def test_missing_page_gets_404_page(server):
     status, body = _get(base + "en/no-such-page/")
     assert status == 404
     assert "<html" in body
+
+
+def test_a_burst_of_saves_gives_one_rebuild(tmp_path: Path):
+    """Several saves in quick succession, seen by several watchers, trigger a single rebuild."""
+    import threading
+
+    from bulletin.builder import Builder
+    from bulletin.serve import DevState
+
+    for name in ("templates", "theme"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    builder = Builder(tmp_path / "content", tmp_path / "templates", tmp_path / "theme", tmp_path / "output",
+                      cache=tmp_path / ".cache")
+    state = DevState(builder, [tmp_path / "content", tmp_path / "templates"])
+    assert state.on_change() and state.attempts == 1
+
+    files = sorted((tmp_path / "content" / "measures").rglob("*.yaml"))[:3]
+
+    def saves():
+        for f in files:  # "save all" in an editor: three files, 50 ms apart
+            f.write_text(f.read_text(encoding="utf-8") + "\n# saved\n", encoding="utf-8")
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=saves)
+    writer.start()
+    time.sleep(0.01)
+    state.on_change()  # the watcher noticed the first save mid-burst
+    writer.join()
+    state.on_change()  # the content watcher and the template watcher in the same poll
+    state.on_change()
+    assert state.attempts == 2, "one rebuild for the whole burst"
+    assert not state.failing

@@ -151,7 +151,9 @@ class Renderer:
         if a.latest is not None:
             args.update(value=self.value(lang, t, a.latest.value), reported=lang.date(a.latest.date))
         s = a.status
-        if s == Status.COMPLETED:
+        if s == Status.COMPLETED and t.kind == "milestone":
+            sentence = _("Completed: reported done on %(reported)s.")
+        elif s == Status.COMPLETED:
             sentence = _("Completed: %(value)s reported on %(reported)s, against a target of %(target)s.")
         elif s in (Status.AHEAD, Status.ON_TRACK, Status.BEHIND):
             sentence = _("By %(as_of)s, %(expected)s of the way to %(target)s was expected; %(reached)s was reached (%(value)s on %(reported)s).")

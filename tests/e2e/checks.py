@@ -446,7 +446,26 @@ class PageWatcher:
             problems = [p for p in problems if not (p.startswith(f"HTTP {expect_status}: {url}")
                                                     or ("status of 404" in p and url in p))]
         problems += [f"request to another host: {u}" for u in self.foreign]
+        self._settle_refresh(url, response)
         return problems
+
+    def _settle_refresh(self, url: str, response) -> None:
+        """Let a page's own meta refresh finish before the caller navigates again.
+
+        Otherwise the refresh, already scheduled, can replace the *next* page.goto (which
+        then fails or returns no response): the root chooser page refreshes to a language
+        at once. Read from the response: by now the document may already be unloading."""
+        try:
+            body = response.text() if response is not None else ""
+        except Exception:
+            body = ""
+        if 'http-equiv="refresh"' not in body:
+            return
+        try:
+            self.page.wait_for_url(lambda current: current != url, timeout=10_000)
+            self.page.wait_for_load_state("load")
+        except Exception:
+            pass
 
 
 def route_local_only(context, allowed_hosts: tuple[str, ...]) -> None:

@@ -206,6 +206,8 @@ def changed_keys(old: Content | None, new: Content) -> set[str] | None:
         return None
     if old.programmes.keys() != new.programmes.keys():
         return None
+    if {k: p.title for k, p in old.pages.items()} != {k: p.title for k, p in new.pages.items()}:
+        return None  # every page's navigation lists the Markdown pages by title
     keys: set[str] = set()
     for kind, attr in (("programme", "programmes"), ("page", "pages")):
         before, after = getattr(old, attr), getattr(new, attr)

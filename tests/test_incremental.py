@@ -71,3 +71,14 @@ def test_template_edit_rerenders_pages_using_it(project):
     base.write_text(base.read_text(encoding="utf-8").replace("<footer", '<footer data-edited="1"', 1), encoding="utf-8")
     result = builder.build()
     assert result.rendered == result.pages - 2  # every page but the root chooser and root 404, which are always rendered
+
+
+def test_renaming_a_markdown_page_updates_every_navigation_bar(project):
+    root, builder, first = project
+    about = root / "content" / "pages" / "about.en.md"
+    text = about.read_text(encoding="utf-8")
+    first_line, _, rest = text.partition("\n")
+    about.write_text("# Renamed page\n" + rest, encoding="utf-8")
+    builder.build()
+    methodology = (root / "output" / "en" / "methodology" / "index.html").read_text(encoding="utf-8")
+    assert "Renamed page" in methodology

@@ -44,8 +44,13 @@ def measure_path(measure_id: str) -> str:
     return f"measures/{measure_id}/index.html"
 
 
+def facet_path(base: str, facet: str | None = None, value: str | None = None) -> str:
+    """A list page (`base` is its folder, e.g. "departments/x/"), or the same list narrowed to one value."""
+    return base + (f"{facet}/{value}/" if facet else "") + "index.html"
+
+
 def programme_path(programme_id: str, facet: str | None = None, value: str | None = None) -> str:
-    return f"programmes/{programme_id}/" + (f"{facet}/{value}/" if facet else "") + "index.html"
+    return facet_path(f"programmes/{programme_id}/", facet, value)
 
 
 PATHS = {
@@ -146,37 +151,28 @@ class Site:
         pages = [PageSpec(PATHS["home"], "home.html", {"kind": "home"}, every,
                           charts=(("programme_statuses", ()),))]
         for pid, programme in c.programmes.items():
-            measures = self.measures(programme=pid)
-            deps = frozenset({GLOBAL, f"programme:{pid}"})
-            facets = self._facets(measures)
-            counts = {facet: {value: len(subset) for value, subset in values.items()} for facet, values in facets.items()}
-            shared = {"kind": "programme", "programme": programme, "all_measures": measures, "facet_counts": counts}
-            pages.append(PageSpec(programme_path(pid), "programme.html", dict(shared, measures=measures, facet=None),
-                                  deps, charts=(("status_breakdown", ("programme", pid)),)))
-            for facet, values in facets.items():
-                for value, subset in values.items():
-                    pages.append(PageSpec(programme_path(pid, facet, value), "programme.html",
-                                          dict(shared, measures=subset, facet=(facet, value)), deps, in_sitemap=False))
+            pages += self._list_pages(f"programmes/{pid}/", "programme.html", {"kind": "programme", "programme": programme},
+                                      self.measures(programme=pid), ("status", "category", "department"),
+                                      frozenset({GLOBAL, f"programme:{pid}"}), (("status_breakdown", ("programme", pid)),))
         for mid, ms in c.measures.items():
             deps = frozenset({GLOBAL, f"programme:{ms.programme}", f"measure:{mid}"})
             pages.append(PageSpec(measure_path(mid), "measure.html", {"kind": "measure", "measure": ms}, deps,
                                   charts=tuple(("target_progress", (mid, t.id)) for t in ms.targets)))
         pages.append(PageSpec(PATHS["departments"], "departments.html", {"kind": "departments"}, every))
         for did in self.departments_used():
-            measures = self.measures(department=did)
-            pages.append(PageSpec(department_path(did), "list.html",
-                                  {"kind": "department", "department": c.departments[did], "measures": measures},
-                                  frozenset({GLOBAL, f"department:{did}"}), charts=(("status_breakdown", ("department", did)),)))
+            pages += self._list_pages(f"departments/{did}/", "list.html", {"kind": "department", "department": c.departments[did]},
+                                      self.measures(department=did), ("status", "category", "programme"),
+                                      frozenset({GLOBAL, f"department:{did}"}), (("status_breakdown", ("department", did)),))
         pages.append(PageSpec(PATHS["categories"], "categories.html", {"kind": "categories"}, every))
         for cid in self.categories_used():
-            pages.append(PageSpec(category_path(cid), "list.html",
-                                  {"kind": "category", "category": c.categories[cid], "measures": self.measures(category=cid)},
-                                  frozenset({GLOBAL, f"category:{cid}"})))
+            pages += self._list_pages(f"categories/{cid}/", "list.html", {"kind": "category", "category": c.categories[cid]},
+                                      self.measures(category=cid), ("status", "department", "programme"),
+                                      frozenset({GLOBAL, f"category:{cid}"}))
         pages.append(PageSpec(PATHS["statuses"], "statuses.html", {"kind": "statuses"}, every))
         for status in self.statuses_used():
-            pages.append(PageSpec(status_path(status), "list.html",
-                                  {"kind": "status", "status": status, "measures": self.measures(status=status)},
-                                  frozenset({GLOBAL, ALL_MEASURES})))
+            pages += self._list_pages(status_path(status).removesuffix("index.html"), "list.html",
+                                      {"kind": "status", "status": status}, self.measures(status=status),
+                                      ("category", "department", "programme"), frozenset({GLOBAL, ALL_MEASURES}))
         pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"}, every,
                               charts=(("deadlines_per_month", ()),)))
         pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}, every))
@@ -186,17 +182,38 @@ class Site:
         pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, frozenset({GLOBAL}), in_sitemap=False))
         return pages
 
-    def _facets(self, measures: list[Measure]) -> dict[str, dict[str, list[Measure]]]:
-        """Single-facet filters of a programme's measures, as pages reachable by plain links."""
-        facets: dict[str, dict[str, list[Measure]]] = {"status": {}, "category": {}, "department": {}}
+    def _list_pages(self, base: str, template: str, context: dict[str, Any], measures: list[Measure],
+                    kinds: tuple[str, ...], deps: frozenset[str], charts: tuple = ()) -> list[PageSpec]:
+        """A list of measures, plus one page per filter value, so readers narrow it with plain links."""
+        facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1}
+        counts = {kind: {value: len(subset) for value, subset in values.items()} for kind, values in facets.items()}
+        shared = dict(context, all_measures=measures, facet_counts=counts, facet_base=base)
+        pages = [PageSpec(facet_path(base), template, dict(shared, measures=measures, facet=None), deps, charts=charts)]
+        for kind, values in facets.items():
+            for value, subset in values.items():
+                pages.append(PageSpec(facet_path(base, kind, value), template,
+                                      dict(shared, measures=subset, facet=(kind, value)), deps, in_sitemap=False))
+        return pages
+
+    def _facets(self, measures: list[Measure], kinds: tuple[str, ...]) -> dict[str, dict[str, list[Measure]]]:
+        """Measures grouped by each filter kind's values, values in display order."""
+        facets: dict[str, dict[str, list[Measure]]] = {kind: {} for kind in kinds}
         order = {s: i for i, s in enumerate(DISPLAY_ORDER)}
         for ms in sorted(measures, key=lambda ms: order[self.status_of(ms.id)]):
-            facets["status"].setdefault(self.status_of(ms.id).value.replace("_", "-"), []).append(ms)
-            facets["category"].setdefault(ms.category, []).append(ms)
-            for d in dict.fromkeys((*ms.lead, *ms.support)):
-                facets["department"].setdefault(d, []).append(ms)
-        # Keep list order by measure number inside each facet value.
-        return {f: {v: sorted(ms, key=lambda m: m.number) for v, ms in values.items()} for f, values in facets.items()}
+            values = {"status": [self.status_of(ms.id).value.replace("_", "-")], "category": [ms.category],
+                      "department": list(dict.fromkeys((*ms.lead, *ms.support))), "programme": [ms.programme]}
+            for kind in kinds:
+                for value in values[kind]:
+                    facets[kind].setdefault(value, []).append(ms)
+        if "category" in facets:  # categories and departments in the order the content lists them
+            facets["category"] = {c: facets["category"][c] for c in self.content.categories if c in facets["category"]}
+        if "department" in facets:
+            facets["department"] = {d: facets["department"][d] for d in self.content.departments if d in facets["department"]}
+        if "programme" in facets:
+            facets["programme"] = {p: facets["programme"][p] for p in self.content.programmes if p in facets["programme"]}
+        index = {ms.id: i for i, ms in enumerate(measures)}
+        return {kind: {v: sorted(subset, key=lambda m: index[m.id]) for v, subset in values.items()}
+                for kind, values in facets.items()}
 
 
 def changed_keys(old: Content | None, new: Content) -> set[str] | None:

@@ -502,3 +502,40 @@ def test_chart_svg_does_not_depend_on_what_was_rendered_before(content):
         assert a.svg == b.svg, kind
         ids = re.findall(r'\bid="([^"]+)"', a.svg)
         assert len(set(ids)) == len(ids)
+
+
+# --------------------------------------------------------------------------- filters
+
+def _measure_links(html: str) -> set[str]:
+    return set(re.findall(r'class="measure-title" href="[./]*measures/([^/]+)/index.html"', html))
+
+
+@pytest.mark.parametrize("list_page", ["programmes/huitian-2019", "categories/community-services", "status/no-data"])
+def test_filters_narrow_lists_with_plain_links(site, content, list_page):
+    """Each filter link leads to a page listing exactly the measures with that value; no JavaScript involved."""
+    from bulletin.site import Site
+
+    derived = Site(content)
+    base = site / "en" / list_page
+    full = _measure_links((base / "index.html").read_text(encoding="utf-8"))
+    links = re.findall(r'<nav class="filters".*?</nav>', (base / "index.html").read_text(encoding="utf-8"), re.S)
+    assert links, f"{list_page} has no filters"
+    targets = re.findall(r'href="((?:status|category|department|programme)/[^/]+)/index.html"', links[0])
+    assert targets
+    for target in targets:
+        kind, value = target.split("/")
+        html = (base / target / "index.html").read_text(encoding="utf-8")
+        shown = _measure_links(html)
+        if kind == "status":
+            expected = {m for m in full if derived.status_of(m).value.replace("_", "-") == value}
+        elif kind == "category":
+            expected = {m for m in full if content.measures[m].category == value}
+        elif kind == "department":
+            expected = {m for m in full if value in (*content.measures[m].lead, *content.measures[m].support)}
+        else:
+            expected = {m for m in full if content.measures[m].programme == value}
+        assert shown == expected and shown, f"{list_page} filtered by {kind}={value}"
+        assert '<meta name="robots" content="noindex, follow">' in html
+        assert 'aria-current="page"' in html
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"{list_page}/{targets[0]}/" not in sitemap, "filtered views stay out of the sitemap"

@@ -19,7 +19,7 @@ from jinja2 import meta
 
 from .model import Content
 from .problems import ContentError, Problem
-from .site import Site, changed_keys
+from .site import Site, changed_keys, status_keys
 from .validate import check
 from .writer import WriteStats, write_site
 
@@ -36,6 +36,7 @@ class BuildResult:
     seconds: float
     write: WriteStats
     warnings: list[Problem] = field(default_factory=list)
+    rendered_paths: list[str] = field(default_factory=list)  # page paths (per language root) this build rendered
 
     def summary(self) -> str:
         return (f"build: {self.pages} pages ({self.rendered} rendered), {len(self.write.written)} files written, "
@@ -58,6 +59,7 @@ class Builder:
         self.cache = cache
         self.progress = progress
         self._content: Content | None = None
+        self._assessments: dict = {}  # the last build's statuses, to know which status lists an edit touches
         self._pages: dict[str, bytes] = {}  # rendered HTML from the last build, by output path
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
@@ -102,12 +104,14 @@ class Builder:
         templates = tree_digests(self.templates)
         catalogues = tree_digests(LOCALE_DIR)
         keys = changed_keys(self._content, content) if catalogues == self._catalogues else None
+        if keys is not None:
+            keys |= status_keys(keys, self._assessments, site.assessments)
         changed_templates = {n for n in templates.keys() | self._templates.keys() if templates.get(n) != self._templates.get(n)}
         env = next(iter(renderer.envs.values()))
         # Which templates each page template reads, worked out once and only when a template changed.
         closures = {name: self._template_closure(name, env) for name in {s.template for s in pages}} if changed_templates else {}
         files: dict[str, bytes] = {}
-        rendered = 0
+        rendered: list[str] = []
         total = len(pages)
         for i, spec in enumerate(pages, 1):
             reuse = keys is not None and not (spec.deps & keys) \
@@ -118,7 +122,7 @@ class Builder:
                     files[f"{code}/{spec.path}"] = self._pages[f"{code}/{spec.path}"]
             else:
                 files.update(renderer.render_all([spec]))
-                rendered += 1
+                rendered.append(spec.path)
             if self.progress:
                 self.progress(i, total)
         html_pages = dict(files)
@@ -129,12 +133,13 @@ class Builder:
 
         write = write_site(files, self.output, background_cleanup=self.background_cleanup)
         self._content, self._pages, self._templates, self._catalogues = content, html_pages, templates, catalogues
+        self._assessments = site.assessments
         charts_now = (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2])
         return BuildResult(
-            pages=sum(1 for f in files if f.endswith(".html")), rendered=rendered * len(renderer.langs),
+            pages=sum(1 for f in files if f.endswith(".html")), rendered=len(rendered) * len(renderer.langs),
             charts=charts_now[0], chart_renders=charts_now[0] - charts_now[1], chart_seconds=charts_now[2],
             seconds=time.perf_counter() - started, write=write,
-            warnings=[p for p in result.problems if p.severity == "warning"])
+            warnings=[p for p in result.problems if p.severity == "warning"], rendered_paths=rendered)
 
     def _static(self) -> dict[str, bytes]:
         """Theme files under assets/, and source documents under sources/."""

@@ -59,6 +59,19 @@ KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N
 _ENVIRONMENTS: dict[tuple, Environment] = {}
 
 
+def relative_link(target: str, here: str) -> str:
+    """`target` (a file path from the site root) as seen from folder `here`, e.g. ../../assets/style.css.
+
+    Both are clean site paths, so this is string work only; posixpath.relpath would ask
+    the operating system for the working directory on every one of thousands of links."""
+    folder = here.split("/") if here else []
+    parts = target.split("/")
+    common = 0
+    while common < len(folder) and common < len(parts) - 1 and folder[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(folder) - common) + parts[common:])
+
+
 @dataclass
 class Rendered:
     files: dict[str, bytes]
@@ -198,10 +211,7 @@ class Renderer:
 
         def url(path: str, *, language: str | None = None, root: bool = False) -> str:
             target = path if root else f"{language or lang}/{path}"
-            if absolute:
-                return self.base_path + target
-            rel = posixpath.relpath(target, here or ".")
-            return rel
+            return self.base_path + target if absolute else relative_link(target, here)
         return url
 
     def canonical(self, lang: str, path: str) -> str:

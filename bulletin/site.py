@@ -153,7 +153,8 @@ class Site:
         for pid, programme in c.programmes.items():
             pages += self._list_pages(f"programmes/{pid}/", "programme.html", {"kind": "programme", "programme": programme},
                                       self.measures(programme=pid), ("status", "category", "department"),
-                                      frozenset({GLOBAL, f"programme:{pid}"}), (("status_breakdown", ("programme", pid)),))
+                                      frozenset({GLOBAL, f"programme:{pid}", f"programme-list:{pid}"}),
+                                      (("status_breakdown", ("programme", pid)),))
         for mid, ms in c.measures.items():
             deps = frozenset({GLOBAL, f"programme:{ms.programme}", f"measure:{mid}"})
             pages.append(PageSpec(measure_path(mid), "measure.html", {"kind": "measure", "measure": ms}, deps,
@@ -172,7 +173,7 @@ class Site:
         for status in self.statuses_used():
             pages += self._list_pages(status_path(status).removesuffix("index.html"), "list.html",
                                       {"kind": "status", "status": status}, self.measures(status=status),
-                                      ("category", "department", "programme"), frozenset({GLOBAL, ALL_MEASURES}))
+                                      ("category", "department", "programme"), frozenset({GLOBAL, f"status:{status.value}"}))
         pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"}, every,
                               charts=(("deadlines_per_month", ()),)))
         pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}, every))
@@ -216,8 +217,20 @@ class Site:
                 for kind, values in facets.items()}
 
 
+def status_keys(keys: set[str], before: dict[str, MeasureAssessment], after: dict[str, MeasureAssessment]) -> set[str]:
+    """The status lists a change touches: each changed measure's status before and after."""
+    out = set()
+    for key in keys:
+        if key.startswith("measure:"):
+            mid = key.removeprefix("measure:")
+            out |= {f"status:{a[mid].status.value}" for a in (before, after) if mid in a}
+    return out
+
+
 def changed_keys(old: Content | None, new: Content) -> set[str] | None:
-    """Entity keys whose value differs between two loads; None means "everything"."""
+    """Entity keys whose value differs between two loads; None means "everything".
+
+    Statuses are derived, so the status lists a change touches come from `status_keys`."""
     if old is None or old.bulletin != new.bulletin or old.departments != new.departments \
             or old.categories != new.categories or old.sources != new.sources:
         return None
@@ -236,6 +249,6 @@ def changed_keys(old: Content | None, new: Content) -> set[str] | None:
         # A changed measure touches its own page and every list it is (or was) in.
         keys |= {f"measure:{mid}", ALL_MEASURES}
         for ms in versions:
-            keys |= {f"programme:{ms.programme}", f"category:{ms.category}"}
+            keys |= {f"programme-list:{ms.programme}", f"category:{ms.category}"}
             keys |= {f"department:{d}" for d in (*ms.lead, *ms.support)}
     return keys

@@ -54,6 +54,11 @@ def test_measure_edit_rewrites_only_dependent_files(project):
     assert not any(w.startswith("en/measures/") and f"/{mid}/" not in w for w in written)
     assert "en/methodology/index.html" not in written and "zh/methodology/index.html" not in written
     assert result.rendered < first.rendered
+    # Re-rendered: the measure, and the lists and summaries it appears in; never a sibling measure.
+    assert f"measures/{mid}/index.html" in result.rendered_paths
+    assert "index.html" in result.rendered_paths and "updates/index.html" in result.rendered_paths
+    assert not [p for p in result.rendered_paths if p.startswith("measures/") and p != f"measures/{mid}/index.html"]
+    assert "methodology/index.html" not in result.rendered_paths
     # Only the English title changed, so the Chinese measure page is byte-identical and not rewritten.
     assert f"zh/measures/{mid}/index.html" not in written
     assert "A new English title" in (root / "output" / "en" / "measures" / mid / "index.html").read_text(encoding="utf-8")

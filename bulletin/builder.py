@@ -123,8 +123,8 @@ class Builder:
             else:
                 files.update(renderer.render_all([spec]))
                 rendered.append(spec.path)
-            if self.progress:
-                self.progress(i, total)
+            if self.progress:  # counted in pages, as the summary does: one per language
+                self.progress(i * len(renderer.langs), total * len(renderer.langs))
         html_pages = dict(files)
         files.update(renderer.extras(pages))
         files["assets/status.css"] = status_css()

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -19,10 +18,10 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .l10n import Lang, Localised, languages_for
+from .l10n import Lang, languages_for
 from .markup import render_markdown
 from .model import Measure, Target, Text
-from .palette import STATUS_COLOURS, STATUS_SYMBOLS
+from .palette import STATUS_SYMBOLS
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
                    programme_path, status_path)
 from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
@@ -70,13 +69,6 @@ def relative_link(target: str, here: str) -> str:
     while common < len(folder) and common < len(parts) - 1 and folder[common] == parts[common]:
         common += 1
     return "/".join([".."] * (len(folder) - common) + parts[common:])
-
-
-@dataclass
-class Rendered:
-    files: dict[str, bytes]
-    pages: int  # HTML pages
-    charts: int
 
 
 class Renderer:
@@ -368,5 +360,3 @@ def status_css() -> bytes:
 
     return css().encode("utf-8")
 
-
-__all__ = ["Renderer", "Rendered", "STATUS_LABELS", "STATUS_COLOURS", "status_css"]

@@ -245,7 +245,7 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
 def _unique(rules: _Rules, doc: Document, items: list, key: str, what: str) -> dict:
     seen: dict[str, Any] = {}
     for i, item in enumerate(items):
-        ident = getattr(item, "id")
+        ident = item.id
         if ident in seen:
             rules.add(doc, (key, i, "id"), f"duplicate {what} id `{ident}`; ids must be unique")
         else:

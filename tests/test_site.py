@@ -12,7 +12,6 @@ import io
 import json
 import posixpath
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path

@@ -464,6 +464,8 @@ def check(root: Path) -> CheckResult:
                 problems.append(Problem(_display(root / "pages" / f"{slug}.{lang}.md", root), 1, 1, "",
                                         f"page `{slug}` has no `{lang}` version; add pages/{slug}.{lang}.md", bulletin.missing_translations))
     problems += rules.problems
+    # Programmes in the order they began (then by id), and their measures by number.
+    registry["programmes"] = dict(sorted(registry["programmes"].items(), key=lambda kv: (kv[1].period.start, kv[0])))
     order = {p: i for i, p in enumerate(registry["programmes"])}
     measures = dict(sorted(measures.items(), key=lambda kv: (order.get(kv[1].programme, 999), kv[1].programme, kv[1].number)))
     content = m.Content(bulletin, registry["departments"], registry["categories"], registry["sources"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,3 +68,22 @@ def shared_chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(seed, cache / "charts")
         cache.mkdir(exist_ok=True)
     return cache
+
+
+def require_tool(found, what: str):
+    """`found` if truthy; otherwise skip the test locally, and fail it in CI where every tool must be present."""
+    if found:
+        return found
+    message = f"{what} not found: run `bash .ci/run` once to install the test tools"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A writable project: copies of templates/, theme/ and the minimal content, at tmp_path."""
+    for name in ("templates", "theme"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    return tmp_path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,11 @@ MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 
 
 @pytest.fixture
-def project(tmp_path: Path):
-    for name in ("templates", "theme"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copytree(MINIMAL, tmp_path / "content")
-    builder = Builder(tmp_path / "content", tmp_path / "templates", tmp_path / "theme", tmp_path / "output",
-                      cache=tmp_path / ".cache")
+def project(project_copy: Path):
+    builder = Builder(project_copy / "content", project_copy / "templates", project_copy / "theme",
+                      project_copy / "output", cache=project_copy / ".cache")
     first = builder.build()
-    return tmp_path, builder, first
+    return project_copy, builder, first
 
 
 def _mtimes(output: Path) -> dict[str, int]:

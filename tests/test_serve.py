@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -43,10 +42,8 @@ def _wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
 
 
 @pytest.fixture
-def server(tmp_path: Path):
-    for name in ("templates", "theme"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copytree(MINIMAL, tmp_path / "content")
+def server(project_copy: Path):
+    tmp_path = project_copy
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "bulletin", "serve", "--port", str(port)], cwd=tmp_path, env=env,
@@ -125,16 +122,14 @@ def test_missing_page_gets_404_page(server):
     assert "<html" in body
 
 
-def test_a_burst_of_saves_gives_one_rebuild(tmp_path: Path):
+def test_a_burst_of_saves_gives_one_rebuild(project_copy: Path):
     """Several saves in quick succession, seen by several watchers, trigger a single rebuild."""
     import threading
 
     from bulletin.builder import Builder
     from bulletin.serve import DevState
 
-    for name in ("templates", "theme"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copytree(MINIMAL, tmp_path / "content")
+    tmp_path = project_copy
     builder = Builder(tmp_path / "content", tmp_path / "templates", tmp_path / "theme", tmp_path / "output",
                       cache=tmp_path / ".cache")
     state = DevState(builder, [tmp_path / "content", tmp_path / "templates"])

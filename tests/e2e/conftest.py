@@ -18,19 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require_tool
+
 from . import checks
 
 HERE = Path(__file__).resolve().parent
 LOCAL_HOSTS = ("127.0.0.1",)
-
-
-def require(thing, what: str):
-    if thing:
-        return thing
-    message = f"{what} not found: run `bash .ci/run` once (or see tests/e2e/conftest.py)"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +70,7 @@ def playwright_instance():
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance, tmp_path_factory):
-    executable = require(checks.find_chromium(), "Chromium (/usr/bin/chromium)")
+    executable = require_tool(checks.find_chromium(), "Chromium (/usr/bin/chromium)")
     browser = playwright_instance.chromium.launch(executable_path=executable, args=checks.CHROMIUM_ARGS, headless=True)
     yield browser
     browser.close()
@@ -85,13 +78,13 @@ def browser(playwright_instance, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def axe_js() -> Path:
-    return require(checks.find_axe_js(), "axe-core (.cache/node/node_modules/axe-core/axe.min.js)")
+    return require_tool(checks.find_axe_js(), "axe-core (.cache/node/node_modules/axe-core/axe.min.js)")
 
 
 @pytest.fixture(scope="session")
 def vnu_jar() -> Path:
-    require(checks.shutil.which("java"), "java")
-    return require(checks.find_vnu_jar(), "vnu.jar (.cache/node/node_modules/vnu-jar)")
+    require_tool(checks.shutil.which("java"), "java")
+    return require_tool(checks.find_vnu_jar(), "vnu.jar (.cache/node/node_modules/vnu-jar)")
 
 
 def _context(browser, javascript: bool):

@@ -113,6 +113,9 @@ class Programme:
     short_title: Text | None = None
     as_of: Annotated[dt.date | None, _doc("Reporting date for this programme, if not the bulletin's.")] = None
 
+    def reporting_date(self, bulletin: Bulletin) -> dt.date:
+        return self.as_of or bulletin.as_of
+
 
 @dataclass(frozen=True)
 class Baseline:
@@ -160,6 +163,11 @@ class Target:
     progress: list[ProgressEntry] = field(default_factory=list)
     note: Annotated[Text | None, _doc("Markdown.")] = None
 
+    def window(self, measure_window: Period) -> Period:
+        """When work on the target starts and is due: its own dates, else the baseline's, else the measure's."""
+        return Period(self.start or (self.baseline.date if self.baseline else measure_window.start),
+                      self.deadline or measure_window.end)
+
 
 @dataclass(frozen=True)
 class Override:
@@ -194,6 +202,10 @@ class Measure:
     @property
     def id(self) -> str:
         return f"{self.programme}-{self.number}"
+
+    def window(self, programme_period: Period) -> Period:
+        """When work on the measure starts and is due: its own dates, else the programme's period."""
+        return Period(self.start or programme_period.start, self.deadline or programme_period.end)
 
 
 # The files editors write. `departments.yaml` etc. hold a list under one key so the
@@ -242,4 +254,7 @@ class Content:
         return [m for m in self.measures.values() if m.programme == programme_id]
 
     def as_of(self, programme_id: str) -> dt.date:
-        return self.programmes[programme_id].as_of or self.bulletin.as_of
+        return self.programmes[programme_id].reporting_date(self.bulletin)
+
+    def window(self, measure: Measure) -> Period:
+        return measure.window(self.programmes[measure.programme].period)

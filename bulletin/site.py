@@ -116,7 +116,7 @@ class Site:
         return sorted(items, key=lambda u: (u.entry.date, u.measure.id, u.target.id, u.index), reverse=True)
 
     def deadline_of(self, measure: Measure) -> dt.date:
-        return measure.deadline or self.content.programmes[measure.programme].period.end
+        return self.content.window(measure).end
 
     def by_deadline_month(self) -> list[tuple[dt.date, list[Measure]]]:
         months: dict[dt.date, list[Measure]] = defaultdict(list)

@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .model import Content, Measure, Milestone, ProgressEntry, Target, Thresholds
+from .model import Content, Measure, Milestone, Period, ProgressEntry, Target, Thresholds
 
 
 class Status(StrEnum):
@@ -131,8 +131,8 @@ def _latest(progress: list[ProgressEntry], as_of: dt.date) -> ProgressEntry | No
 def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: dt.date,
                   thresholds: Thresholds, stale_after_days: int) -> Assessment:
     """Status of one target at as_of. `start` and `deadline` are already resolved from the measure."""
-    start = target.start or (target.baseline.date if target.baseline else start)
-    deadline = target.deadline or deadline
+    window = target.window(Period(start, deadline))
+    start, deadline = window.start, window.end
     latest = _latest(target.progress, as_of)
     upcoming = [ms for ms in sorted(target.milestones, key=lambda ms: ms.date) if ms.date >= as_of]
     base = dict(as_of=as_of, start=start, deadline=deadline, latest=latest,
@@ -195,9 +195,8 @@ def _rank(status: Status) -> float:
 
 def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.date, as_of: dt.date,
                    thresholds: Thresholds, stale_after_days: int) -> MeasureAssessment:
-    start = measure.start or period_start
-    deadline = measure.deadline or period_end
-    targets = {t.id: assess_target(t, start=start, deadline=deadline, as_of=as_of,
+    window = measure.window(Period(period_start, period_end))
+    targets = {t.id: assess_target(t, start=window.start, deadline=window.end, as_of=as_of,
                                    thresholds=thresholds, stale_after_days=stale_after_days)
                for t in measure.targets}
     stale = any(a.stale for a in targets.values())

@@ -317,9 +317,9 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
     for i, src in enumerate(ms.sources):
         rules.ref(doc, ("sources", i), src, sources, "source", "sources.yaml")
     programme = programmes.get(ms.programme)
-    as_of = (programme.as_of if programme and programme.as_of else rules.bulletin.as_of)
-    start = ms.start or (programme.period.start if programme else None)
-    deadline = ms.deadline or (programme.period.end if programme else None)
+    as_of = programme.reporting_date(rules.bulletin) if programme else rules.bulletin.as_of
+    # With an unknown programme (reported above) only the measure's own dates are known; missing ones stay None.
+    window = ms.window(programme.period) if programme else m.Period(ms.start, ms.deadline)
     if ms.override:
         o = ms.override
         if o.status in ("paused", "dropped") and not o.reason:
@@ -333,8 +333,8 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
         if t.id in seen:
             rules.add(doc, ("targets", i, "id"), f"duplicate target id `{t.id}` in this measure")
         seen.add(t.id)
-        t_start = t.start or (t.baseline.date if t.baseline else start)
-        _check_target(rules, doc, ("targets", i), t, t_start, t.deadline or deadline, as_of, sources)
+        t_window = t.window(window)
+        _check_target(rules, doc, ("targets", i), t, t_window.start, t_window.end, as_of, sources)
 
 
 def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], list[Problem]]:

@@ -82,8 +82,8 @@ class Builder:
             if current in seen:
                 continue
             seen.add(current)
-            source = env.loader.get_source(env, current)[0]
-            stack += [t for t in meta.find_referenced_templates(env.parse(source)) if t]
+            source, filename, _ = env.loader.get_source(env, current)
+            stack += [t for t in meta.find_referenced_templates(env.parse(source, current, filename)) if t]
         return seen
 
     def build(self) -> BuildResult:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
-from . import __version__
+from . import __version__, scaffold, serve
 
 
 def _project_args(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +48,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from jinja2 import TemplateError
+
+    from .builder import Builder, terminal_progress
+    from .problems import ContentError
+
+    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
+    try:
+        result = builder.build()
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"build: failed with {len(exc.problems)} problem(s); {args.output}/ was left as it was", file=sys.stderr)
+        return 1
+    except TemplateError as exc:  # templates are edited too: say where, not a traceback
+        print(f"{_template_location(exc, args.templates)}template error: {exc.message or type(exc).__name__}", file=sys.stderr)
+        print(f"build: failed; {args.output}/ was left as it was", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def _template_location(exc: Exception, templates: Path) -> str:
+    """`templates/x.html:12: ` for a template error: Jinja points its traceback at template lines."""
+    if getattr(exc, "lineno", None) and getattr(exc, "name", None):  # syntax errors know where they are
+        return f"{templates / exc.name}:{exc.lineno}: "
+    root = str(templates.resolve())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()).startswith(root)]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema import write_schemas
 
@@ -76,16 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="only report schemas that are out of date")
     p.set_defaults(func=cmd_schema)
 
-    _register_site_commands(sub)
+    p = sub.add_parser("build", help="build the site into output/ (the default command)")
+    _site_args(p)
+    p.set_defaults(func=cmd_build)
+
+    serve.register(sub, _site_args)
+    scaffold.register(sub, _project_args)
     return parser
-
-
-def _register_site_commands(sub) -> None:
-    from .commands import register
-    from .scaffold import register as register_new
-
-    register(sub, _site_args)
-    register_new(sub, _project_args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .l10n import Lang, languages_for
+from .l10n import Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, Target, Text
 from .palette import STATUS_SYMBOLS
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
-                   programme_path, status_path)
+                   programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
 
 # Status names are gettext msgids, marked with N_ so extraction finds them.
@@ -108,7 +108,8 @@ class Renderer:
         g["md"] = lambda text, inline=False: self.markdown(lang, text, inline=inline)
         g["status_label"] = lambda s: lang.gettext(STATUS_LABELS[Status(s)])
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
-        g["status_class"] = lambda s: "status-" + Status(s).value.replace("_", "-")
+        g["status_class"] = lambda s: "status-" + status_slug(s)
+        g["status_from_slug"] = status_from_slug
         g["assessment"] = lambda mid: self.site.assessments[mid]
         g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
         g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
@@ -116,24 +117,19 @@ class Renderer:
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
         return env
 
-    def text(self, lang: Lang, value: Text | None, *, tag: str = "span") -> Markup:
+    def text(self, lang: Lang, value: Text | None) -> Markup:
         """A content text in the page language; a fallback carries its own lang and a visible marker."""
         loc = lang.text(value)
-        if not loc.fallback:
-            return escape(loc.text)
-        other = self.langs[loc.lang]
-        marker = lang.gettext("(in %(language)s: no %(page_language)s text yet)") % {"language": other.name, "page_language": lang.name}
-        return Markup(f'<{tag} lang="{other.html_lang}" class="fallback">{escape(loc.text)}</{tag}>'
-                      f' <small class="fallback-marker">{escape(marker)}</small>')
+        return self._fallback(lang, loc, escape(loc.text), "span") if loc.fallback else escape(loc.text)
 
     def markdown(self, lang: Lang, value: Text | None, *, inline: bool = False) -> Markup:
         loc = lang.text(value)
         html = render_markdown(loc.text, inline=inline)
-        if not loc.fallback:
-            return html
+        return self._fallback(lang, loc, html, "span" if inline else "div") if loc.fallback else html
+
+    def _fallback(self, lang: Lang, loc: Localised, html: Markup, tag: str) -> Markup:
         other = self.langs[loc.lang]
         marker = lang.gettext("(in %(language)s: no %(page_language)s text yet)") % {"language": other.name, "page_language": lang.name}
-        tag = "span" if inline else "div"
         return Markup(f'<{tag} lang="{other.html_lang}" class="fallback">{html}</{tag}>'
                       f' <small class="fallback-marker">{escape(marker)}</small>')
 

@@ -72,8 +72,17 @@ def category_path(cat_id: str) -> str:
     return f"categories/{cat_id}/index.html"
 
 
+def status_slug(status: Status | str) -> str:
+    """A status as it appears in URLs and CSS classes: on_track → on-track."""
+    return Status(status).value.replace("_", "-")
+
+
+def status_from_slug(slug: str) -> Status:
+    return Status(slug.replace("-", "_"))
+
+
 def status_path(status: Status | str) -> str:
-    return f"status/{Status(status).value.replace('_', '-')}/index.html"
+    return f"status/{status_slug(status)}/index.html"
 
 
 def page_path(slug: str) -> str:
@@ -201,17 +210,16 @@ class Site:
         facets: dict[str, dict[str, list[Measure]]] = {kind: {} for kind in kinds}
         order = {s: i for i, s in enumerate(DISPLAY_ORDER)}
         for ms in sorted(measures, key=lambda ms: order[self.status_of(ms.id)]):
-            values = {"status": [self.status_of(ms.id).value.replace("_", "-")], "category": [ms.category],
+            values = {"status": [status_slug(self.status_of(ms.id))], "category": [ms.category],
                       "department": list(dict.fromkeys((*ms.lead, *ms.support))), "programme": [ms.programme]}
             for kind in kinds:
                 for value in values[kind]:
                     facets[kind].setdefault(value, []).append(ms)
-        if "category" in facets:  # categories and departments in the order the content lists them
-            facets["category"] = {c: facets["category"][c] for c in self.content.categories if c in facets["category"]}
-        if "department" in facets:
-            facets["department"] = {d: facets["department"][d] for d in self.content.departments if d in facets["department"]}
-        if "programme" in facets:
-            facets["programme"] = {p: facets["programme"][p] for p in self.content.programmes if p in facets["programme"]}
+        # Categories, departments and programmes in the order the content lists them.
+        listed = {"category": self.content.categories, "department": self.content.departments, "programme": self.content.programmes}
+        for kind, known in listed.items():
+            if kind in facets:
+                facets[kind] = {k: facets[kind][k] for k in known if k in facets[kind]}
         index = {ms.id: i for i, ms in enumerate(measures)}
         return {kind: {v: sorted(subset, key=lambda m: index[m.id]) for v, subset in values.items()}
                 for kind, values in facets.items()}

@@ -89,6 +89,29 @@ def test_template_error_during_rendering_leaves_the_site_untouched(built, tmp_pa
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize("broken,expected", [
+    ("{{ undefined_variable_xyz }}", "'undefined_variable_xyz' is undefined"),
+    ("{% if %}", "template error: "),
+])
+def test_cli_names_the_template_line_of_a_template_error(built, tmp_path, broken, expected):
+    content, out, before = built
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    page = templates / "deadlines.html"
+    lines = page.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("<h1>")) + 1  # inside the content block
+    lines.insert(at, broken)
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "bulletin", "build", "--content", str(content), "--templates", str(templates),
+                          "--theme", str(THEME), "--output", str(out)], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert run.returncode == 1
+    assert f"deadlines.html:{at + 1}: template error" in run.stderr, run.stderr
+    assert expected in run.stderr
+    assert "Traceback" not in run.stderr
+    assert tree(out) == before
+
+
 def test_a_rebuild_after_fixing_the_error_publishes_again(built, tmp_path_factory):
     content, out, before = built
     measure = content / "measures" / "huitian" / "03-elderly-care-stations.yaml"

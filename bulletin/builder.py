@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from jinja2 import meta
+from jinja2 import TemplateError, meta
 
 from .model import Content
-from .problems import ContentError, Problem
+from .problems import ContentError, Problem, TemplateFailure
 from .site import Site, changed_keys, status_keys
 from .validate import check
 from .writer import WriteStats, write_site
@@ -87,6 +88,14 @@ class Builder:
         return seen
 
     def build(self) -> BuildResult:
+        """Build the site; raises ContentError or TemplateFailure, leaving the output as it was."""
+        try:
+            return self._build()
+        except TemplateError as exc:
+            where = template_location(exc, self.templates)
+            raise TemplateFailure(f"{where}template error: {exc.message or type(exc).__name__}") from exc
+
+    def _build(self) -> BuildResult:
         from .l10n import LOCALE_DIR
         from .render import Renderer, status_css
 
@@ -150,6 +159,15 @@ class Builder:
                     if path.is_file():
                         files[f"{prefix}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
         return files
+
+
+def template_location(exc: Exception, templates: Path) -> str:
+    """`templates/x.html:12: ` for a template error: Jinja points its traceback at template lines."""
+    if getattr(exc, "lineno", None) and getattr(exc, "name", None):  # syntax errors know where they are
+        return f"{templates / exc.name}:{exc.lineno}: "
+    root = str(templates.resolve())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()).startswith(root)]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int], None] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
 
 from . import __version__, scaffold, serve
@@ -49,10 +48,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from jinja2 import TemplateError
-
     from .builder import Builder, terminal_progress
-    from .problems import ContentError
+    from .problems import ContentError, TemplateFailure
 
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
     try:
@@ -62,23 +59,14 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"build: failed with {len(exc.problems)} problem(s); {args.output}/ was left as it was", file=sys.stderr)
         return 1
-    except TemplateError as exc:  # templates are edited too: say where, not a traceback
-        print(f"{_template_location(exc, args.templates)}template error: {exc.message or type(exc).__name__}", file=sys.stderr)
+    except TemplateFailure as exc:  # templates are edited too: say where, not a traceback
+        print(exc, file=sys.stderr)
         print(f"build: failed; {args.output}/ was left as it was", file=sys.stderr)
         return 1
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     print(result.summary())
     return 0
-
-
-def _template_location(exc: Exception, templates: Path) -> str:
-    """`templates/x.html:12: ` for a template error: Jinja points its traceback at template lines."""
-    if getattr(exc, "lineno", None) and getattr(exc, "name", None):  # syntax errors know where they are
-        return f"{templates / exc.name}:{exc.lineno}: "
-    root = str(templates.resolve())
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()).startswith(root)]
-    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -33,3 +33,7 @@ class ContentError(Exception):
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
         super().__init__(f"{len(errors)} error(s) in content")
+
+
+class TemplateFailure(Exception):
+    """A template could not be rendered; the message names the template file and line."""

@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 from markupsafe import escape
 
 from .builder import Builder, terminal_progress
-from .problems import ContentError, Problem
+from .problems import ContentError, Problem, TemplateFailure
 
 mimetypes.add_type("image/svg+xml", ".svg")
 mimetypes.add_type("text/csv", ".csv")
@@ -80,7 +80,11 @@ class DevState:
                 print(p, file=sys.stderr)
             print(f"serve: content has {len(exc.problems)} problem(s); still serving the last good site", file=sys.stderr)
             return False
-        except Exception as exc:  # a template error must not stop the server either
+        except TemplateFailure as exc:  # a template error must not stop the server either
+            self.problems, self.error = [], str(exc)
+            print(f"serve: build failed: {self.error}", file=sys.stderr)
+            return False
+        except Exception as exc:  # nor anything else a half-finished edit can cause
             self.problems, self.error = [], f"{type(exc).__name__}: {exc}"
             print(f"serve: build failed: {self.error}", file=sys.stderr)
             return False
@@ -114,7 +118,7 @@ def make_app(output: Path, state: DevState) -> Callable:
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         target = (root / path.lstrip("/")).resolve()
-        if not str(target).startswith(str(root.resolve())):
+        if not target.is_relative_to(root.resolve()):  # `..` may not leave the site
             target = root / "404.html"
         if target.is_dir():
             if not path.endswith("/"):

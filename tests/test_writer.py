@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from jinja2 import UndefinedError
 
 from bulletin.builder import Builder
-from bulletin.problems import ContentError
+from bulletin.problems import ContentError, TemplateFailure
 from bulletin.writer import clean_leftovers, write_site
 
 from conftest import shared_chart_cache  # noqa: E402
@@ -83,7 +82,7 @@ def test_template_error_during_rendering_leaves_the_site_untouched(built, tmp_pa
     assert "<h1>{{ t(measure.title) }}</h1>" in text
     measure.write_text(text.replace("<h1>{{ t(measure.title) }}</h1>",
                                     "<h1>{{ t(measure.title) }}</h1>{{ undefined_variable_xyz }}"), encoding="utf-8")
-    with pytest.raises(UndefinedError):
+    with pytest.raises(TemplateFailure, match=r"measure\.html:\d+: template error: 'undefined_variable_xyz' is undefined"):
         Builder(content, templates, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     assert tree(out) == before
     assert leftovers(out) == []

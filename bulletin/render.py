@@ -258,8 +258,7 @@ class Renderer:
         files: dict[str, bytes] = {}
         env = self.envs[self.default]
         files["index.html"] = env.get_template("root.html").render(
-            url=self.link_builder(self.default, "../index.html", absolute=False), canonical=self.base_url,
-            alternates=[(c, f"{c}/index.html", self.canonical(c, "index.html")) for c in self.langs], x_default=self.base_url,
+            canonical=self.base_url, alternates=[(c, f"{c}/index.html", self.canonical(c, "index.html")) for c in self.langs], x_default=self.base_url,
         ).encode("utf-8")
         files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
         for code, lang in self.langs.items():

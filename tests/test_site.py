@@ -24,6 +24,7 @@ from bulletin.status import assess
 from bulletin.validate import check
 
 from conftest import shared_chart_cache  # noqa: E402
+from e2e import checks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -376,39 +377,10 @@ def test_internal_links_are_relative(site, base_url, base_path):
     assert checked > 5000
 
 
-def test_every_relative_link_resolves_to_a_file(site, base_path):
-    broken = []
-    count = 0
-    for f in html_files(site):
-        for tag, attrs, value in page(f).refs:
-            if tag == "link" and (attrs.get("rel") == "canonical" or "hreflang" in attrs):
-                continue
-            target = resolve(site, f, value, base_path)
-            if target is None:
-                continue
-            count += 1
-            if not target.is_file():
-                broken.append(f"{f.relative_to(site)}: {value}")
-    assert not broken, f"{len(broken)} broken links, e.g. {broken[:10]}"
-    assert count > 5000
-
-
-def test_in_page_fragments_exist(site, base_path):
-    """A link to #target-… on a measure page lands on that target."""
-    ids: dict[Path, set[str]] = {}
-    missing = []
-    for f in html_files(site / "en"):
-        for tag, attrs, value in page(f).refs:
-            if "#" not in value or tag != "a":
-                continue
-            target = resolve(site, f, value, base_path) if not value.startswith("#") else f
-            if target is None:
-                continue
-            if target not in ids:
-                ids[target] = {a["id"] for _, a in page(target).elements if "id" in a}
-            if value.split("#", 1)[1] not in ids[target]:
-                missing.append(f"{f.relative_to(site)}: {value}")
-    assert not missing, missing[:10]
+def test_every_link_asset_and_fragment_resolves(site, base_url):
+    """The same checker as the browser suite, run here because it needs no browser."""
+    problems = checks.check_links(site, base_url)
+    assert not problems, [str(p) for p in problems[:10]]
 
 
 def test_no_absolute_build_paths_leak(site):

@@ -55,9 +55,11 @@ def tree_digests(root: Path) -> dict[str, str]:
 
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
-                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None):
+                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
+                 locale_dir: Path | None = None):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
+        self.locale_dir = Path(locale_dir) if locale_dir else None  # the gettext catalogues (default: the package's)
         self.progress = progress
         self._content: Content | None = None
         self._assessments: dict = {}  # the last build's statuses, to know which status lists an edit touches
@@ -107,11 +109,11 @@ class Builder:
         site = Site(content)
         charts = self._charts()
         before = (charts.count, charts.cache_hits, charts.seconds)
-        renderer = Renderer(site, self.templates, charts)
+        renderer = Renderer(site, self.templates, charts, locale_dir=self.locale_dir or LOCALE_DIR)
         pages = site.pages()
 
         templates = tree_digests(self.templates)
-        catalogues = tree_digests(LOCALE_DIR)
+        catalogues = tree_digests(self.locale_dir or LOCALE_DIR)
         keys = changed_keys(self._content, content) if catalogues == self._catalogues else None
         if keys is not None:
             keys |= status_keys(keys, self._assessments, site.assessments)

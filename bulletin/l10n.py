@@ -61,11 +61,11 @@ class Localised:
 class Lang:
     """One site language: its code, CLDR locale, catalogue and formatters."""
 
-    def __init__(self, code: str, languages: list[str], locale_name: str | None = None):
+    def __init__(self, code: str, languages: list[str], locale_name: str | None = None, locale_dir: Path = LOCALE_DIR):
         self.code = code
         self.languages = languages  # every language of the bulletin, for fallbacks
         self.locale = Locale.parse(locale_name or DEFAULT_LOCALES.get(code, code))
-        self.translations = load_translations(code)
+        self.translations = load_translations(code, locale_dir)
 
     @cached_property
     def name(self) -> str:
@@ -132,6 +132,6 @@ def _compact_value(text: str) -> float | None:
     return None
 
 
-def languages_for(codes: list[str], locales: dict[str, str] | None = None) -> dict[str, Lang]:
+def languages_for(codes: list[str], locales: dict[str, str] | None = None, locale_dir: Path = LOCALE_DIR) -> dict[str, Lang]:
     locales = locales or {}
-    return {code: Lang(code, codes, locales.get(code)) for code in codes}
+    return {code: Lang(code, codes, locales.get(code), locale_dir) for code in codes}

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .l10n import Lang, Localised, languages_for
+from .l10n import LOCALE_DIR, Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, Target, Text
 from .palette import STATUS_SYMBOLS
@@ -74,11 +74,11 @@ def relative_link(target: str, here: str) -> str:
 class Renderer:
     """Renders a Site in every language with the templates and theme given."""
 
-    def __init__(self, site: Site, templates: Path, chart_renderer: Any = None):
+    def __init__(self, site: Site, templates: Path, chart_renderer: Any = None, locale_dir: Path = LOCALE_DIR):
         self.site = site
         self.content = site.content
         b = self.content.bulletin
-        self.langs: dict[str, Lang] = languages_for(b.languages)
+        self.langs: dict[str, Lang] = languages_for(b.languages, locale_dir=locale_dir)
         self.default = b.default_lang
         self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
         self.base_path = urlsplit(self.base_url).path or "/"

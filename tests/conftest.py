@@ -87,3 +87,9 @@ def project_copy(tmp_path: Path) -> Path:
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copytree(MINIMAL, tmp_path / "content")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's shared chart cache directory, to pass as `Builder(cache=…)`."""
+    return shared_chart_cache(tmp_path_factory)

@@ -35,5 +35,9 @@ class ContentError(Exception):
         super().__init__(f"{len(errors)} error(s) in content")
 
 
-class TemplateFailure(Exception):
+class BuildFailure(Exception):
+    """The site cannot be built as it stands; the message names the file and the fix."""
+
+
+class TemplateFailure(BuildFailure):
     """A template could not be rendered; the message names the template file and line."""

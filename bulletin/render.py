@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from .l10n import LOCALE_DIR, Lang, Localised, languages_for
@@ -55,7 +55,27 @@ LABEL_SEPARATOR = N_(": ")
 KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
 
 
-_ENVIRONMENTS: dict[tuple, Environment] = {}
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory; Jinja checks each against its source's checksum.
+
+    Compiled code holds no site data (the environments, which do, belong to one
+    Renderer), so one cache serves every Renderer of the process."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+
+COMPILED_TEMPLATES = MemoryBytecodeCache()
 
 
 def relative_link(target: str, here: str) -> str:
@@ -74,31 +94,44 @@ def relative_link(target: str, here: str) -> str:
 class Renderer:
     """Renders a Site in every language with the templates and theme given."""
 
-    def __init__(self, site: Site, templates: Path, chart_renderer: Any = None, locale_dir: Path = LOCALE_DIR):
+    def __init__(self, site: Site, templates: Path, chart_renderer: Any = None, locale_dir: Path = LOCALE_DIR,
+                 bytecode_cache: BytecodeCache | None = COMPILED_TEMPLATES):
         self.site = site
         self.content = site.content
-        b = self.content.bulletin
-        self.langs: dict[str, Lang] = languages_for(b.languages, locale_dir=locale_dir)
-        self.default = b.default_lang
-        self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
-        self.base_path = urlsplit(self.base_url).path or "/"
-        self.envs = {code: self._environment(templates, lang) for code, lang in self.langs.items()}
+        self._langs: dict[str, Lang] = languages_for(self.content.bulletin.languages, locale_dir=locale_dir)
+        self.envs = {code: self._environment(templates, lang, bytecode_cache) for code, lang in self._langs.items()}
         self.chart_renderer = chart_renderer
 
+    # Read from the bulletin when used, so that the pages using them record it.
+    @property
+    def langs(self) -> dict[str, Lang]:
+        self.content.bulletin.languages  # noqa: B018 — recorded as read
+        return self._langs
+
+    @property
+    def default(self) -> str:
+        return self.content.bulletin.default_lang
+
+    @property
+    def base_url(self) -> str:
+        url = self.content.bulletin.base_url
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def base_path(self) -> str:
+        return urlsplit(self.base_url).path or "/"
+
     # --- Jinja -------------------------------------------------------------------
-    def _environment(self, templates: Path, lang: Lang) -> Environment:
-        # Environments (and their compiled templates) outlive one build: the dev server
-        # rebuilds often, and Jinja reloads a template by itself when its file changes.
-        key = (str(Path(templates).absolute()), lang.code, id(lang.translations))
-        env = _ENVIRONMENTS.get(key)
-        if env is None:
-            env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
-                              undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
-            env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
-            _ENVIRONMENTS[key] = env
+    def _environment(self, templates: Path, lang: Lang, bytecode_cache: BytecodeCache | None) -> Environment:
+        # Each Renderer owns its environments: their globals are this site's. Compiled
+        # templates come from a bytecode cache shared by every Renderer, so a template
+        # whose source did not change is not compiled again by the next build.
+        env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
+                          undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                          keep_trailing_newline=True, bytecode_cache=bytecode_cache)
+        env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
         g = env.globals
-        g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
+        g.update(lang=lang, langs=self._langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
                  department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
@@ -242,12 +275,10 @@ class Renderer:
                                               caption=lang.gettext("Measures due per month"))
         raise ValueError(f"unknown chart kind {kind}")
 
-    def render_all(self, pages: list[PageSpec] | None = None, only: set[str] | None = None) -> dict[str, bytes]:
-        """Render `pages` (default: all) in every language; `only` limits to these page paths."""
+    def render_all(self, pages: list[PageSpec] | None = None) -> dict[str, bytes]:
+        """Render `pages` (default: all) in every language."""
         files: dict[str, bytes] = {}
         for spec in pages if pages is not None else self.site.pages():
-            if only is not None and spec.path not in only:
-                continue
             for code in self.langs:
                 files[f"{code}/{spec.path}"] = self.render_page(spec, code)
         return files

@@ -220,6 +220,15 @@ class Builder:
                         files[f"{prefix}/{path.relative_to(root).as_posix()}"] = (path.read_bytes(), str(path))
         return files
 
+def failure_lines(exc: BuildFailure) -> list[str]:
+    """What the editor reads when a build fails, for `build` and `serve` alike: each problem
+    as `file:line:column: field: message`, or the one failure with its file and line."""
+    if isinstance(exc, ContentError):
+        errors = [p for p in exc.problems if p.severity == "error"]
+        return [str(p) for p in exc.problems] + [f"{len(errors)} error(s) in the content"]
+    return [str(exc)]
+
+
 def template_location(exc: Exception, templates: Path) -> str:
     """`templates/x.html:12: ` for a template error: Jinja points its traceback at template lines."""
     if getattr(exc, "lineno", None) and getattr(exc, "name", None):  # syntax errors know where they are

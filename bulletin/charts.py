@@ -47,7 +47,7 @@ from babel.lists import format_list
 
 from .l10n import Lang
 from .model import Target
-from .palette import STATUS_COLOURS, STATUS_SYMBOLS
+from .palette import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 from .status import DISPLAY_ORDER, Assessment, Status
 
 DEFAULT_CACHE_DIR = Path(".cache/charts")
@@ -71,27 +71,6 @@ TEXT_COLOUR = "#1f1f1f"
 MUTED_COLOUR = "#56606b"
 NEUTRAL_BAR = "#2a6f97"
 AS_OF_COLOUR = "#1f1f1f"  # solid; the deadline is dashed, milestones dotted
-
-# msgids of the status names; the page engineer's catalogue uses the same ones.
-STATUS_MSGIDS: dict[Status, str] = {
-    Status.COMPLETED: "Completed",
-    Status.AHEAD: "Ahead",
-    Status.ON_TRACK: "On track",
-    Status.BEHIND: "Behind",
-    Status.OVERDUE: "Overdue",
-    Status.IN_PROGRESS: "In progress",
-    Status.NOT_STARTED: "Not started",
-    Status.NO_DATA: "No data",
-    Status.ONGOING: "Ongoing",
-    Status.PAUSED: "Paused",
-    Status.DROPPED: "Dropped",
-}
-
-
-def status_label(status: Status, lang: Lang) -> str:
-    """The status name in the page language."""
-    return lang.gettext(STATUS_MSGIDS[Status(status)])
-
 
 def status_label_with_symbol(status: Status, lang: Lang) -> str:
     return f"{STATUS_SYMBOLS[Status(status)]} {status_label(status, lang)}"
@@ -168,10 +147,6 @@ class ChartRenderer:
         self.seconds = 0.0
         self._memory: dict[str, str] = {}
         self._lock = threading.Lock()
-
-    @property
-    def rendered(self) -> int:
-        return self.count - self.cache_hits
 
     def key(self, spec: dict, lang: Lang) -> str:
         fmt, time_fmt = _locale_names(lang)
@@ -470,12 +445,7 @@ def _numeric(value: Any) -> bool:
 
 
 def _value_text(value: float, target: Target, lang: Lang) -> str:
-    """A target's value with its unit: 87.5% / 6个 / 6 stations."""
-    number = lang.number(value)
-    if target.kind == "percentage":
-        return f"{number}%"
-    unit = lang.text(target.unit).text
-    return lang.gettext("{number} {unit}").format(number=number, unit=unit) if unit else number
+    return lang.figure(target, value)
 
 
 def target_progress(target: Target, assessment: Assessment, *, lang: Lang, renderer: ChartRenderer,

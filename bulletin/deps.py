@@ -159,9 +159,11 @@ def recorded_fields(obj: Any) -> Any:
 
 
 def unrecordable_fields(obj: Any) -> list[str]:
-    return [f.name for f in dataclasses.fields(obj)
-            if not isinstance(getattr(obj, f.name), (Mapping, list, tuple))
-            and not (dataclasses.is_dataclass(getattr(obj, f.name)) and not isinstance(getattr(obj, f.name), type))]
+    """Fields of `obj` whose reads `recorded_fields` cannot record (plain numbers, strings, dates)."""
+    def recordable(value: Any) -> bool:
+        return isinstance(value, (Mapping, Sequence, RecordedObject)) and not isinstance(value, (str, bytes)) \
+            or dataclasses.is_dataclass(value) and not isinstance(value, type)
+    return [f.name for f in dataclasses.fields(obj) if not recordable(getattr(obj, f.name))]
 
 
 def _raw(value: Any) -> Any:

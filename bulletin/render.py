@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from .l10n import LOCALE_DIR, Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, Target, Text
-from .palette import STATUS_SYMBOLS
+from .palette import STATUS_SYMBOLS, status_label
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
@@ -31,12 +31,6 @@ def N_(message: str) -> str:
     return message
 
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.COMPLETED: N_("Completed"), Status.AHEAD: N_("Ahead"), Status.ON_TRACK: N_("On track"),
-    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.IN_PROGRESS: N_("In progress"),
-    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("No data"), Status.ONGOING: N_("Ongoing"),
-    Status.PAUSED: N_("Paused"), Status.DROPPED: N_("Dropped"),
-}
 STATUS_MEANINGS: dict[Status, str] = {
     Status.COMPLETED: N_("The target value has been reached (for a yes/no milestone: reported done, with a source)."),
     Status.AHEAD: N_("Progress is well ahead of the share of time elapsed."),
@@ -139,7 +133,7 @@ class Renderer:
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
         g["md"] = lambda text, inline=False: self.markdown(lang, text, inline=inline)
-        g["status_label"] = lambda s: lang.gettext(STATUS_LABELS[Status(s)])
+        g["status_label"] = lambda s: status_label(s, lang)
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
         g["status_from_slug"] = status_from_slug
@@ -168,14 +162,7 @@ class Renderer:
 
     # --- reasons: one sentence per status, from the figures the status carries ----
     def value(self, lang: Lang, target: Target, value: Any) -> str:
-        if isinstance(value, bool):
-            return lang.gettext("done") if value else lang.gettext("not done")
-        if value is None:
-            return ""
-        if target.kind == "percentage":
-            return f"{lang.number(value)}%"
-        unit = lang.text(target.unit).text if target.unit else ""
-        return f"{lang.number(value)} {unit}".strip() if lang.code != "zh" else f"{lang.number(value)}{unit}"
+        return lang.figure(target, value)
 
     def target_reason(self, lang: Lang, ms: Measure, t: Target, a: Assessment) -> str:
         _ = lang.gettext
@@ -215,7 +202,7 @@ class Renderer:
     def measure_reason(self, lang: Lang, ms: Measure) -> Markup:
         a = self.site.assessments[ms.id]
         if a.overridden and ms.override is not None:
-            label = lang.gettext(STATUS_LABELS[a.status])
+            label = status_label(a.status, lang)
             why = self.text(lang, ms.override.reason) if ms.override.reason else escape(lang.gettext("Confirmed by the cited source."))
             return Markup(f"{escape(label)}{escape(lang.gettext(LABEL_SEPARATOR))}{why}")
         if not ms.targets:

@@ -10,6 +10,7 @@ import pytest
 from bulletin import charts
 from bulletin.charts import ChartRenderer, Figure, status_label
 from bulletin.l10n import Lang
+from bulletin.palette import STATUS_LABELS
 from bulletin.model import Baseline, Milestone, ProgressEntry, Target, Thresholds
 from bulletin.status import Status, assess_target
 
@@ -75,7 +76,7 @@ def visible_text(svg: str) -> list[str]:
 def test_status_label_uses_gettext(zh, en):
     assert status_label(Status.BEHIND, zh) == "滞后"
     assert status_label(Status.BEHIND, en) == "Behind"
-    assert {status_label(s, en) for s in Status} == set(charts.STATUS_MSGIDS.values())
+    assert {status_label(s, en) for s in Status} == set(STATUS_LABELS.values())
 
 
 def test_status_breakdown_in_chinese(zh, renderer):

@@ -26,17 +26,17 @@ class Problem:
         return f"::{kind} file={self.file},line={self.line},col={self.column}::{message}"
 
 
-class ContentError(Exception):
+class BuildFailure(Exception):
+    """The site cannot be built as it stands; the message names the file and the fix."""
+
+
+class ContentError(BuildFailure):
     """Raised when content cannot be built; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
         super().__init__(f"{len(errors)} error(s) in content")
-
-
-class BuildFailure(Exception):
-    """The site cannot be built as it stands; the message names the file and the fix."""
 
 
 class TemplateFailure(BuildFailure):

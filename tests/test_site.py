@@ -304,9 +304,10 @@ def test_robots_txt_names_the_sitemap(site, base_url):
 # --------------------------------------------------------------------------- downloads
 
 MEASURE_COLUMNS = ["programme", "number", "id", "title", "category", "lead", "support", "deadline", "status",
-                   "status_reason", "url"]
+                   "status_reason", "url", "due_soon", "targets_reported", "targets", "explanation", "next_steps"]
 PROGRESS_COLUMNS = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value",
-                    "deadline", "date", "value", "note", "source", "source_title"]
+                    "deadline", "date", "value", "note", "source", "source_title", "scale", "original_target_value",
+                    "original_deadline"]
 
 
 @pytest.mark.parametrize("code", LANGS)

@@ -1,6 +1,7 @@
 """Status rules (PRODUCT.md, "Status: measured against the expected pace"), edge by edge.
 
-Precedence: override > completed > not_started > no_data (no report at all) > overdue > pace.
+Precedence: override > completed > not_started > nothing reported (overdue_unreported after the
+deadline, no_data before) > overdue > pace.
 """
 
 from __future__ import annotations
@@ -214,8 +215,15 @@ def test_no_data_when_nothing_reported():
     assert a.expected == pytest.approx(0.5)
 
 
-def test_no_data_wins_over_overdue():
-    assert run(target(), as_of=D(2020, 6, 30)).status == Status.NO_DATA
+def test_nothing_reported_after_the_deadline_is_overdue_unreported_not_no_data():
+    assert run(target(), as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED
+    assert run(target(), as_of=D(2020, 4, 10)).status == Status.NO_DATA  # due today: not yet late
+    assert run(target(), as_of=D(2020, 4, 11)).status == Status.OVERDUE_UNREPORTED
+
+
+def test_a_report_after_the_reporting_date_does_not_count():
+    a = run(target(progress=[(D(2020, 7, 1), 50)]), as_of=D(2020, 6, 30))
+    assert a.status == Status.OVERDUE_UNREPORTED and not a.reported
 
 
 def test_not_started_before_the_start_even_without_data():
@@ -271,9 +279,9 @@ def test_milestone_overdue_after_its_deadline():
     assert (a.status, a.expected, a.reached, a.deadline) == (Status.OVERDUE, 1.0, 0.0, D(2020, 4, 10))
 
 
-def test_milestone_without_any_report_is_no_data():
+def test_milestone_without_any_report_is_no_data_then_overdue_unreported():
     assert run(milestone(), as_of=HALF).status == Status.NO_DATA
-    assert run(milestone(), as_of=D(2020, 6, 30)).status == Status.NO_DATA
+    assert run(milestone(), as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED
 
 
 def test_milestone_not_started():
@@ -329,13 +337,25 @@ def test_measure_completed_only_when_every_target_is():
     done = milestone(id="a", progress=[(HALF, True)])
     assert assess_m(measure(done, target(id="b", progress=[(HALF, 100)]))).status == Status.COMPLETED
     assert assess_m(measure(done, target(id="b", progress=[(HALF, 60)]))).status == Status.AHEAD
-    assert assess_m(measure(done, target(id="b", target=None))).status == Status.ONGOING
+    # Continuing work with no end value does not decide a measure whose other targets have one.
+    assert assess_m(measure(done, target(id="b", target=None))).status == Status.COMPLETED
+    assert assess_m(measure(done, target(id="b"))).status == Status.IN_PROGRESS  # b not yet reported
 
 
 @pytest.mark.parametrize("statuses, worst", [
     ({"a": Status.OVERDUE, "b": Status.BEHIND}, Status.OVERDUE),
     ({"a": Status.BEHIND, "b": Status.NO_DATA}, Status.BEHIND),
-    ({"a": Status.NO_DATA, "b": Status.IN_PROGRESS}, Status.NO_DATA),
+    ({"a": Status.NO_DATA, "b": Status.IN_PROGRESS}, Status.IN_PROGRESS),  # unreported never hides reported
+    ({"a": Status.OVERDUE_UNREPORTED, "b": Status.ON_TRACK}, Status.ON_TRACK),
+    ({"a": Status.OVERDUE_UNREPORTED, "b": Status.OVERDUE}, Status.OVERDUE),
+    ({"a": Status.NO_DATA, "b": Status.OVERDUE_UNREPORTED}, Status.OVERDUE_UNREPORTED),
+    ({"a": Status.NO_DATA, "b": Status.NO_DATA}, Status.NO_DATA),
+    ({"a": Status.COMPLETED, "b": Status.NO_DATA}, Status.IN_PROGRESS),  # not done, not late
+    ({"a": Status.COMPLETED, "b": Status.OVERDUE_UNREPORTED}, Status.OVERDUE_UNREPORTED),
+    ({"a": Status.COMPLETED, "b": Status.ONGOING}, Status.COMPLETED),  # continuing work does not decide
+    ({"a": Status.BEHIND, "b": Status.ONGOING}, Status.BEHIND),
+    ({"a": Status.NO_DATA, "b": Status.ONGOING}, Status.ONGOING),  # figures reported: never "not yet reported"
+    ({"a": Status.ONGOING, "b": Status.ONGOING}, Status.ONGOING),
     ({"a": Status.ON_TRACK, "b": Status.AHEAD}, Status.ON_TRACK),
     ({"a": Status.AHEAD, "b": Status.NOT_STARTED}, Status.AHEAD),
     ({"a": Status.COMPLETED, "b": Status.COMPLETED}, Status.COMPLETED),
@@ -380,7 +400,7 @@ def test_assess_minimal_fixture(minimal_dir):
     result = assess(content)
     assert {mid: a.status.value for mid, a in result.items()} == {
         "huitian-1": "in_progress", "huitian-2": "behind", "huitian-3": "ahead", "huitian-4": "on_track",
-        "huitian-5": "overdue", "huitian-6": "completed", "huitian-7": "paused", "huitian-8": "no_data",
+        "huitian-5": "overdue", "huitian-6": "completed", "huitian-7": "paused", "huitian-8": "ongoing",
         "huitian-9": "not_started",
     }
     assert result["huitian-1"].deciding == "office-relocation"
@@ -389,9 +409,11 @@ def test_assess_minimal_fixture(minimal_dir):
     assert coverage.expected == pytest.approx((90 + 10 * 182 / 366 - 87.5) / 12.5)
     assert coverage.reached == pytest.approx(0.6)
     assert result["huitian-8"].targets["deliberation-meetings"].status == Status.ONGOING
+    assert result["huitian-8"].targets["studios"].status == Status.NO_DATA
+    assert (result["huitian-8"].deciding, result["huitian-8"].reported) == ("deliberation-meetings", 1)
     assert list(count_by_status(result)) == [Status.OVERDUE, Status.BEHIND, Status.ON_TRACK, Status.AHEAD,
                                              Status.IN_PROGRESS, Status.COMPLETED, Status.NOT_STARTED,
-                                             Status.NO_DATA, Status.PAUSED]
+                                             Status.ONGOING, Status.PAUSED]
     assert count_by_status(list(result.values()))[Status.PAUSED] == 1
 
 

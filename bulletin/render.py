@@ -113,6 +113,8 @@ class Renderer:
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
         g["status_from_slug"] = status_from_slug
+        g["status_slug"] = status_slug
+        g["due_soon_count"] = lambda measures: sum(1 for ms in measures if self.site.assessments[ms.id].due_soon)
         g["assessment"] = lambda mid: self.site.assessments[mid]
         g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
         g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
@@ -208,7 +210,8 @@ class Renderer:
             others = [tid for tid in a.unreported if tid != a.deciding and a.targets[tid].status == status]
             if others:
                 names = escape(_(", ")).join(self.text(lang, titles[tid]) for tid in others)
-                parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{escape(_('.'))}"))
+                stop = escape(_(". ").rstrip())  # a full stop: 。 in Chinese
+                parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{stop}"))
         return Markup(" ").join(parts) if lang.code != "zh" else Markup("").join(parts)
 
     def next_steps_text(self, lang: Lang, steps: list[NextStep]) -> str:

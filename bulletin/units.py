@@ -22,6 +22,13 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
+def N_(message: str) -> str:  # marks a msgid for extraction; translated where it is used
+    return message
+
+
+# The words English-like languages put after a large figure; Chinese uses 万 and 亿 instead.
+LARGE_NUMBER_WORDS = ((1e9, N_("%(n)s billion")), (1e6, N_("%(n)s million")))
+
 if TYPE_CHECKING:
     from .l10n import Lang
     from .model import Text
@@ -115,7 +122,7 @@ def scaled_number(lang: Lang, value: float, scale: float) -> str:
                 if abs(amount) >= factor and (factor == 1e4 or round(shown, 4) == shown):
                     return format_decimal(shown, locale=lang.locale, decimal_quantization=False) + word
         return text
-    for factor, msgid in ((1e9, "%(n)s billion"), (1e6, "%(n)s million")):
+    for factor, msgid in LARGE_NUMBER_WORDS:
         if abs(amount) >= factor:
             n = format_decimal(_plain(amount / factor), locale=lang.locale, decimal_quantization=False)
             return lang.gettext(msgid) % {"n": n}

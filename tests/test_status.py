@@ -423,3 +423,125 @@ def test_programme_as_of_overrides_the_bulletin(minimal_dir):
     result = assess(dataclasses.replace(content, programmes={"huitian": later}))
     assert result["huitian-3"].status == Status.OVERDUE
     assert result["huitian-3"].targets["stations"].as_of == D(2021, 1, 31)
+
+
+# --- issue 11: overdue_unreported, roll-up, points rule, due soon, revisions ------------------------
+
+from bulletin.model import PointsRule, Revision  # noqa: E402
+from bulletin.status import pace  # noqa: E402
+
+POINTS = PointsRule(kind="points", behind=10, ahead=10)
+
+
+@pytest.mark.parametrize("value, status", [
+    (60, Status.AHEAD),  # 10 points above the expected 50%: "at least" is ahead
+    (59.9, Status.ON_TRACK),
+    (40, Status.ON_TRACK),  # exactly 10 points below: not "more than", so on track
+    (39.9, Status.BEHIND),
+    (0, Status.BEHIND),
+])
+def test_points_rule_compares_shares_in_percentage_points(value, status):
+    a = run(target(progress=[(D(2020, 2, 15), value)]), as_of=HALF, thresholds=POINTS)
+    assert a.status == status
+
+
+def test_points_and_ratio_rules_disagree_where_they_should():
+    # 80% reached against 83% expected (the county table of the issue): 3 points behind.
+    assert pace(0.80, 0.83, POINTS) == Status.ON_TRACK
+    assert pace(0.80, 0.83, Thresholds(ahead=1.1, behind=0.98)) == Status.BEHIND  # 0.96 < 0.98
+    # Early in the period a small gap is a large ratio: 4% against 10% expected.
+    assert pace(0.04, 0.10, POINTS) == Status.ON_TRACK
+    assert pace(0.04, 0.10, DEFAULT) == Status.BEHIND
+    assert pace(0.0, 0.0, POINTS) == Status.ON_TRACK
+
+
+def test_points_rule_from_bulletin_yaml_decides_the_measures(minimal_dir):
+    content = check(minimal_dir).content
+    assert content.bulletin.pace is content.bulletin.thresholds  # no pace_rule: the ratio thresholds
+    strict = dataclasses.replace(content, bulletin=dataclasses.replace(content.bulletin, pace_rule=PointsRule(kind="points", behind=1, ahead=90)))
+    ratio, points = assess(content), assess(strict)
+    assert ratio["huitian-3"].status == Status.AHEAD and points["huitian-3"].status == Status.ON_TRACK
+
+
+def test_overdue_unreported_ranks_with_overdue_before_everything_reported():
+    assert combine({"a": Status.OVERDUE_UNREPORTED, "b": Status.NO_DATA}) == (Status.OVERDUE_UNREPORTED, "a")
+    from bulletin.status import SEVERITY
+    assert SEVERITY.index(Status.OVERDUE_UNREPORTED) < SEVERITY.index(Status.OVERDUE) < SEVERITY.index(Status.BEHIND)
+
+
+def test_measure_with_done_and_unreported_targets_is_never_no_data_and_counts_reports():
+    """huitian-action-2018-9: 2 of 3 targets completed, the third has no report."""
+    ms = measure(milestone(id="park", progress=[(HALF, True)]), target(id="started", progress=[(HALF, 100)]),
+                 target(id="projects", deadline=D(2020, 12, 31)))
+    a = assess_m(ms)
+    assert (a.status, a.deciding, a.reported, a.unreported) == (Status.IN_PROGRESS, "projects", 2, ["projects"])
+    late = assess_m(ms, as_of=D(2021, 1, 5))
+    assert (late.status, late.deciding) == (Status.OVERDUE_UNREPORTED, "projects")
+
+
+def test_measure_takes_the_least_favourable_reported_status_not_the_unreported_one():
+    """The county table: main target 80% against 83% expected, a second target with no report."""
+    ms = measure(target(id="main", progress=[(HALF, 40)]), target(id="second"))
+    a = assess_m(ms)
+    assert (a.status, a.deciding, a.reported) == (Status.BEHIND, "main", 1)
+    assert assess_m(ms, as_of=HALF).targets["second"].status == Status.NO_DATA
+
+
+def test_measure_with_nothing_reported_is_no_data_before_and_overdue_unreported_after_the_deadline():
+    ms = measure(target(id="a"), milestone(id="b"))
+    assert assess_m(ms).status == Status.NO_DATA
+    assert assess_m(ms, as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED
+    assert assess_m(measure(), as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED  # no target, deadline passed
+
+
+def test_override_still_wins_over_overdue_unreported():
+    a = assess_m(measure(target(id="a"), override=Override(status="paused", reason={"zh": "暂停", "en": "paused"})),
+                 as_of=D(2020, 6, 30))
+    assert a.status == Status.PAUSED and a.targets["a"].status == Status.OVERDUE_UNREPORTED
+
+
+@pytest.mark.parametrize("as_of, soon", [
+    (D(2020, 3, 10), False),  # 31 days before the deadline
+    (D(2020, 3, 11), True),  # 30 days
+    (D(2020, 4, 10), True),  # the deadline itself
+    (D(2020, 4, 11), False),  # past it: overdue, not "soon"
+])
+def test_due_soon_flags_unfinished_targets_and_measures_within_the_window(as_of, soon):
+    t = target(progress=[(D(2020, 3, 1), 50)])
+    a = run(t, as_of=as_of)
+    assert a.due_soon is soon
+    m = assess_measure(measure(t), period_start=D(2020, 1, 1), period_end=D(2020, 4, 10), as_of=as_of,
+                       thresholds=DEFAULT, stale_after_days=180, due_soon_days=30)
+    assert m.due_soon is soon
+
+
+def test_due_soon_never_flags_completed_work_and_follows_the_configured_days():
+    done = target(progress=[(D(2020, 3, 1), 100)])
+    assert not run(done, as_of=D(2020, 4, 1)).due_soon
+    t = target(progress=[(D(2020, 3, 1), 50)])
+    assert not assess_target(t, start=D(2020, 1, 1), deadline=D(2020, 4, 10), as_of=D(2020, 3, 1), thresholds=DEFAULT,
+                             stale_after_days=180, due_soon_days=30).due_soon
+    assert assess_target(t, start=D(2020, 1, 1), deadline=D(2020, 4, 10), as_of=D(2020, 3, 1), thresholds=DEFAULT,
+                         stale_after_days=180, due_soon_days=60).due_soon
+
+
+def revised(**kw) -> Target:
+    revs = [Revision(date=D(2020, 2, 1), field="value", from_=80.0, to=100.0, reason={"zh": "调整", "en": "raised"}, source="src"),
+            Revision(date=D(2020, 3, 1), field="deadline", from_=D(2020, 3, 31), to=D(2020, 4, 10),
+                     reason={"zh": "延期", "en": "extended"}, source="src")]
+    return target(deadline=D(2020, 4, 10), revisions=revs, **kw)
+
+
+def test_target_as_at_a_date_undoes_later_revisions():
+    t = revised()
+    assert (t.as_at(D(2020, 1, 15)).target, t.as_at(D(2020, 1, 15)).deadline) == (80.0, D(2020, 3, 31))
+    assert (t.as_at(D(2020, 2, 1)).target, t.as_at(D(2020, 2, 1)).deadline) == (100.0, D(2020, 3, 31))
+    assert (t.as_at(D(2020, 6, 30)).target, t.as_at(D(2020, 6, 30)).deadline) == (100.0, D(2020, 4, 10))
+    assert (t.original.target, t.original.deadline, t.original.revisions) == (80.0, D(2020, 3, 31), [])
+    assert len(t.as_at(D(2020, 2, 15)).revisions) == 1
+
+
+def test_status_uses_the_current_target_not_the_original():
+    t = revised(progress=[(D(2020, 2, 15), 85)])
+    assert run(t, as_of=HALF).status == Status.AHEAD  # 85 of 100, against 50% expected
+    assert run(t.original, as_of=D(2020, 3, 31), deadline=D(2020, 3, 31)).status == Status.COMPLETED  # 85 ≥ 80

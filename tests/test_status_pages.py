@@ -1,0 +1,260 @@
+"""Statuses that tell the truth at a glance (issue 11): units with a scale, revisions,
+explanations, the methodology page, and the demo as a reader sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmlmod
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bulletin.builder import Builder
+from bulletin.l10n import languages_for
+from bulletin.status import Status, assess
+from bulletin.units import format_figure, scaled_unit
+from bulletin.validate import check
+
+from conftest import shared_chart_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT, TEMPLATES, THEME = ROOT / "content", ROOT / "templates", ROOT / "theme"
+LANGS = languages_for(["zh", "en"])
+
+
+# --- amounts with a scale ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unit, scale", [
+    ({"zh": "元", "en": "yuan"}, 10000),  # the form the README teaches
+    ({"zh": "万元", "en": "10,000 yuan"}, None),  # content written before `scale` existed
+    ({"zh": "万元", "en": "yuan"}, None),
+    ({"zh": "万元", "en": "yuan"}, 10000),
+])
+def test_an_amount_in_wan_yuan_reads_naturally_in_both_languages(unit, scale):
+    zh, en = LANGS["zh"], LANGS["en"]
+    assert format_figure(zh, 13000, unit, scale) == "1.3亿元"
+    assert format_figure(en, 13000, unit, scale) == "130 million yuan"
+    assert format_figure(zh, 2000, unit, scale) == "2000万元"
+    assert format_figure(en, 2000, unit, scale) == "20 million yuan"
+    assert format_figure(zh, 12804.68, unit, scale) == "12,804.68万元"  # not exact in 亿: stays in 万
+    assert format_figure(en, 0.5, unit, scale) == "5,000 yuan"
+
+
+@pytest.mark.parametrize("unit, figure, zh, en", [
+    ({"zh": "万人", "en": "10,000 people"}, 554.49, "554.49万人", "5.5449 million people"),
+    ({"zh": "亿元", "en": "100 million yuan"}, 1.5, "1.5亿元", "150 million yuan"),
+    ({"zh": "万平方米", "en": "m²"}, 3, "3万平方米", "30,000 m²"),
+    ({"zh": "个", "en": "stations"}, 13000, "1.3万个", "13,000 stations"),  # unscaled units as before
+    ({"zh": "千米", "en": "km"}, 12, "12千米", "12 km"),  # 千米 is a unit, not "a thousand 米"
+])
+def test_known_chinese_scales(unit, figure, zh, en):
+    assert format_figure(LANGS["zh"], figure, unit, None) == zh
+    assert format_figure(LANGS["en"], figure, unit, None) == en
+
+
+def test_contradictory_unit_and_scale_are_reported():
+    assert scaled_unit({"zh": "万元", "en": "yuan"}, 1e8).problems
+    assert scaled_unit({"zh": "元", "en": "10,000 yuan"}, None).problems
+    assert not scaled_unit({"zh": "元", "en": "yuan"}, 10000).problems
+
+
+# --- check: units, revisions, next steps, explanations -----------------------------------------------
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+STATIONS = "measures/huitian/03-elderly-care-stations.yaml"
+PREMISES = "measures/huitian/05-office-premises.yaml"  # overdue
+
+
+def test_old_scaled_unit_form_passes_check(content_dir):
+    _edit(content_dir / STATIONS, "kind: count\n  unit: {zh: 个, en: stations}", "kind: amount\n  unit: {zh: 万元, en: '10,000 yuan'}")
+    assert not check(content_dir).errors
+
+
+def test_check_reports_a_scale_that_contradicts_the_unit(content_dir):
+    _edit(content_dir / STATIONS, "unit: {zh: 个, en: stations}", "unit: {zh: 万元, en: yuan}\n  scale: 100000000")
+    errors = check(content_dir).errors
+    assert any(e.field == "targets[0].unit" and "万元" in e.message and "scale" in e.message for e in errors), errors
+
+
+REVISION = """  revisions:
+  - date: 2020-03-01
+    field: value
+    from: 5
+    to: 6
+    reason: {zh: 年中调增, en: Raised at mid-year}
+    source: huitian-plan
+"""
+
+
+def test_a_recorded_revision_passes_and_the_original_is_shown(content_dir, tmp_path, tmp_path_factory):
+    _edit(content_dir / STATIONS, "  source: huitian-plan\n  progress:", "  source: huitian-plan\n" + REVISION + "  progress:")
+    result = check(content_dir)
+    assert not result.errors, result.errors
+    t = result.content.measures["huitian-3"].targets[0]
+    assert (t.target, t.original.target, t.as_at(dt.date(2020, 2, 1)).target) == (6, 5, 5)
+    out = tmp_path / "out"
+    Builder(content_dir, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    page = (out / "en" / "measures" / "huitian-3" / "index.html").read_text(encoding="utf-8")
+    assert "6 stations" in page and "(originally 5 stations)" in page and "Raised at mid-year" in page
+    assert "原定5个" in (out / "zh" / "measures" / "huitian-3" / "index.html").read_text(encoding="utf-8")
+    data = json.loads((out / "en" / "data" / "bulletin.json").read_text(encoding="utf-8"))
+    target = next(m for m in data["measures"] if m["id"] == "huitian-3")["targets"][0]
+    assert target["target"] == 6 and target["original"]["target"] == 5
+    assert target["revisions"][0]["from"] == 5 and target["revisions"][0]["to"] == 6
+    assert "original_target_value" in (out / "en" / "data" / "progress.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_a_revision_that_does_not_end_at_the_current_target_says_how_to_record_one(content_dir):
+    _edit(content_dir / STATIONS, "  source: huitian-plan\n  progress:",
+          "  source: huitian-plan\n" + REVISION.replace("to: 6", "to: 7") + "  progress:")
+    errors = check(content_dir).errors
+    assert any("revisions[0].to" in e.field and "`target`" in e.message and "revisions:" in e.message for e in errors), errors
+
+
+def test_an_unknown_field_like_original_target_points_at_revisions(content_dir):
+    _edit(content_dir / STATIONS, "  target: 6\n", "  target: 6\n  original_target: 5\n")
+    errors = check(content_dir).errors
+    assert any("original_target" in e.message and "revisions:" in e.message for e in errors), errors
+
+
+def test_next_steps_name_a_known_department(content_dir):
+    _edit(content_dir / PREMISES, "targets:", "next_steps:\n- {date: 2020-09-30, action: {zh: 完成购置, en: Complete the purchase}, department: nobody}\ntargets:")
+    errors = check(content_dir).errors
+    assert any(e.field == "next_steps[0].department" and "nobody" in e.message for e in errors), errors
+
+
+def test_check_warns_about_a_late_measure_without_explanation_and_can_fail(content_dir, run_cli):
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert run.code == 0
+    warned = [line for line in run.lines if "05-office-premises.yaml" in line and "explanation" in line]
+    assert warned and "warning" in warned[0] and "overdue" in warned[0]
+    _edit(content_dir / "bulletin.yaml", "missing_translations: error", "missing_translations: error\nmissing_explanation: error")
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert run.code == 1
+    _edit(content_dir / PREMISES, "targets:", "explanation: {zh: 房源不足, en: Too few premises on offer}\n"
+          "next_steps:\n- {date: 2020-09-30, action: {zh: 完成购置, en: Complete the purchase}, department: changping-government}\ntargets:")
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert not [line for line in run.lines if "05-office-premises.yaml" in line], run.out
+    assert [line for line in run.lines if "02-household-visits.yaml" in line and "behind" in line]  # still unexplained
+
+
+def test_explanation_and_next_steps_show_beside_the_status_and_in_the_downloads(content_dir, tmp_path, tmp_path_factory):
+    _edit(content_dir / PREMISES, "targets:", "explanation: {zh: 房源不足, en: Too few premises on offer}\n"
+          "next_steps:\n- {date: 2020-09-30, action: {zh: 完成购置, en: Complete the purchase}, department: changping-government}\ntargets:")
+    out = tmp_path / "out"
+    Builder(content_dir, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    page = (out / "en" / "measures" / "huitian-5" / "index.html").read_text(encoding="utf-8")
+    verdict = re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+    assert "Too few premises on offer" in verdict and "Complete the purchase" in verdict and "30 September 2020" in verdict
+    data = json.loads((out / "zh" / "data" / "bulletin.json").read_text(encoding="utf-8"))
+    ms = next(m for m in data["measures"] if m["id"] == "huitian-5")
+    assert ms["explanation"] == "房源不足"
+    assert ms["next_steps"] == [{"date": "2020-09-30", "action": "完成购置", "department": "changping-government"}]
+    csv_text = (out / "zh" / "data" / "measures.csv").read_text(encoding="utf-8-sig")
+    assert "房源不足" in csv_text and "2020-09-30" in csv_text
+
+
+# --- the methodology page states the configured rule ----------------------------------------------
+
+def test_methodology_states_the_configured_pace_rule(content_dir, tmp_path, tmp_path_factory):
+    cache = shared_chart_cache(tmp_path_factory)
+    out = tmp_path / "ratio"
+    Builder(content_dir, TEMPLATES, THEME, out, cache=cache).build()
+    ratio = (out / "en" / "methodology" / "index.html").read_text(encoding="utf-8")
+    assert "ratio rule" in ratio and "below 0.95" in ratio and "percentage points" not in ratio
+    _edit(content_dir / "bulletin.yaml", "thresholds:", "pace_rule: {kind: points, behind: 12, ahead: 8}\ndue_soon_days: 45\nthresholds:")
+    out = tmp_path / "points"
+    Builder(content_dir, TEMPLATES, THEME, out, cache=cache).build()
+    points = (out / "en" / "methodology" / "index.html").read_text(encoding="utf-8")
+    assert "more than 12 percentage points below" in points and "8 or more percentage points above" in points
+    assert "within 45 days" in points
+    zh = (out / "zh" / "methodology" / "index.html").read_text(encoding="utf-8")
+    assert "超过12个百分点" in zh
+
+
+# --- the demo as a reader sees it ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    result = check(CONTENT)
+    assert result.content is not None and not result.errors
+    out = tmp_path_factory.mktemp("demo11") / "site"
+    Builder(CONTENT, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    return out, result.content, assess(result.content)
+
+
+def _badges(page: str) -> list[str]:
+    return re.findall(r'class="status status-([a-z-]+)"', page)
+
+
+def test_no_measure_shows_no_data_while_a_target_has_a_report(demo):
+    out, content, assessments = demo
+    for mid, a in assessments.items():
+        if any(t.reported for t in a.targets.values()):
+            assert a.status != Status.NO_DATA, mid
+            for code in ("zh", "en"):
+                page = (out / code / "measures" / mid / "index.html").read_text(encoding="utf-8")
+                verdict = re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+                assert "status-no-data" not in verdict, (mid, code)
+    # The measure the issue names: 2 of 3 targets completed, the park open.
+    a = assessments["huitian-action-2018-9"]
+    assert a.status not in (Status.NO_DATA, Status.COMPLETED) and a.reported == 2
+    page = (out / "en" / "measures" / "huitian-action-2018-9" / "index.html").read_text(encoding="utf-8")
+    assert "2 of 3 targets reported" in page
+
+
+def test_no_past_deadline_unreported_target_or_measure_shows_no_data(demo):
+    out, content, assessments = demo
+    late = 0
+    for mid, a in assessments.items():
+        for tid, ta in a.targets.items():
+            if not ta.reported and ta.deadline and ta.as_of > ta.deadline and ta.status != Status.ONGOING:
+                assert ta.status == Status.OVERDUE_UNREPORTED, (mid, tid)
+                late += 1
+        if a.deadline and content.as_of(content.measures[mid].programme) > a.deadline and not any(t.reported for t in a.targets.values()):
+            assert a.status in (Status.OVERDUE_UNREPORTED, Status.ONGOING), mid
+            page = (out / "en" / "measures" / mid / "index.html").read_text(encoding="utf-8")
+            assert "status-no-data" not in re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+    assert late > 0  # the demo has such targets (35 of its 70 measures are past their deadline)
+
+
+FIGURE_THEN_SCALE = re.compile(r"\d\s*(?:10,000|10000|一万) ?yuan|万万|\d[\d,.]*\s+10,000\b")
+
+
+def test_no_page_shows_wan_wan_or_a_scale_after_a_figure(demo):
+    out, _, _ = demo
+    offenders = []
+    for path in sorted(out.rglob("*.html")):
+        text = htmlmod.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+        text = re.sub(r"\s+", " ", text)
+        for match in FIGURE_THEN_SCALE.finditer(text):
+            offenders.append(f"{path.relative_to(out)}: …{text[max(0, match.start() - 30):match.end() + 10]}…")
+    assert not offenders, offenders[:5]
+    zh = (out / "zh" / "measures" / "beijing-citywide-2017-7" / "index.html").read_text(encoding="utf-8")
+    en = (out / "en" / "measures" / "beijing-citywide-2017-7" / "index.html").read_text(encoding="utf-8")
+    assert "1.3亿元" in zh and "130 million yuan" in en
+
+
+def test_home_shows_completed_and_overdue_work_and_cards_open_their_own_lists(demo):
+    out, content, assessments = demo
+    for code in ("zh", "en"):
+        home = (out / code / "index.html").read_text(encoding="utf-8")
+        assert 'id="h-late"' in home and 'id="h-done"' in home
+        late = [m for m, a in assessments.items() if a.status in (Status.OVERDUE, Status.OVERDUE_UNREPORTED)]
+        section = re.search(r'id="h-late".*?</section>', home, re.S).group(0)
+        assert len(re.findall(r'href="measures/', section)) == min(8, len(late))
+        cards = re.search(r'id="h-programmes".*?</section>', home, re.S).group(0)
+        for pid in content.programmes:
+            card = re.search(rf'<li class="card">\s*<h3><a href="programmes/{pid}/index.html">.*?</li>\s*</ul>\s*</li>', cards, re.S).group(0)
+            links = re.findall(r'<ul class="status-counts">.*?</ul>', card, re.S)[0]
+            hrefs = re.findall(r'href="([^"]+)"', links)
+            assert hrefs and all(h.startswith(f"programmes/{pid}/") for h in hrefs), (pid, hrefs)
+            for h in hrefs:
+                assert (out / code / h).exists(), h

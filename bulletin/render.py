@@ -203,7 +203,7 @@ class Renderer:
             return escape(sentence)
         colon = escape(_(LABEL_SEPARATOR))
         parts = [Markup(f"{self.text(lang, target.title)}{colon}{escape(sentence)}"),
-                 escape(_("%(k)s of %(n)s targets reported.") % {"k": lang.number(a.reported), "n": lang.number(len(ms.targets))})]
+                 self._reported_sentence(lang, a, len(ms.targets))]
         # Unreported targets other than the deciding one are named, latest first: they must not vanish.
         titles = {t.id: t.title for t in ms.targets}
         for status in (Status.OVERDUE_UNREPORTED, Status.NO_DATA):
@@ -213,6 +213,14 @@ class Renderer:
                 stop = escape(_(". ").rstrip())  # a full stop: 。 in Chinese
                 parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{stop}"))
         return Markup(" ").join(parts) if lang.code != "zh" else Markup("").join(parts)
+
+    def _reported_sentence(self, lang: Lang, a, n: int) -> Markup:
+        """"2 of 3 targets reported, 2 completed.": how much of the measure the status rests on."""
+        done = sum(1 for t in a.targets.values() if t.status == Status.COMPLETED)
+        args = {"k": lang.number(a.reported), "n": lang.number(n), "c": lang.number(done)}
+        if done:
+            return escape(lang.gettext("%(k)s of %(n)s targets reported, %(c)s completed.") % args)
+        return escape(lang.gettext("%(k)s of %(n)s targets reported.") % args)
 
     def next_steps_text(self, lang: Lang, steps: list[NextStep]) -> str:
         """Next steps on one line for the CSV: date, department: action; …"""

@@ -207,7 +207,7 @@ def test_no_measure_shows_no_data_while_a_target_has_a_report(demo):
     a = assessments["huitian-action-2018-9"]
     assert a.status not in (Status.NO_DATA, Status.COMPLETED) and a.reported == 2
     page = (out / "en" / "measures" / "huitian-action-2018-9" / "index.html").read_text(encoding="utf-8")
-    assert "2 of 3 targets reported" in page
+    assert "2 of 3 targets reported, 2 completed." in page
 
 
 def test_no_past_deadline_unreported_target_or_measure_shows_no_data(demo):
@@ -258,3 +258,15 @@ def test_home_shows_completed_and_overdue_work_and_cards_open_their_own_lists(de
             assert hrefs and all(h.startswith(f"programmes/{pid}/") for h in hrefs), (pid, hrefs)
             for h in hrefs:
                 assert (out / code / h).exists(), h
+
+
+def test_every_status_has_a_colour_a_symbol_a_label_and_a_css_rule():
+    from bulletin.palette import STATUS_COLOURS, STATUS_SYMBOLS, contrast_ratio
+    from bulletin.render import STATUS_LABELS, STATUS_MEANINGS
+    from bulletin.site import status_slug
+
+    css = (THEME / "style.css").read_text(encoding="utf-8")
+    for status in Status:
+        assert status in STATUS_COLOURS and status in STATUS_SYMBOLS and status in STATUS_LABELS and status in STATUS_MEANINGS
+        assert contrast_ratio(STATUS_COLOURS[status]) >= 4.5
+        assert f".status-{status_slug(status)} {{" in css, status

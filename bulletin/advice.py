@@ -30,6 +30,8 @@ def explained(content: Content, measure_id: str, a: MeasureAssessment) -> bool:
 def explanation_problems(root: Path, content: Content, assessments: dict[str, MeasureAssessment] | None = None) -> list[Problem]:
     assessments = assessments if assessments is not None else assess(content)
     severity = content.bulletin.missing_explanation
+    if severity == "off":
+        return []
     problems = []
     for mid, a in assessments.items():
         if a.status not in NEEDS_EXPLANATION or a.overridden or explained(content, mid, a):

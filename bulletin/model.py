@@ -75,7 +75,7 @@ class Bulletin:
     pace_rule: Annotated[PointsRule | None, _doc("Optional: `{kind: points, behind: 10, ahead: 10}` compares shares in percentage points instead of the `thresholds` ratios.")] = None
     due_soon_days: Annotated[int, Field(ge=0, description="An unfinished target or measure due within this many days of the reporting date is flagged 'due soon'.")] = 30
     missing_translations: Annotated[Literal["error", "warning"], _doc("Whether a text missing in a language fails `check`.")] = "error"
-    missing_explanation: Annotated[Literal["error", "warning"], _doc("Whether a measure that is behind, overdue or overdue and not reported without an `explanation` fails `check`.")] = "warning"
+    missing_explanation: Annotated[Literal["error", "warning", "off"], _doc("A measure that is behind, overdue or overdue and not reported without an `explanation`: an error, a warning (the default), or `off` for a bulletin transcribed from sources that give no reasons.")] = "warning"
 
     @property
     def pace(self) -> PaceRule:

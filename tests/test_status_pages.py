@@ -132,10 +132,13 @@ def test_next_steps_name_a_known_department(content_dir):
 
 def test_check_warns_about_a_late_measure_without_explanation_and_can_fail(content_dir, run_cli):
     run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert "explanation" not in run.out  # the fixture sets missing_explanation: off
+    _edit(content_dir / "bulletin.yaml", "missing_explanation: 'off'", "missing_explanation: warning")
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
     assert run.code == 0
     warned = [line for line in run.lines if "05-office-premises.yaml" in line and "explanation" in line]
     assert warned and "warning" in warned[0] and "overdue" in warned[0]
-    _edit(content_dir / "bulletin.yaml", "missing_translations: error", "missing_translations: error\nmissing_explanation: error")
+    _edit(content_dir / "bulletin.yaml", "missing_explanation: warning", "missing_explanation: error")
     run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
     assert run.code == 1
     _edit(content_dir / PREMISES, "targets:", "explanation: {zh: 房源不足, en: Too few premises on offer}\n"

@@ -206,7 +206,7 @@ class Target:
     source: Annotated[str, _doc("Source id stating this target.")]
     target: Annotated[Union[float, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
     unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}; for figures in 万元 write {zh: 元, en: yuan} with scale: 10000.")] = None
-    scale: Annotated[float | None, Field(gt=0, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
+    scale: Annotated[float | None, Field(gt=0, allow_inf_nan=False, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
     baseline: Baseline | None = None
     start: Annotated[dt.date | None, _doc("When work towards the target starts; defaults to the baseline date, then the measure's start.")] = None
     deadline: Annotated[dt.date | None, _doc("Defaults to the measure's deadline.")] = None
@@ -283,6 +283,10 @@ class Measure:
     @property
     def id(self) -> str:
         return f"{self.programme}-{self.number}"
+
+    def as_at(self, date: dt.date) -> "Measure":
+        """The measure with every target as it stood on `date` (see `Target.as_at`)."""
+        return dataclasses.replace(self, targets=[t.as_at(date) for t in self.targets])
 
     def window(self, programme_period: Period) -> Period:
         """When work on the measure starts and is due: its own dates, else the programme's period."""

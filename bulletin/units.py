@@ -94,7 +94,9 @@ def scaled_unit(unit: Text | None, scale: float | None) -> ScaledUnit:
             base[lang] = text[len(implied[0]):] if implied is not None and implied[1] == factor else text
             continue
         stated, rest = _prefix_scale(text)
-        if stated is None:
+        if stated is None and _bare_figure(text) == factor:
+            base[lang] = ""  # `en: 10,000` beside `zh: 万`: the scale alone, no unit
+        elif stated is None:
             base[lang] = text
         elif stated == factor:
             base[lang] = rest
@@ -102,7 +104,18 @@ def scaled_unit(unit: Text | None, scale: float | None) -> ScaledUnit:
             base[lang] = text
             problems.append(f"the `{lang}` unit `{text}` does not match the scale ×{factor:g}; "
                             f"write the unit alone, e.g. `{lang}: {rest}`")
+    for lang, text in base.items():
+        if re.search(r"[0-9]", text):
+            problems.append(f"the `{lang}` unit `{written[lang]}` still contains a figure; "
+                            f"write the unit alone (e.g. yuan) and let `scale` carry ×{factor:g}")
     return ScaledUnit(factor, base, tuple(problems))
+
+
+def _bare_figure(text: str) -> float | None:
+    try:
+        return float(re.sub(r"[,\s]", "", text))
+    except ValueError:
+        return None
 
 
 def _plain(value: float) -> float | int:

@@ -57,7 +57,27 @@ def test_known_chinese_scales(unit, figure, zh, en):
 def test_contradictory_unit_and_scale_are_reported():
     assert scaled_unit({"zh": "万元", "en": "yuan"}, 1e8).problems
     assert scaled_unit({"zh": "元", "en": "10,000 yuan"}, None).problems
+    assert scaled_unit({"zh": "元", "en": "yuan 10,000"}, 10000).problems  # a figure left anywhere in the unit
+    assert scaled_unit({"zh": "元", "en": "100 million yuan"}, 10000).problems  # en says ×1e8, scale ×1e4
     assert not scaled_unit({"zh": "元", "en": "yuan"}, 10000).problems
+    assert not scaled_unit({"zh": "平方米", "en": "m²"}, 10000).problems
+
+
+def test_a_scale_alone_with_no_unit_name():
+    unit = {"zh": "万", "en": "10,000"}
+    assert not scaled_unit(unit, None).problems
+    assert format_figure(LANGS["zh"], 13000, unit, None) == "1.3亿"
+    assert format_figure(LANGS["en"], 13000, unit, None) == "130 million"
+
+
+def test_a_measure_as_at_a_date_has_every_target_as_it_stood():
+    from bulletin.model import Measure, Revision, Target
+
+    rev = Revision(date=dt.date(2020, 3, 1), field="value", from_=5.0, to=6.0, reason={"zh": "调", "en": "up"}, source="s")
+    t = Target(id="t", title={"zh": "指标"}, kind="count", source="s", target=6, revisions=[rev])
+    ms = Measure(programme="p", number=1, title={"zh": "措施"}, category="c", sources=["s"], targets=[t])
+    assert ms.as_at(dt.date(2020, 2, 1)).targets[0].target == 5
+    assert ms.as_at(dt.date(2020, 3, 1)).targets[0].target == 6
 
 
 # --- check: units, revisions, next steps, explanations -----------------------------------------------

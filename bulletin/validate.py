@@ -145,8 +145,20 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
     else:
         where_loc = loc[:found]  # drop pydantic's union-member suffixes such as "float"
     name = str(loc[-1]) if loc else ""
+    revision_value = "revisions" in loc and any(part in ("from", "to") for part in loc[loc.index("revisions"):])
     if kind == "missing":
         message = f"required field `{name}` is missing; add it (see the editor's guide in README.md)"
+    elif revision_value and kind != "missing":
+        message = (f"`{given}` is neither a number nor a date; write the target value (e.g. 12) for `field: value`, "
+                   "or the deadline (YYYY-MM-DD) for `field: deadline`")
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(error.get("ctx", {}).values()), "")
+        bound = f"{bound:g}" if isinstance(bound, (int, float)) else bound
+        words = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
+                 "less_than_equal": "at most"}[kind]
+        message = f"`{given}` is out of range; write a number {words} {bound}"
+    elif kind == "finite_number":
+        message = f"`{given}` is not an ordinary number; write digits, e.g. 10000"
     elif kind in ("unexpected_keyword_argument", "extra_forbidden"):
         holder = _class_at(cls, loc)
         allowed = _field_names(holder) if holder else []

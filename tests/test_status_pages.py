@@ -218,3 +218,20 @@ def test_every_status_has_a_colour_a_symbol_a_label_and_a_css_rule():
         assert status in STATUS_COLOURS and status in STATUS_SYMBOLS and status in STATUS_LABELS and status in STATUS_MEANINGS
         assert contrast_ratio(STATUS_COLOURS[status]) >= 4.5
         assert f".status-{status_slug(status)} {{" in css, status
+
+
+@pytest.mark.parametrize("written, field, words", [
+    ("  scale: 0", "targets[0].scale", "more than 0"),
+    ("  scale: .inf", "targets[0].scale", "ordinary number"),
+    ("  revisions:\n  - {date: 2020-03-01, field: value, from: abc, to: 6, reason: {zh: 调, en: up}, source: huitian-plan}",
+     "targets[0].revisions[0].from", "neither a number nor a date"),
+    ("  revisions:\n  - {date: 2020-03-01, field: deadline, from: 5, to: 6, reason: {zh: 调, en: up}, source: huitian-plan}",
+     "targets[0].revisions[0].from", "YYYY-MM-DD"),
+    ("  revisions:\n  - {date: 2020-03-01, field: value, fro: 5, to: 6, reason: {zh: 调, en: up}, source: huitian-plan}",
+     "targets[0].revisions[0].fro", "did you mean `from`"),
+    ("  next_steps:\n  - {date: 2020-03-01, department: changping-government}", "targets[0].next_steps[0].action", "required"),
+])
+def test_bad_scales_revisions_and_next_steps_get_a_plain_message(content_dir, written, field, words):
+    _edit(content_dir / STATIONS, "  target: 6\n", "  target: 6\n" + written + "\n")
+    errors = check(content_dir).errors
+    assert any(e.field == field and words in e.message and e.line > 1 for e in errors), [str(e) for e in errors]

@@ -47,12 +47,14 @@ class PointsRule:
     """The pace rule of Chinese supervision practice: compare shares in percentage points.
 
     Behind when the share reached is more than `behind` points below the share expected
-    (序时进度); ahead when it is at least `ahead` points above it."""
+    (序时进度); ahead when it is at least `ahead` points above it. `seriously_behind` adds a
+    flag beside "behind", not another status: the status set and its colours stay the same."""
 
     __pydantic_config__ = STRICT
     kind: Annotated[Literal["points"], _doc("`points`: percentage points between the share reached and the share expected.")]
     behind: Annotated[float, Field(gt=0, le=100, description="More than this many points below the expected share is 'behind'.")] = 10
     ahead: Annotated[float, Field(gt=0, le=100, description="At least this many points above the expected share is 'ahead'.")] = 10
+    seriously_behind: Annotated[float | None, Field(gt=0, le=100, description="Optional: more than this many points below is flagged 'seriously behind' (严重滞后) beside the status.")] = None
 
 
 PaceRule = Union[Thresholds, PointsRule]

@@ -357,7 +357,8 @@ class Renderer:
         data = {
             "language": lang.code, "title": text(c.bulletin.title), "organisation": text(c.bulletin.organisation),
             "as_of": c.bulletin.as_of.isoformat(), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
-            "pace_rule": ({"kind": "points", "ahead": c.bulletin.pace_rule.ahead, "behind": c.bulletin.pace_rule.behind}
+            "pace_rule": ({"kind": "points", "ahead": c.bulletin.pace_rule.ahead, "behind": c.bulletin.pace_rule.behind,
+                           "seriously_behind": c.bulletin.pace_rule.seriously_behind}
                           if c.bulletin.pace_rule else {"kind": "ratio", "ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind}),
             "due_soon_days": c.bulletin.due_soon_days,
             "programmes": [{"id": p.id, "title": text(p.title), "period": [p.period.start.isoformat(), p.period.end.isoformat()],
@@ -380,7 +381,7 @@ class Renderer:
             "id": ms.id, "programme": ms.programme, "number": ms.number, "title": text(ms.title), "category": ms.category,
             "lead": ms.lead, "support": ms.support, "deadline": self.site.deadline_of(ms).isoformat(),
             "status": a.status.value, "stale": a.stale, "reason": str(Markup(self.measure_reason(lang, ms)).striptags()),
-            "due_soon": a.due_soon, "targets_reported": a.reported,
+            "due_soon": a.due_soon, "seriously_behind": a.seriously_behind, "targets_reported": a.reported,
             "explanation": text(ms.explanation), "next_steps": self._steps_json(lang, ms.next_steps),
             "targets": [{
                 "id": t.id, "title": text(t.title), "kind": t.kind, "unit": text(t.unit), "direction": t.direction,
@@ -393,6 +394,7 @@ class Renderer:
                 "revisions": [{"date": r.date.isoformat(), "field": r.field, "from": _json_value(r.from_), "to": _json_value(r.to),
                                "reason": text(r.reason), "source": r.source} for r in t.revisions],
                 "status": a.targets[t.id].status.value, "due_soon": a.targets[t.id].due_soon,
+                "seriously_behind": a.targets[t.id].seriously_behind,
                 "explanation": text(t.explanation), "next_steps": self._steps_json(lang, t.next_steps),
                 "expected": a.targets[t.id].expected, "reached": a.targets[t.id].reached,
                 "milestones": [{"date": m.date.isoformat(), "value": m.value} for m in t.milestones],

@@ -84,6 +84,7 @@ class Assessment:
     stale: bool = False  # no report within the reporting interval
     next_milestone: Milestone | None = None
     due_soon: bool = False  # unfinished, and the deadline falls within due_soon_days of as_of
+    seriously_behind: bool = False  # behind by more than the points rule's `seriously_behind`
 
     @property
     def reported(self) -> bool:
@@ -100,6 +101,7 @@ class MeasureAssessment:
     overridden: bool = False
     due_soon: bool = False
     deadline: dt.date | None = None  # the measure's own deadline
+    seriously_behind: bool = False  # the deciding target is seriously behind
 
     @property
     def reported(self) -> int:
@@ -169,6 +171,13 @@ def _latest(progress: list[ProgressEntry], as_of: dt.date) -> ProgressEntry | No
     return max(reversed(reported), key=lambda e: e.date) if reported else None
 
 
+def seriously_behind(p: float | None, e: float | None, rule: PaceRule) -> bool:
+    """More than `seriously_behind` percentage points below the expected share (points rule only)."""
+    if not isinstance(rule, PointsRule) or rule.seriously_behind is None or p is None or e is None:
+        return False
+    return round((p - e) * 100, 9) < -rule.seriously_behind
+
+
 def due_soon(status: Status, deadline: dt.date | None, as_of: dt.date, days: int) -> bool:
     """Unfinished and due within `days` of the reporting date (the day itself included)."""
     return status not in CLOSED and deadline is not None and 0 <= (deadline - as_of).days <= days
@@ -179,9 +188,12 @@ def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: d
     """Status of one target at as_of. `start` and `deadline` are already resolved from the measure."""
     a = _assess_target(target, start=start, deadline=deadline, as_of=as_of, thresholds=thresholds,
                        stale_after_days=stale_after_days)
+    flags = {}
     if due_soon(a.status, a.deadline, as_of, due_soon_days) and a.status != Status.ONGOING:
-        return dataclasses.replace(a, due_soon=True)
-    return a
+        flags["due_soon"] = True
+    if a.status == Status.BEHIND and seriously_behind(a.reached, a.expected, thresholds):
+        flags["seriously_behind"] = True
+    return dataclasses.replace(a, **flags) if flags else a
 
 
 def _unreported(as_of: dt.date, deadline: dt.date) -> Status:
@@ -299,7 +311,11 @@ def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.da
         status, deciding = _unreported(as_of, window.end), None
     soon = status not in CLOSED and (due_soon(status, window.end, as_of, due_soon_days)
                                      or any(a.due_soon for a in targets.values()))
-    return MeasureAssessment(status, targets, deciding, stale, due_soon=soon, deadline=window.end)
+    serious_ids = [tid for tid, a in targets.items() if a.seriously_behind]
+    serious = status == Status.BEHIND and bool(serious_ids)
+    if serious and deciding not in serious_ids:
+        deciding = serious_ids[0]  # of two behind targets, the one further behind decides
+    return MeasureAssessment(status, targets, deciding, stale, due_soon=soon, deadline=window.end, seriously_behind=serious)
 
 
 def assess(content: Content) -> dict[str, MeasureAssessment]:

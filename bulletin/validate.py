@@ -262,6 +262,9 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
         rules.add(doc, ("languages",), "a language is listed twice")
     if b.thresholds.ahead <= b.thresholds.behind:
         rules.add(doc, ("thresholds",), "`ahead` must be larger than `behind`")
+    if b.pace_rule and b.pace_rule.seriously_behind is not None and b.pace_rule.seriously_behind <= b.pace_rule.behind:
+        rules.add(doc, ("pace_rule", "seriously_behind"), f"`seriously_behind` ({b.pace_rule.seriously_behind:g} points) must be "
+                                                          f"more than `behind` ({b.pace_rule.behind:g} points)")
     if not b.base_url.startswith(("http://", "https://")):
         rules.add(doc, ("base_url",), "write the full address, starting with https://")
 

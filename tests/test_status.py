@@ -545,3 +545,18 @@ def test_status_uses_the_current_target_not_the_original():
     t = revised(progress=[(D(2020, 2, 15), 85)])
     assert run(t, as_of=HALF).status == Status.AHEAD  # 85 of 100, against 50% expected
     assert run(t.original, as_of=D(2020, 3, 31), deadline=D(2020, 3, 31)).status == Status.COMPLETED  # 85 ≥ 80
+
+
+def test_points_rule_flags_seriously_behind_beside_behind():
+    rule = PointsRule(kind="points", behind=10, ahead=10, seriously_behind=30)
+    # e = 50%: 20% reached is 30 points below (behind, not seriously); 19.9% is more than 30 below.
+    a = run(target(progress=[(D(2020, 2, 15), 20)]), as_of=HALF, thresholds=rule)
+    assert (a.status, a.seriously_behind) == (Status.BEHIND, False)
+    b = run(target(progress=[(D(2020, 2, 15), 19.9)]), as_of=HALF, thresholds=rule)
+    assert (b.status, b.seriously_behind) == (Status.BEHIND, True)
+    assert not run(target(progress=[(D(2020, 2, 15), 19.9)]), as_of=HALF, thresholds=POINTS).seriously_behind
+    assert not run(target(progress=[(D(2020, 2, 15), 10)]), as_of=HALF).seriously_behind  # ratio rule: no such flag
+    ms = measure(target(id="bit", progress=[(HALF, 35)]), target(id="far", progress=[(HALF, 5)]))
+    m = assess_measure(ms, period_start=D(2020, 1, 1), period_end=D(2020, 4, 10), as_of=HALF, thresholds=rule,
+                       stale_after_days=180)
+    assert (m.status, m.seriously_behind, m.deciding) == (Status.BEHIND, True, "far")

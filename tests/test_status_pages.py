@@ -200,10 +200,13 @@ def test_explanation_and_next_steps_show_beside_the_status_and_in_the_downloads(
 def test_methodology_states_the_configured_pace_rule(content_dir):
     ratio = render(content_dir, "methodology/index.html")["en/methodology/index.html"]
     assert "ratio rule" in ratio and "below 0.95" in ratio and "percentage points" not in ratio
-    _edit(content_dir / "bulletin.yaml", "thresholds:", "pace_rule: {kind: points, behind: 12, ahead: 8}\ndue_soon_days: 45\nthresholds:")
+    assert "Seriously behind" not in ratio
+    _edit(content_dir / "bulletin.yaml", "thresholds:",
+          "pace_rule: {kind: points, behind: 12, ahead: 8, seriously_behind: 35}\ndue_soon_days: 45\nthresholds:")
     out = render(content_dir, "methodology/index.html")
     points = out["en/methodology/index.html"]
     assert "more than 12 percentage points below" in points and "8 or more percentage points above" in points
+    assert "Seriously behind" in points and "more than 35 percentage points below" in points
     assert "within 45 days" in points
     assert "超过12个百分点" in out["zh/methodology/index.html"]
 
@@ -235,3 +238,9 @@ def test_bad_scales_revisions_and_next_steps_get_a_plain_message(content_dir, wr
     _edit(content_dir / STATIONS, "  target: 6\n", "  target: 6\n" + written + "\n")
     errors = check(content_dir).errors
     assert any(e.field == field and words in e.message and e.line > 1 for e in errors), [str(e) for e in errors]
+
+
+def test_seriously_behind_must_be_further_than_behind(content_dir):
+    _edit(content_dir / "bulletin.yaml", "thresholds:", "pace_rule: {kind: points, behind: 12, seriously_behind: 10}\nthresholds:")
+    errors = check(content_dir).errors
+    assert any(e.field == "pace_rule.seriously_behind" and "more than `behind`" in e.message for e in errors), errors

@@ -21,7 +21,7 @@ from jinja2 import TemplateError, meta
 from .deps import Changes, fingerprint, recording
 from .problems import BuildFailure, ContentError, Problem, TemplateFailure
 from .site import Site
-from .validate import check
+from .advice import full_check
 from .writer import WriteStats, write_site
 
 DEFAULT_CACHE = Path(".cache")
@@ -152,7 +152,7 @@ class Builder:
         from .l10n import LOCALE_DIR
         from .render import Renderer, status_css
 
-        result = check(self.content_dir)
+        result = full_check(self.content_dir, warnings=False)
         if result.content is None or result.errors:
             raise ContentError(result.problems)
         site = Site(result.content)

@@ -49,6 +49,7 @@ from .l10n import Lang
 from .model import Target
 from .palette import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 from .status import DISPLAY_ORDER, Assessment, Status
+from .units import axis_title, target_figure
 
 DEFAULT_CACHE_DIR = Path(".cache/charts")
 WIDTH = 640  # intrinsic width of every chart (the SVG scales with CSS; viewBox kept)
@@ -445,7 +446,7 @@ def _numeric(value: Any) -> bool:
 
 
 def _value_text(value: float, target: Target, lang: Lang) -> str:
-    return lang.figure(target, value)
+    return target_figure(lang, target, value)
 
 
 def target_progress(target: Target, assessment: Assessment, *, lang: Lang, renderer: ChartRenderer,
@@ -553,7 +554,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
             value=_value_text(target.baseline.value, target, lang), date=lang.date(target.baseline.date),
             goal=_value_text(goal, target, lang), deadline=lang.date(deadline), as_of=lang.date(as_of))
 
-    unit = lang.text(target.unit).text
+    unit = axis_title(lang, target.unit, target.scale)  # the ticks are the figures as written
     y_title = lang.gettext("Per cent") if target.kind == "percentage" else (unit or lang.gettext("Value"))
     # A horizontal unit title above the axis: rotated Chinese text reads sideways.
     y_axis = {"format": ",~r", "tickCount": 5, "titleAngle": 0, "titleAnchor": "end", "titleAlign": "left",

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
-from .model import Target, Text
+from .model import Text
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -110,18 +110,6 @@ class Lang:
             if _compact_value(compact) == value:
                 return compact
         return format_decimal(value, locale=self.locale, decimal_quantization=False)
-
-    def figure(self, target: Target, value: float | bool | None) -> str:
-        """A target's figure with its unit: 87.5% / 6个 / 6 stations; done / not done for a milestone."""
-        if isinstance(value, bool):
-            return self.gettext("done") if value else self.gettext("not done")
-        if value is None:
-            return ""
-        number = self.number(value)
-        if target.kind == "percentage":
-            return f"{number}%"
-        unit = self.text(target.unit).text
-        return self.gettext("{number} {unit}").format(number=number, unit=unit) if unit else number
 
     def percent(self, fraction: float | None, digits: int = 0) -> str:
         if fraction is None:

@@ -18,8 +18,9 @@ def N_(message: str) -> str:
 # The status names, as msgids: pages, charts, feeds and downloads all show these.
 STATUS_LABELS: dict[Status, str] = {
     Status.COMPLETED: N_("Completed"), Status.AHEAD: N_("Ahead"), Status.ON_TRACK: N_("On track"),
-    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.IN_PROGRESS: N_("In progress"),
-    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("No data"), Status.ONGOING: N_("Ongoing"),
+    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.OVERDUE_UNREPORTED: N_("Overdue, not reported"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("Not yet reported"), Status.ONGOING: N_("Ongoing"),
     Status.PAUSED: N_("Paused"), Status.DROPPED: N_("Dropped"),
 }
 
@@ -35,6 +36,7 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.ON_TRACK: "#2a6f97",  # steel blue
     Status.BEHIND: "#a14a00",  # orange, darkened
     Status.OVERDUE: "#b3261e",  # vermillion, darkened
+    Status.OVERDUE_UNREPORTED: "#7d1a3c",  # wine: as serious as overdue, told apart by label and symbol
     Status.IN_PROGRESS: "#7a3e8e",  # reddish purple, darkened
     Status.NOT_STARTED: "#56606b",  # slate
     Status.NO_DATA: "#6b6b6b",  # grey
@@ -50,6 +52,7 @@ STATUS_SYMBOLS: dict[Status, str] = {
     Status.ON_TRACK: "●",
     Status.BEHIND: "▼",
     Status.OVERDUE: "!",
+    Status.OVERDUE_UNREPORTED: "!?",  # late, and nothing known
     Status.IN_PROGRESS: "◐",
     Status.NOT_STARTED: "○",
     Status.NO_DATA: "?",

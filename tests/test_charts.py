@@ -130,7 +130,7 @@ def test_tables_match_the_data(zh, en, renderer):
     assert {r[0]: int(r[1]) for r in fig.rows} == {status_label(s, en): n for s, n in COUNTS.items()}
 
     fig = charts.programme_statuses(PER_PROGRAMME, lang=zh, renderer=renderer, fig_id="p", caption="c")
-    assert fig.columns == ["方案", "逾期", "滞后", "按进度", "已完成", "无数据", "合计"]
+    assert fig.columns == ["方案", "逾期", "滞后", "按进度", "已完成", "尚未报告", "合计"]
     assert fig.rows == [["回天行动计划", "0", "3", "0", "10", "17", "30"], ["朝阳区方案", "2", "0", "4", "0", "0", "6"]]
 
 

@@ -347,6 +347,7 @@ class Content:
     programmes: dict[str, Programme]
     measures: dict[str, Measure]  # by Measure.id, in programme then number order
     pages: dict[str, Page]
+    files: dict[str, str] = field(default_factory=dict)  # "measure:<id>" / "programme:<id>" -> content-relative file, for messages
 
     def measures_of(self, programme_id: str) -> list[Measure]:
         return [m for m in self.measures.values() if m.programme == programme_id]

@@ -494,6 +494,7 @@ def check(root: Path) -> CheckResult:
     rules.texts(bdoc, bulletin)
 
     registry: dict[str, dict[str, Any]] = {}
+    files: dict[str, str] = {}
     for kind, key in (("departments", "departments"), ("categories", "categories"), ("sources", "sources")):
         registry[key] = {}
         for doc, obj in typed[kind]:
@@ -511,6 +512,7 @@ def check(root: Path) -> CheckResult:
             rules.add(doc, ("id",), f"duplicate programme id `{p.id}`")
             continue
         registry["programmes"][p.id] = p
+        files[f"programme:{p.id}"] = str(doc.path.relative_to(root))
         for i, dept in enumerate(p.issuers):
             rules.ref(doc, ("issuers", i), dept, registry["departments"], "department", "departments.yaml")
         for i, src in enumerate(p.sources):
@@ -529,6 +531,7 @@ def check(root: Path) -> CheckResult:
             continue
         numbers[key] = doc.name
         measures[ms.id] = ms
+        files[f"measure:{ms.id}"] = str(doc.path.relative_to(root))
 
     pages, page_problems = _load_pages(root, bulletin.languages)
     problems += page_problems
@@ -546,6 +549,6 @@ def check(root: Path) -> CheckResult:
     order = {p: i for i, p in enumerate(registry["programmes"])}
     measures = dict(sorted(measures.items(), key=lambda kv: (order.get(kv[1].programme, 999), kv[1].programme, kv[1].number)))
     content = m.Content(bulletin, registry["departments"], registry["categories"], registry["sources"],
-                        registry["programmes"], measures, pages)
+                        registry["programmes"], measures, pages, files)
     problems.sort(key=lambda p: (p.file, p.line, p.column))
     return CheckResult(content, problems, rules.translations)

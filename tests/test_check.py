@@ -161,11 +161,12 @@ def test_minimal_fixture_is_valid_and_covers_every_status(minimal_dir, tmp_path,
     assert "translations: zh: 50/50 texts translated; en: 50/50 texts translated" in run.lines
 
 
-def test_check_returns_content_for_other_stages(minimal_dir):
+def test_check_returns_content_with_locations_for_other_stages(minimal_dir):
     result = check(minimal_dir)
     assert result.problems == [] and result.content is not None
     c = result.content
     assert list(c.measures) == [f"huitian-{n}" for n in range(1, 10)]
+    assert c.files["measure:huitian-3"] == "measures/huitian/03-elderly-care-stations.yaml"
     assert c.pages["about"].title == {"zh": "关于本公报", "en": "About this bulletin"}
     assert c.sources["huitian-plan"].seed == "000_404d1ccf9095f5fe.txt"
 

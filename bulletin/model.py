@@ -18,10 +18,12 @@ from typing import Annotated, Literal, Union
 from pydantic import ConfigDict, Field
 
 Text = dict[str, str]
-Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Lower-case letters, digits and hyphens.")]
+# Ids become folder names and URLs: plain slugs, short enough for every file system.
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64, description="Lower-case letters, digits and hyphens; at most 64.")]
 
-# Unknown keys are errors: a typo such as `deadlien` must not pass silently.
-STRICT = ConfigDict(extra="forbid")
+# Unknown keys are errors: a typo such as `deadlien` must not pass silently. Figures are
+# finite: `.nan` and `.inf` are not figures, and standard JSON cannot hold them.
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 TargetKind = Literal["count", "percentage", "amount", "milestone"]
 Direction = Literal["up", "down"]
@@ -186,7 +188,7 @@ class Measure:
 
     __pydantic_config__ = STRICT
     programme: Annotated[str, _doc("Programme id.")]
-    number: Annotated[int, Field(ge=1, description="Position within the programme.")]
+    number: Annotated[int, Field(ge=1, le=9999, description="Position within the programme.")]
     title: Text
     category: Annotated[str, _doc("Category id.")]
     sources: Annotated[list[str], Field(min_length=1, description="Source ids.")]

@@ -105,6 +105,7 @@ class Builder:
         if result.content is None or result.errors:
             raise ContentError(result.problems)
         content = result.content
+        static = self._static()  # before rendering: a theme file linking outside the theme fails fast
         site = Site(content)
         charts = self._charts()
         before = (charts.count, charts.cache_hits, charts.seconds)
@@ -141,7 +142,7 @@ class Builder:
         html_pages = dict(files)
         files.update(renderer.extras(pages))
         files["assets/status.css"] = status_css()
-        for rel, data in self._static().items():
+        for rel, data in static.items():
             files[rel] = data
 
         write = write_site(files, self.output, background_cleanup=self.background_cleanup,
@@ -227,8 +228,9 @@ def template_location(exc: Exception, templates: Path) -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
-def terminal_progress(stream=sys.stderr) -> Callable[[int, int], None] | None:
+def terminal_progress(stream=None) -> Callable[[int, int], None] | None:
     """A one-line progress bar on a terminal; plain lines (every 25%) in CI logs."""
+    stream = stream or sys.stderr  # looked up now: a test (or a caller) may have replaced sys.stderr
     if stream.isatty():
         def bar(done: int, total: int) -> None:
             width = 30

@@ -192,11 +192,14 @@ def slug_problem(name: str, what: str) -> str | None:
 
 # --------------------------------------------------------------------------- files
 
-_EDITOR_LEFTOVER = re.compile(r"^(?:\.|#|~\$)|(?:~|\.swp|\.swo|\.swx|\.tmp|\.bak|\.orig|\.part|\.crdownload|#)$")
+_EDITOR_LEFTOVER = re.compile(r"^(?:\.#|#|~\$|\.~lock\.|\._|\.git|\.DS_Store$|Thumbs\.db$|desktop\.ini$)"
+                              r"|(?:~|\.swp|\.swo|\.swx|\.tmp|\.bak|\.orig|\.part|\.crdownload|#)$", re.IGNORECASE)
 
 
 def editor_leftover(name: str) -> bool:
-    """Hidden files, editor lock files and backups (`.#x.yaml`, `#x#`, `x.yaml~`, `.x.swp`, `~$x.docx`)."""
+    """Editor lock files and backups, and system clutter (`.#x.yaml`, `#x#`, `x.yaml~`, `.x.swp`,
+    `~$x.docx`, `.DS_Store`, `.gitkeep`): never content, so skipped without a word. Other names
+    starting with a dot are content like any other (and a page named `...` is refused by its rules)."""
     return bool(_EDITOR_LEFTOVER.search(name))
 
 
@@ -245,9 +248,9 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
             except OSError:
                 continue
             if is_link:
-                if not matches:
-                    continue
                 target = Path(os.path.realpath(path))
+                if not matches and not target.is_dir():
+                    continue
                 if not target.exists():
                     refused.append(FileRefusal(path, "this is a link to a file that does not exist (a dangling symlink); delete it or copy the file here"))
                 elif target.is_dir():

@@ -476,9 +476,9 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
 
 def _display(path: Path, root: Path) -> str:
     """Path as the editor would type it: relative to the working directory when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    try:  # the folder resolved, not the file: the file may be a dangling link or a link loop
+        return str((Path(path).absolute().parent.resolve() / Path(path).name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
@@ -552,7 +552,7 @@ def check(root: Path) -> CheckResult:
             rules.add(doc, ("id",), f"duplicate programme id `{p.id}`")
             continue
         registry["programmes"][p.id] = p
-        files[f"programme:{p.id}"] = str(doc.path.relative_to(root))
+        files[f"programme:{p.id}"] = os.path.relpath(doc.path, root)
         for i, dept in enumerate(p.issuers):
             rules.ref(doc, ("issuers", i), dept, registry["departments"], "department", "departments.yaml")
         for i, src in enumerate(p.sources):
@@ -571,7 +571,7 @@ def check(root: Path) -> CheckResult:
             continue
         numbers[key] = doc.name
         measures[ms.id] = ms
-        files[f"measure:{ms.id}"] = str(doc.path.relative_to(root))
+        files[f"measure:{ms.id}"] = os.path.relpath(doc.path, root)
 
     pages, page_problems = _load_pages(root, bulletin.languages)
     problems += page_problems

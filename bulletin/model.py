@@ -25,6 +25,11 @@ Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64, descri
 # finite: `.nan` and `.inf` are not figures, and standard JSON cannot hold them.
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
+# A figure in a target or report. Bounded so every sum, ratio and formatted number stays a
+# real number (1e15 is far beyond any budget in yuan; 1e308 would overflow on subtraction).
+MAX_FIGURE = 1e15
+Figure = Annotated[float, Field(ge=-MAX_FIGURE, le=MAX_FIGURE)]
+
 TargetKind = Literal["count", "percentage", "amount", "milestone"]
 Direction = Literal["up", "down"]
 OverrideStatus = Literal["paused", "dropped", "completed"]
@@ -122,7 +127,7 @@ class Programme:
 @dataclass(frozen=True)
 class Baseline:
     __pydantic_config__ = STRICT
-    value: float
+    value: Figure
     date: dt.date
 
 
@@ -132,7 +137,7 @@ class Milestone:
 
     __pydantic_config__ = STRICT
     date: dt.date
-    value: float
+    value: Figure
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ class ProgressEntry:
 
     __pydantic_config__ = STRICT
     date: dt.date
-    value: Annotated[Union[float, bool], _doc("A number, or true/false for a milestone target.")]
+    value: Annotated[Union[Figure, bool], _doc("A number, or true/false for a milestone target.")]
     source: Annotated[str | None, _doc("Source id; required when it completes a milestone.")] = None
     note: Annotated[Text | None, _doc("Markdown.")] = None
 
@@ -155,7 +160,7 @@ class Target:
     title: Text
     kind: TargetKind
     source: Annotated[str, _doc("Source id stating this target.")]
-    target: Annotated[Union[float, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
+    target: Annotated[Union[Figure, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
     unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}.")] = None
     baseline: Baseline | None = None
     start: Annotated[dt.date | None, _doc("When work towards the target starts; defaults to the baseline date, then the measure's start.")] = None

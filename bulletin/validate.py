@@ -209,6 +209,8 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         message = f"`{str(given)[:20]}…` is {len(str(given))} characters long; an id has at most {limit}: shorten it"
     elif kind == "finite_number":
         message = f"expected a number, got `{given}`; .nan and .inf are not figures: write digits, e.g. 90"
+    elif kind in ("less_than_equal", "greater_than_equal") and abs(float(error.get("ctx", {}).get("le", error.get("ctx", {}).get("ge", 0)))) == m.MAX_FIGURE:
+        message = f"`{given}` is too large a figure (at most {m.MAX_FIGURE:,.0f} either way); check the digits, or use a larger unit such as 亿元"
     elif kind in ("less_than_equal", "less_than", "greater_than_equal", "greater_than"):
         message = f"`{given}` is out of range: {error['msg'].lower()}"
     elif kind == "too_short":

@@ -297,20 +297,14 @@ def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: boo
         written: list[str] = []
         unchanged = 0
         try:
-            (staging / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's folder is recognisable
+            _put(output / MARKER, staging / MARKER, MARKER_TEXT)  # first, so a killed build's folder is recognisable
             for rel in sorted(files):
                 data = files[rel]
                 dest = staging / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                previous = output / rel
-                if not previous.is_symlink() and _same(previous, data):
-                    try:
-                        os.link(previous, dest, follow_symlinks=False)
-                    except OSError:
-                        shutil.copy2(previous, dest)
+                if _put(output / rel, dest, data):
                     unchanged += 1
                 else:
-                    dest.write_bytes(data)
                     written.append(rel)
             removed = len(_previous_files(output) - set(files))
             _swap(staging, output, background_cleanup)
@@ -318,6 +312,19 @@ def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: boo
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return WriteStats(written, unchanged, removed)
+
+
+def _put(previous: Path, dest: Path, data: bytes) -> bool:
+    """Write `data` at `dest`, hard-linking the previous output's file when its bytes are the same
+    (True then: its modification time stays put)."""
+    if not previous.is_symlink() and _same(previous, data):
+        try:
+            os.link(previous, dest, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(previous, dest)
+        return True
+    dest.write_bytes(data)
+    return False
 
 
 def _same(path: Path, data: bytes) -> bool:

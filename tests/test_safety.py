@@ -240,6 +240,8 @@ CASES = [
     ("minus-inf-target", target_value("-.Inf"), MEASURE),
     ("overflowing-target", target_value("1.0e+400"), MEASURE),
     ("huge-integer-target", target_value("1" + "0" * 400), MEASURE),
+    ("too-large-figure", target_value("1.0e+308"), MEASURE),  # finite, but target − baseline would overflow
+    ("too-large-negative-baseline", lambda p: edit(p, MEASURE, "baseline: {value: 0,", "baseline: {value: -1.0e+300,"), MEASURE),
     ("nan-progress", lambda p: edit(p, MEASURE, "    value: 2\n", "    value: .NaN\n"), MEASURE),
     ("inf-baseline", lambda p: edit(p, MEASURE, "baseline: {value: 0,", "baseline: {value: .inf,"), MEASURE),
     ("inf-threshold", lambda p: edit(p, "bulletin.yaml", "ahead: 1.10", "ahead: .inf"), "bulletin.yaml"),

@@ -203,6 +203,19 @@ def editor_leftover(name: str) -> bool:
     return bool(_EDITOR_LEFTOVER.search(name))
 
 
+def _valid_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as lone surrogates
+        return False
+    return first_refused(name, newlines=False) is None
+
+
+def printable_path(path: Path | str) -> str:
+    """A path as text that can always be printed (undecodable bytes shown as U+FFFD)."""
+    return os.fsencode(str(path)).decode("utf-8", "replace")
+
+
 @dataclass(frozen=True)
 class FoundFile:
     path: Path  # as found under the root (not resolved)
@@ -227,6 +240,11 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
     if not root.is_dir():
         return found, refused
     boundary = Path(os.path.realpath(inside))
+    real_root = Path(os.path.realpath(root))
+    if not (real_root == boundary or boundary in real_root.parents):
+        refused.append(FileRefusal(root, f"this folder is a link to {real_root}, outside {inside}; nothing from outside "
+                                         "the content is published: make it a real folder"))
+        return found, refused
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -240,6 +258,10 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
             name = entry.name
             path = Path(entry.path)
             if editor_leftover(name):
+                continue
+            if not _valid_name(name):
+                refused.append(FileRefusal(path, "this file name is not valid UTF-8 (it was probably copied from another "
+                                                 "system); rename it using ordinary letters and digits"))
                 continue
             matches = suffix is None or name.endswith(suffix)
             try:

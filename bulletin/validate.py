@@ -479,9 +479,10 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
 def _display(path: Path, root: Path) -> str:
     """Path as the editor would type it: relative to the working directory when possible."""
     try:  # the folder resolved, not the file: the file may be a dangling link or a link loop
-        return str((Path(path).absolute().parent.resolve() / Path(path).name).relative_to(Path.cwd().resolve()))
+        shown = str((Path(path).absolute().parent.resolve() / Path(path).name).relative_to(Path.cwd().resolve()))
     except (ValueError, OSError, RuntimeError):
-        return str(path)
+        shown = str(path)
+    return safety.printable_path(shown)
 
 
 _SINGULAR = {"departments": "department", "categories": "category", "sources": "source"}
@@ -500,7 +501,7 @@ def check(root: Path) -> CheckResult:
     """Load and validate everything under `root` (the content directory)."""
     root = Path(root)
     problems: list[Problem] = []
-    if not (root / "bulletin.yaml").exists():
+    if not os.path.lexists(root / "bulletin.yaml"):
         return CheckResult(None, [Problem(_display(root / "bulletin.yaml", root), 1, 1, "",
                                           "no bulletin.yaml: is this the content directory? (see the README's editor's guide)")], TranslationReport())
     typed: dict[str, list[tuple[Document, Any]]] = {kind: [] for kind in FILE_KINDS}

@@ -167,6 +167,12 @@ def not_utf8_page(p: Path) -> None:
     write(p, "pages/about.en.md", "# About\n\n".encode("utf-8") + "中文".encode("gb18030"))
 
 
+def measures_elsewhere(p: Path) -> None:
+    elsewhere = outside_file(p).parent / "measures"
+    shutil.move(p / "content" / "measures", elsewhere)
+    os.symlink(elsewhere, p / "content" / "measures")
+
+
 def own_theme(p: Path) -> None:
     (p / "theme").unlink()
     shutil.copytree(ROOT / "theme", p / "theme")
@@ -291,6 +297,11 @@ CASES = [
     ("folder-named-yaml", folder_named_yaml, "measures/huitian/10-x.yaml"),
     ("programme-folder-named-yaml", lambda p: (p / "content" / "programmes" / "y.yaml").mkdir(), "programmes/y.yaml"),
     ("bulletin-yaml-is-folder", lambda p: ((p / "content" / "bulletin.yaml").unlink(), (p / "content" / "bulletin.yaml").mkdir()), "bulletin.yaml"),
+    ("measures-folder-link-out", measures_elsewhere, "content/measures"),
+    ("file-name-not-utf8", lambda p: write(p, os.fsdecode(b"measures/huitian/\xff\xfe.yaml"), "x: 1\n"), "measures/huitian/"),
+    ("fifo-named-yaml", lambda p: os.mkfifo(p / "content" / "measures" / "huitian" / "12-pipe.yaml"), "12-pipe.yaml"),
+    ("bulletin-yaml-dangling", lambda p: ((p / "content" / "bulletin.yaml").unlink(),
+                                          os.symlink("gone.yaml", p / "content" / "bulletin.yaml")), "bulletin.yaml"),
     ("theme-symlink-out", lambda p: (own_theme(p), os.symlink(outside_file(p), p / "theme" / "leak.txt")), "leak.txt"),
 ]
 

@@ -270,13 +270,18 @@ def _cache_header(body: bytes) -> bytes:
 
 
 def renderable(value: Any) -> Any:
-    """The spec with characters vl-convert cannot take removed from every string.
+    """The spec with characters vl-convert cannot take removed from every string, and labels cut to a length it can draw.
 
     Validation refuses them in content, but chart text also comes from catalogues and
     computed labels, and a NUL or U+FFFE in a label aborts vl-convert (and with it the
     whole process) instead of raising an error: this guard keeps that from ever happening."""
     if isinstance(value, str):
-        return "".join(ch for ch in value if not refused_character(ch)) if _UNSAFE_FOR_VEGA.search(value) else value
+        if _UNSAFE_FOR_VEGA.search(value):
+            value = "".join(ch for ch in value if not refused_character(ch))
+        if "\n" in value or "\t" in value:  # a line break in an axis title makes vl-convert fail
+            value = re.sub(r"[\t\n]+", " ", value)
+        # Text is measured glyph by glyph: a label of 50,000 characters takes vl-convert 20 s.
+        return value if len(value) <= MAX_CHART_TEXT else value[:MAX_CHART_TEXT - 1] + "…"
     if isinstance(value, dict):
         return {renderable(k): renderable(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -284,6 +289,7 @@ def renderable(value: Any) -> Any:
     return value
 
 
+MAX_CHART_TEXT = 400  # characters of one label in a chart; the table beside it has the full text
 _UNSAFE_FOR_VEGA = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
                               "|[\U00010000-\U0010ffff]")
 

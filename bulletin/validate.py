@@ -436,11 +436,15 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
     plain slug that no generated section uses."""
     pages: dict[str, dict[str, tuple[str, str]]] = {}
     problems: list[Problem] = []
-    files, refused = safety.walk_files(root / "pages", inside=root, recursive=False, suffix=".md")
+    files, refused = safety.walk_files(root / "pages", inside=root, recursive=True, suffix=".md")
     problems += [Problem(_display(r.path, root), 1, 1, "", r.message) for r in refused]
     for found in files:
         path = found.path
         name = _display(path, root)
+        if "/" in found.relative:
+            problems.append(Problem(name, 1, 1, "", "page files are read only directly in content/pages/, not in a "
+                                                    "folder inside it; move the file up into content/pages/"))
+            continue
         slug, _, lang = path.name[:-len(".md")].rpartition(".")
         if not slug or lang not in languages:
             problems.append(Problem(name, 1, 1, "", f"page files are named <slug>.<language>.md with a language from {', '.join(languages)}"))

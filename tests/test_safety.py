@@ -269,6 +269,7 @@ CASES = [
     ("page-quote", page('a"onmouseover=x.en.md'), "onmouseover=x.en.md"),
     ("page-long", page("p" * 100 + ".en.md"), "p" * 100),
     ("page-non-ascii", page("关于.zh.md"), "关于.zh.md"),
+    ("page-in-subfolder", page("team/about.en.md"), "pages/team/about.en.md"),
     # files from outside the content, and files that would run script
     ("source-symlink-out", secret_source, "sources/000_404d1ccf9095f5fe.txt"),
     ("source-etc-passwd-link", lambda p: link(p, "sources/passwd.txt", "/etc/passwd"), "sources/passwd.txt"),

@@ -113,13 +113,16 @@ def browser_reading(url: str) -> str:
 
 def link_problem(url: str) -> str | None:
     """Why `url` may not be published as a source link, or None when it may."""
+    reading = browser_reading(url)  # judged as a browser reads it, so ` JaVa\tscript:` is seen for what it is
+    scheme = _SCHEME.match(reading)
+    if scheme is not None and scheme.group(1).lower() not in LINK_SCHEMES:
+        return (f"`{scheme.group(1).lower()}:` links are not allowed (they can run script or hide content); "
+                "use an https:// address, or keep a copy of the document in content/sources/ and name it in `seed:`")
     if url != url.strip() or any(c in url for c in " \t\n\r"):
         return "a link may not contain spaces, tabs or line breaks; write it on one line, with spaces as %20"
     index = first_refused(url, newlines=False)
     if index is not None:
         return f"the link {character_message(url[index])}"
-    reading = browser_reading(url)
-    scheme = _SCHEME.match(reading)
     if scheme is None:
         return "write the full address, starting with https:// (or mailto: for an e-mail address)"
     name = scheme.group(1).lower()

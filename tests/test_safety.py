@@ -692,3 +692,23 @@ def test_real_command_prints_no_traceback_for_a_symlink_loop(project):
     proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build"], cwd=project, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "98-a.yaml" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "\x01javascript:alert(1)", "java\tscript:x",
+                                 "java\nscript:x", "j\ra\rvascript:x", "javascript\x00:x", "\x1f\x20javascript:x\x00",
+                                 "JAVASCRIPT:x"])
+def test_every_spelling_of_a_script_link_is_named_as_such(url):
+    """Browsers drop leading controls and spaces and tabs/line breaks inside: the message says what the link really is."""
+    from bulletin.safety import link_problem
+
+    message = link_problem(url)
+    assert message is not None
+    assert "javascript:" in message or "control character" in message or "NULL" in message
+
+
+@pytest.mark.parametrize("url", ["https://example.org/a?b=1#c", "http://example.org", "mailto:office@example.gov.cn",
+                                 "https://例子.中国/报告"])
+def test_ordinary_links_pass(url):
+    from bulletin.safety import link_problem
+
+    assert link_problem(url) is None

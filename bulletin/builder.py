@@ -21,7 +21,7 @@ from jinja2 import TemplateError, meta
 from .model import Content
 from .problems import ChartFailure, ContentError, Problem, TemplateFailure
 from .site import Site, changed_keys, status_keys
-from .validate import check
+from .advice import full_check
 from .writer import WriteStats, check_output, write_site
 
 DEFAULT_CACHE = Path(".cache")
@@ -101,7 +101,7 @@ class Builder:
 
         started = time.perf_counter()
         check_output(self.output, self._protected(), self._project())  # refuse before spending time rendering
-        result = check(self.content_dir)
+        result = full_check(self.content_dir, warnings=False)
         if result.content is None or result.errors:
             raise ContentError(result.problems)
         content = result.content

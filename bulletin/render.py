@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import posixpath
 import re
 from pathlib import Path
@@ -370,7 +371,8 @@ class Renderer:
                                "date": s.date.isoformat() if s.date else None, "url": s.url, "seed": s.seed} for s in c.sources.values()},
             "measures": [self._measure_json(lang, ms) for ms in c.measures.values()],
         }
-        return (json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")  # standard JSON: no NaN
+        # Standard JSON has no NaN or Infinity; a ratio of extreme figures could still overflow, so it is written as null.
+        return (json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
     def _steps_json(self, lang: Lang, steps: list[NextStep]) -> list[dict]:
         return [{"date": s.date.isoformat(), "action": lang.text(s.action).text, "department": s.department} for s in steps]
@@ -402,6 +404,16 @@ class Renderer:
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), =cmd|…, @SUM…).

@@ -712,3 +712,24 @@ def test_ordinary_links_pass(url):
     from bulletin.safety import link_problem
 
     assert link_problem(url) is None
+
+
+def test_json_stays_standard_when_extreme_figures_overflow_a_ratio(tmp_path, monkeypatch):
+    """Each figure is bounded, but a tiny target and a huge report still make progress infinite."""
+    from bulletin.render import Renderer
+    from bulletin.site import Site
+    from bulletin.validate import check
+
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    path = content / MEASURE
+    path.write_text(path.read_text(encoding="utf-8").replace("  target: 6\n", "  target: 1.0e-300\n")
+                    .replace("    value: 4\n", "    value: 1.0e+15\n"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = check(content)
+    assert not result.errors, result.errors
+    renderer = Renderer(Site(result.content), ROOT / "templates", None)
+    data = json.loads(renderer.bulletin_json(renderer.langs["en"]),
+                      parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    [measure] = [m for m in data["measures"] if m["id"] == "huitian-3"]
+    assert measure["targets"][0]["reached"] is None

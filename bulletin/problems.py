@@ -41,3 +41,7 @@ class ContentError(BuildFailure):
 
 class TemplateFailure(BuildFailure):
     """A template could not be rendered; the message names the template file and line."""
+
+
+class ChartFailure(Exception):
+    """A chart could not be drawn; the builder adds the page and the content file and line it shows."""

@@ -29,6 +29,7 @@ from bulletin import charts
 from bulletin.builder import Builder, tree_digests
 from bulletin.l10n import LOCALE_DIR
 from bulletin.validate import check
+from bulletin.writer import MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,6 +78,7 @@ def differences(root: Path, live: Builder, cache: Path) -> list[str]:
     live.build()
     clean = {path: hashlib.sha256(data).hexdigest() for path, data in builder_for(root, "clean", cache).render().files.items()}
     incremental = tree_digests(root / "output")
+    incremental.pop(MARKER)  # the writer's mark on a folder it owns, not a file of the site
     return sorted(path for path in incremental.keys() | clean.keys() if incremental.get(path) != clean.get(path))
 
 

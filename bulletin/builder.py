@@ -166,9 +166,12 @@ class Builder:
         renderer = Renderer(site, self.templates, charts, locale_dir=self.locale_dir or LOCALE_DIR)
         pages = site.pages()
         files = OutputFiles()
-        for spec in pages:  # refuse two pages at one path before rendering anything
+        for spec in pages:  # refuse two files at one path before rendering anything
             for code in renderer.langs:
                 files.claim(f"{code}/{spec.path}", f"page {spec.path} ({spec.template})")
+        files.claim("assets/status.css", "assets/status.css (status colours)")
+        for rel in static:
+            files.claim(rel, f"{rel} (theme file or source document)")
 
         templates = tree_digests(self.templates)
         catalogues = tree_digests(self.locale_dir or LOCALE_DIR)

@@ -65,6 +65,7 @@ class Builder:
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
+        self._pdf_renderer = None
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
 
     def _charts(self):
@@ -139,6 +140,7 @@ class Builder:
         files["assets/status.css"] = status_css()
         for rel, data in self._static().items():
             files[rel] = data
+        files.update(self._report_downloads(renderer, pages, files))
 
         write = write_site(files, self.output, background_cleanup=self.background_cleanup)
         self._content, self._pages, self._templates, self._catalogues = content, html_pages, templates, catalogues
@@ -149,6 +151,26 @@ class Builder:
             charts=charts_now[0], chart_renders=charts_now[0] - charts_now[1], chart_seconds=charts_now[2],
             seconds=time.perf_counter() - started, write=write,
             warnings=[p for p in result.problems if p.severity == "warning"], rendered_paths=rendered)
+
+    def _report_downloads(self, renderer, pages, files: dict[str, bytes]) -> dict[str, bytes]:
+        """Beside each report page: its PDF (printed from the page itself) and its workbook."""
+        from .pdf import PdfRenderer
+        from .report import report_workbook
+
+        if self._pdf_renderer is None:
+            self._pdf_renderer = PdfRenderer(self.cache / "pdf" if self.cache else None)
+        out: dict[str, bytes] = {}
+        reports = []
+        for spec in pages:
+            if spec.context.get("kind") != "report":
+                continue
+            for code, lang in renderer.langs.items():
+                page = f"{code}/{spec.path}"
+                out[page.removesuffix("index.html") + "report.xlsx"] = report_workbook(renderer, spec.context, lang)
+                reports.append(page)
+        for page, pdf in self._pdf_renderer.render_many(reports, files).items():
+            out[page.removesuffix("index.html") + "report.pdf"] = pdf
+        return out
 
     def _static(self) -> dict[str, bytes]:
         """Theme files under assets/, and source documents under sources/."""

@@ -42,6 +42,24 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Licence:
+    """The licence readers may reuse the figures under, shown on every page and download."""
+
+    __pydantic_config__ = STRICT
+    name: Annotated[str, _doc("Short name, e.g. CC BY 4.0.")]
+    url: Annotated[str | None, _doc("Address of the licence text.")] = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Where readers send a correction: an email address or a web page (hotline, message board)."""
+
+    __pydantic_config__ = STRICT
+    email: Annotated[str | None, _doc("Address for corrections; each measure page links to it with the measure filled in.")] = None
+    url: Annotated[str | None, _doc("A web page for corrections; may contain {measure}, {number}, {title} and {page}, filled in per measure.")] = None
+
+
+@dataclass(frozen=True)
 class Bulletin:
     """content/bulletin.yaml: the whole site."""
 
@@ -56,6 +74,9 @@ class Bulletin:
     stale_after_days: Annotated[int, Field(gt=0, description="A target whose latest report is older than this is flagged as stale.")] = 180
     thresholds: Thresholds = field(default_factory=Thresholds)
     missing_translations: Annotated[Literal["error", "warning"], _doc("Whether a text missing in a language fails `check`.")] = "error"
+    licence: Annotated[Licence | None, _doc("Licence of the figures, e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}.")] = None
+    citation: Annotated[Text | None, _doc("How to cite the bulletin; by default the organisation, title, reporting date and address.")] = None
+    feedback: Annotated[Feedback | None, _doc("Where readers report a correction or a completion.")] = None
 
     @property
     def default_lang(self) -> str:

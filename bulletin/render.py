@@ -22,6 +22,8 @@ from .l10n import Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, Target, Text
 from .palette import STATUS_SYMBOLS
+from .report import report_groups
+from .reuse import citation, css_string, feedback_href, licence_line
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
@@ -114,6 +116,14 @@ class Renderer:
         g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
         g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
+        g["report_groups"] = lambda measures, with_programme: report_groups(self, lang, measures, with_programme=with_programme)
+        g["licence_line"] = licence_line(lang, self.content.bulletin)
+        g["citation"] = lambda title, path, as_of: citation(lang, self.content.bulletin, title=title,
+                                                            url=self.canonical(lang.code, path), as_of=as_of)
+        g["feedback_href"] = lambda ms, path: feedback_href(
+            self.content.bulletin.feedback, lang, measure=ms.id, number=ms.number, title=lang.text(ms.title).text,
+            page=self.canonical(lang.code, path))
+        g["css_string"] = lambda text: Markup(css_string(text))
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
         return env
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
@@ -240,6 +241,27 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
         rules.add(doc, ("thresholds",), "`ahead` must be larger than `behind`")
     if not b.base_url.startswith(("http://", "https://")):
         rules.add(doc, ("base_url",), "write the full address, starting with https://")
+    if b.licence and b.licence.url and not _web_address(b.licence.url):
+        rules.add(doc, ("licence", "url"), "write the licence's full address, starting with https://")
+    if b.feedback:
+        f = b.feedback
+        if not f.email and not f.url:
+            rules.add(doc, ("feedback",), "give an `email` or a `url` where readers send corrections, or remove `feedback`")
+        if f.email and not re.fullmatch(r"[^@\s<>\"'?&]+@[^@\s<>\"'?&/]+\.[^@\s<>\"'?&/]+", f.email):
+            rules.add(doc, ("feedback", "email"), f"`{f.email}` is not an email address; write it as name@example.gov.cn")
+        if f.url and not _web_address(f.url):
+            rules.add(doc, ("feedback", "url"), "write the full address of the feedback page, starting with https://")
+        if f.url and (bad := set(re.findall(r"\{([^}]*)\}", f.url)) - FEEDBACK_FIELDS):
+            rules.add(doc, ("feedback", "url"), f"unknown placeholder {{{sorted(bad)[0]}}}; the url may use "
+                                                 + ", ".join(f"{{{k}}}" for k in sorted(FEEDBACK_FIELDS)))
+
+
+# Placeholders a feedback url may contain, filled in per measure page.
+FEEDBACK_FIELDS = frozenset({"measure", "number", "title", "page"})
+
+
+def _web_address(url: str) -> bool:
+    return re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url) is not None
 
 
 def _unique(rules: _Rules, doc: Document, items: list, key: str, what: str) -> dict:

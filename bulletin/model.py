@@ -18,6 +18,9 @@ from typing import Annotated, Literal, Union
 from pydantic import ConfigDict, Field
 
 Text = dict[str, str]
+# Languages whose texts, where the editors wrote none, are converted from another
+# language's at build time: Traditional Chinese from Simplified, with OpenCC.
+CONVERTED = {"zh-Hant": "zh"}
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Lower-case letters, digits and hyphens.")]
 
 # Unknown keys are errors: a typo such as `deadlien` must not pass silently.
@@ -77,6 +80,9 @@ class Bulletin:
     licence: Annotated[Licence | None, _doc("Licence of the figures, e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}.")] = None
     citation: Annotated[Text | None, _doc("How to cite the bulletin; by default the organisation, title, reporting date and address.")] = None
     feedback: Annotated[Feedback | None, _doc("Where readers report a correction or a completion.")] = None
+    traditional_conversion: Annotated[Literal["s2t", "s2tw", "s2twp", "s2hk"], _doc(
+        "With zh-Hant among the languages: how texts written only in Simplified Chinese are converted (OpenCC): "
+        "s2t plain Traditional characters, s2tw / s2hk Taiwan / Hong Kong character forms, s2twp Taiwan forms and phrases.")] = "s2t"
 
     @property
     def default_lang(self) -> str:

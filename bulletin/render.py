@@ -24,7 +24,7 @@ from .model import Measure, Target, Text
 from .palette import STATUS_SYMBOLS
 from .report import report_groups
 from .reuse import citation, css_string, feedback_href, licence_line
-from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
+from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
 
@@ -80,7 +80,7 @@ class Renderer:
         self.site = site
         self.content = site.content
         b = self.content.bulletin
-        self.langs: dict[str, Lang] = languages_for(b.languages)
+        self.langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion)
         self.default = b.default_lang
         self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -103,7 +103,7 @@ class Renderer:
         g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
-                 department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
+                 department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path)
         g["t"] = lambda text, **kw: self.text(lang, text, **kw)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
@@ -152,7 +152,7 @@ class Renderer:
         if target.kind == "percentage":
             return f"{lang.number(value)}%"
         unit = lang.text(target.unit).text if target.unit else ""
-        return f"{lang.number(value)} {unit}".strip() if lang.code != "zh" else f"{lang.number(value)}{unit}"
+        return f"{lang.number(value)}{unit}" if lang.chinese else f"{lang.number(value)} {unit}".strip()
 
     def target_reason(self, lang: Lang, ms: Measure, t: Target, a: Assessment) -> str:
         _ = lang.gettext
@@ -278,12 +278,17 @@ class Renderer:
             files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
+            files.update(self.measure_downloads(lang))
         urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs]) for spec in pages if spec.in_sitemap]
         files["sitemap.xml"] = env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
         return files
 
     def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
+        licence = self.content.bulletin.licence
+        if licence:  # a file passed on alone still says under what terms it may be reused
+            terms = f"{licence.name} {licence.url}" if licence.url else licence.name
+            header, rows = header + ["licence"], [row + [terms] for row in rows]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
@@ -303,26 +308,56 @@ class Renderer:
                          str(Markup(self.measure_reason(lang, ms)).striptags()), self.canonical(lang.code, measure_path(ms.id))])
         return self._csv(header, rows)
 
+    PROGRESS_HEADER = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value",
+                       "deadline", "date", "value", "note", "source", "source_title"]
+
     def progress_csv(self, lang: Lang) -> bytes:
+        rows = [row for ms in self.content.measures.values() for row in self._progress_rows(lang, ms)]
+        return self._csv(self.PROGRESS_HEADER, rows)
+
+    def _progress_rows(self, lang: Lang, ms: Measure) -> list[list[Any]]:
         c, text = self.content, lambda v: lang.text(v).text
-        header = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value", "deadline",
-                  "date", "value", "note", "source", "source_title"]
         rows = []
-        for ms in c.measures.values():
-            for t in ms.targets:
-                a = self.site.assessments[ms.id].targets[t.id]
-                for e in t.progress:
-                    rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
-                                 _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
-                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
-                                 text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else ""])
-        return self._csv(header, rows)
+        for t in ms.targets:
+            a = self.site.assessments[ms.id].targets[t.id]
+            for e in t.progress:
+                rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
+                             _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
+                             a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
+                             text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else ""])
+        return rows
+
+    def measure_downloads(self, lang: Lang) -> dict[str, bytes]:
+        """Beside each measure page: its data as JSON and CSV, and each chart as an SVG file.
+
+        The JSON is the measure's entry of bulletin.json with the bulletin's licence and the
+        page's address, so a file passed on alone still says where it is from."""
+        files: dict[str, bytes] = {}
+        for ms in self.content.measures.values():
+            folder = f"{lang.code}/{measure_path(ms.id).removesuffix('index.html')}"
+            data = dict(self._about(lang), url=self.canonical(lang.code, measure_path(ms.id)),
+                        measure=self._measure_json(lang, ms))
+            files[folder + "data.json"] = _json(data)
+            files[folder + "data.csv"] = self._csv(self.PROGRESS_HEADER, self._progress_rows(lang, ms))
+            for t in ms.targets if self.chart_renderer else ():
+                fig = self.figure("target_progress", (ms.id, t.id), lang)
+                if fig is not None:
+                    files[folder + f"chart-{t.id}.svg"] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + fig.svg + "\n").encode("utf-8")
+        return files
+
+    def _about(self, lang: Lang) -> dict[str, Any]:
+        """Where a download comes from and under what terms, at the top of every JSON file."""
+        b = self.content.bulletin
+        about: dict[str, Any] = {"language": lang.code, "title": lang.text(b.title).text,
+                                 "organisation": lang.text(b.organisation).text, "as_of": b.as_of.isoformat()}
+        if b.licence:
+            about["licence"] = {"name": b.licence.name, "url": b.licence.url}
+        return about
 
     def bulletin_json(self, lang: Lang) -> bytes:
         c, text = self.content, lambda v: lang.text(v).text if v else None
         data = {
-            "language": lang.code, "title": text(c.bulletin.title), "organisation": text(c.bulletin.organisation),
-            "as_of": c.bulletin.as_of.isoformat(), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
+            **self._about(lang), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
             "programmes": [{"id": p.id, "title": text(p.title), "period": [p.period.start.isoformat(), p.period.end.isoformat()],
                             "issuers": p.issuers, "sources": p.sources} for p in c.programmes.values()],
             "departments": {d.id: text(d.name) for d in c.departments.values()},
@@ -331,7 +366,7 @@ class Renderer:
                                "date": s.date.isoformat() if s.date else None, "url": s.url, "seed": s.seed} for s in c.sources.values()},
             "measures": [self._measure_json(lang, ms) for ms in c.measures.values()],
         }
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return _json(data)
 
     def _measure_json(self, lang: Lang, ms: Measure) -> dict:
         text = lambda v: lang.text(v).text if v else None
@@ -349,6 +384,10 @@ class Renderer:
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _figure(value: Any) -> Any:

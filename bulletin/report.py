@@ -109,7 +109,7 @@ def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle
     if licence:
         ws.append([licence])
     ws.append([])
-    header = [_("No."), _("Measure"), _("Lead"), _("Deadline"), _("Target"), _("Target value"),
+    header = [_("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
               _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source")]
     ws.append(header)
     header_row = ws.max_row

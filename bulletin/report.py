@@ -37,7 +37,8 @@ class ReportTarget:
 @dataclass(frozen=True)
 class ReportRow:
     measure: Measure
-    number: str  # as printed: "13", or "回天 13" in a report spanning programmes
+    number: int
+    programme: str  # the programme's short title in a report spanning programmes, else ""
     title: str
     lead: str
     deadline: dt.date
@@ -65,9 +66,6 @@ def _row(renderer: "Renderer", lang: "Lang", ms: Measure, *, with_programme: boo
     text = lambda value: lang.text(value).text
     a = site.assessments[ms.id]
     programme = content.programmes[ms.programme]
-    number = str(ms.number)
-    if with_programme:
-        number = f"{text(programme.short_title or programme.title)} {ms.number}"
     targets = []
     for t in ms.targets:
         ta = a.targets[t.id]
@@ -78,7 +76,8 @@ def _row(renderer: "Renderer", lang: "Lang", ms: Measure, *, with_programme: boo
             latest=renderer.value(lang, t, latest.value) if latest is not None else "",
             reported=latest.date if latest is not None else None))
     return ReportRow(
-        measure=ms, number=number, title=text(ms.title),
+        measure=ms, number=ms.number, title=text(ms.title),
+        programme=text(programme.short_title or programme.title) if with_programme else "",
         lead=lang.gettext(", ").join(text(content.departments[d].name) for d in ms.lead),
         deadline=site.deadline_of(ms), targets=tuple(targets), status=a.status,
         reason=str(Markup(renderer.measure_reason(lang, ms)).striptags()),
@@ -109,7 +108,7 @@ def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle
     if licence:
         ws.append([licence])
     ws.append([])
-    header = [_("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
+    header = [_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
               _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source")]
     ws.append(header)
     header_row = ws.max_row
@@ -122,7 +121,8 @@ def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle
             lines = row.targets or (ReportTarget("", "", "", None),)
             for i, target in enumerate(lines):
                 first = i == 0
-                ws.append([row.number if first else "", row.title if first else "", row.lead if first else "",
+                ws.append([row.programme if first else "", row.number if first else None, row.title if first else "",
+                           row.lead if first else "",
                            row.deadline if first else None, target.title, target.target, target.latest,
                            target.reported, status_label(row.status) if first else "", row.reason if first else "",
                            "; ".join(row.sources) if first else ""])
@@ -138,7 +138,7 @@ def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     # Widths in characters; a CJK character is two columns wide.
-    widths = [10, 36, 20, 12, 24, 12, 14, 12, 10, 48, 30]
+    widths = [20, 6, 36, 20, 12, 24, 12, 14, 12, 10, 48, 30]
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     stamp = dt.datetime.combine(as_of, dt.time())

@@ -94,7 +94,8 @@ def test_report_lists_every_measure_once_with_its_status(built):
     content, out = built
     site = _site(content)
     html = (out / "zh" / "report" / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<th scope="row"><a href="\.\./measures/([^/]+)/index\.html">', html)
+    rows = re.findall(r'<th scope="row"[^>]*>(?:<span class="report-programme">[^<]*</span> )?'
+                      r'<a href="\.\./measures/([^/]+)/index\.html">', html)
     assert sorted(rows) == sorted(site.content.measures)  # each measure exactly once
     # Rows sit under the heading of their own status group.
     for group in re.split(r'<section class="report-group"', html)[1:]:
@@ -149,9 +150,9 @@ def test_report_workbook_matches_the_page(built):
     ws = wb.active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == site.content.bulletin.title["en"]
-    header = next(i for i, r in enumerate(rows) if r[0] == "No.")
+    header = next(i for i, r in enumerate(rows) if r[:3] == ("Programme", "No.", "Measure"))
     body = rows[header + 1:]
-    titles = [r[1] for r in body if r[1]]
+    titles = [r[2] for r in body if r[2]]
     assert sorted(titles) == sorted(ms.title["en"] for ms in site.content.measures.values())
     # one line per target (or one for a measure without targets)
     assert len(body) == sum(max(1, len(ms.targets)) for ms in site.content.measures.values())

@@ -55,7 +55,8 @@ def tree_digests(root: Path) -> dict[str, str]:
 
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
-                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None):
+                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
+                 report_pdfs: bool = True):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
         self.progress = progress
@@ -66,6 +67,9 @@ class Builder:
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
         self._pdf_renderer = None
+        # Printing a report takes seconds and every save changes the reports, so the dev
+        # server leaves the PDFs out (its report pages say so); `build` always makes them.
+        self.report_pdfs = report_pdfs
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
 
     def _charts(self):
@@ -168,7 +172,7 @@ class Builder:
                 page = f"{code}/{spec.path}"
                 out[page.removesuffix("index.html") + "report.xlsx"] = report_workbook(renderer, spec.context, lang)
                 reports.append(page)
-        for page, pdf in self._pdf_renderer.render_many(reports, files).items():
+        for page, pdf in (self._pdf_renderer.render_many(reports, files) if self.report_pdfs else {}).items():
             out[page.removesuffix("index.html") + "report.pdf"] = pdf
         return out
 

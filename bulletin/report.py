@@ -102,11 +102,11 @@ def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle
     wb = Workbook()
     ws = wb.active
     ws.title = _("Report")[:31]
-    ws.append([title])
+    for line in (title, subtitle, licence):
+        if line:
+            ws.append([line])
+            ws.cell(row=ws.max_row, column=1).data_type = "s"  # never a formula, whatever the title says
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([subtitle])
-    if licence:
-        ws.append([licence])
     ws.append([])
     header = [_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
               _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source")]
@@ -127,6 +127,8 @@ def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle
                            target.reported, status_label(row.status) if first else "", row.reason if first else "",
                            "; ".join(row.sources) if first else ""])
                 for cell in ws[ws.max_row]:
+                    if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula: keep it text
+                        cell.data_type = "s"
                     cell.alignment = wrap
                     if isinstance(cell.value, dt.date):
                         cell.number_format = "yyyy-mm-dd"

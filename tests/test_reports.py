@@ -285,3 +285,20 @@ def test_an_editor_written_traditional_text_wins(tmp_path):
     assert lang.text(result.content.bulletin.title).text == "回天地區治理進展（編輯稿）"
     assert not lang.text(result.content.bulletin.title).converted
     assert lang.text(result.content.bulletin.organisation).converted
+
+
+def test_workbook_cells_are_text_never_formulas(tmp_path, tmp_path_factory):
+    from openpyxl import load_workbook
+
+    content = _content(tmp_path)
+    measure = sorted((content / "measures").rglob("*.yaml"))[0]
+    text = measure.read_text(encoding="utf-8")
+    title = re.search(r"^title: \{zh: ([^,]+), en: ([^}]+)\}", text, flags=re.M)
+    measure.write_text(text.replace(title.group(0), "title: {zh: '=HYPERLINK(\"https://evil.example\",\"点击\")', en: '=1+41'}"),
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    Builder(content, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    for code, formula in (("zh", '=HYPERLINK("https://evil.example","点击")'), ("en", "=1+41")):
+        ws = load_workbook(out / code / "report" / "report.xlsx").active
+        cells = [c for row in ws.iter_rows() for c in row if c.value == formula]
+        assert cells and all(c.data_type == "s" for c in cells)

@@ -96,7 +96,7 @@ def tree_digests(root: Path) -> dict[str, str]:
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
                  cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
-                 locale_dir: Path | None = None):
+                 locale_dir: Path | None = None, report_pdfs: bool = True):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
         self.locale_dir = Path(locale_dir) if locale_dir else None  # the gettext catalogues (default: the package's)
@@ -107,6 +107,10 @@ class Builder:
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
+        self._pdf_renderer = None
+        # Printing a report takes seconds and every save changes the reports, so the dev
+        # server leaves the PDFs out (its report pages say so); `build` always makes them.
+        self.report_pdfs = report_pdfs
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
 
     def _charts(self):
@@ -217,10 +221,31 @@ class Builder:
         files.add("assets/status.css", status_css(), "assets/status.css (status colours)")
         for rel, data in static.items():
             files.add(rel, data, f"{rel} (theme file or source document)")
+        for rel, data in self._report_downloads(renderer, pages, files.data).items():
+            files.add(rel, data, f"{rel} (report download)")
         return Rendering(files.data, rendered, len(renderer.langs), [p for p in result.problems if p.severity == "warning"],
                          (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2]),
                          (site, records, html_pages, templates, catalogues))
 
+    def _report_downloads(self, renderer, pages, files: dict[str, bytes]) -> dict[str, bytes]:
+        """Beside each report page: its PDF (printed from the page itself) and its workbook."""
+        from .pdf import PdfRenderer
+        from .report import report_workbook
+
+        if self._pdf_renderer is None:
+            self._pdf_renderer = PdfRenderer(self.cache / "pdf" if self.cache else None)
+        out: dict[str, bytes] = {}
+        reports = []
+        for spec in pages:
+            if spec.context.get("kind") != "report":
+                continue
+            for code, lang in renderer.langs.items():
+                page = f"{code}/{spec.path}"
+                out[page.removesuffix("index.html") + "report.xlsx"] = report_workbook(renderer, spec.context, lang)
+                reports.append(page)
+        for page, pdf in (self._pdf_renderer.render_many(reports, files) if self.report_pdfs else {}).items():
+            out[page.removesuffix("index.html") + "report.pdf"] = pdf
+        return out
     def _protected(self) -> list[Path]:
         """Folders the output may not be, contain or be inside."""
         return [self.content_dir, self.templates, self.theme]

@@ -65,6 +65,7 @@ class Builder:
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
+        self.files: dict[str, bytes] = {}  # every file of the last good build, as written (the dev server serves these)
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
 
     def _charts(self):
@@ -117,6 +118,9 @@ class Builder:
             keys |= status_keys(keys, self._assessments, site.assessments)
         changed_templates = {n for n in templates.keys() | self._templates.keys() if templates.get(n) != self._templates.get(n)}
         env = next(iter(renderer.envs.values()))
+        if changed_templates:  # Jinja notices a changed template by its mtime; a file moved in may keep an old one
+            for e in renderer.envs.values():
+                e.cache.clear()
         # Which templates each page template reads, worked out once and only when a template changed.
         closures = {name: self._template_closure(name, env) for name in {s.template for s in pages}} if changed_templates else {}
         files: dict[str, bytes] = {}
@@ -142,6 +146,7 @@ class Builder:
 
         write = write_site(files, self.output, background_cleanup=self.background_cleanup)
         self._content, self._pages, self._templates, self._catalogues = content, html_pages, templates, catalogues
+        self.files = files
         self._assessments = site.assessments
         charts_now = (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2])
         return BuildResult(

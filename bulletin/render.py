@@ -55,7 +55,7 @@ LABEL_SEPARATOR = N_(": ")
 KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
 
 
-_ENVIRONMENTS: dict[tuple, Environment] = {}
+_ENVIRONMENTS: dict[tuple, tuple[Any, Environment]] = {}
 
 
 def relative_link(target: str, here: str) -> str:
@@ -89,14 +89,17 @@ class Renderer:
     def _environment(self, templates: Path, lang: Lang) -> Environment:
         # Environments (and their compiled templates) outlive one build: the dev server
         # rebuilds often, and Jinja reloads a template by itself when its file changes.
-        key = (str(Path(templates).absolute()), lang.code, id(lang.translations))
-        env = _ENVIRONMENTS.get(key)
+        # One environment per templates folder and language, replaced when the catalogue
+        # changes (keeping every old one leaked about 1 MB per catalogue edit).
+        key = (str(Path(templates).absolute()), lang.code)
+        cached = _ENVIRONMENTS.get(key)
+        env = cached[1] if cached and cached[0] is lang.translations else None
         if env is None:
             env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
                               undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
             env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
-            _ENVIRONMENTS[key] = env
+            _ENVIRONMENTS[key] = (lang.translations, env)
         g = env.globals
         g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,

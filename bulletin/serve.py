@@ -89,6 +89,12 @@ class DevState:
     def failing(self) -> bool:
         return bool(self.problems or self.error)
 
+    @property
+    def pending(self) -> bool:
+        """Whether a change is waiting for a build."""
+        with self._cond:
+            return self._dirty
+
     def changed(self, paths: Iterable[str] = ()) -> None:
         """Called by the watcher: something changed; the build thread rebuilds (again) as soon as it can."""
         with self._cond:
@@ -180,7 +186,7 @@ class SourceWatcher:
         found: list[str] = []
         skip = set(self._filter.ignore_dirs)
         for root in self.roots:
-            if not root.is_dir() or root.is_symlink() and not root.resolve().is_dir():
+            if not root.is_dir():
                 continue
             for folder, subfolders, _ in os.walk(root, followlinks=False):
                 if self._ignored(folder):

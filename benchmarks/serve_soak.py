@@ -68,7 +68,8 @@ class Edits:
         path.write_text(new, encoding="utf-8")
 
     def measure_title(self) -> str:
-        path = self.measures[self.n % len(self.measures)]
+        candidates = [p for p in self.measures if re.search(r"^title: \{zh: ", p.read_text(encoding="utf-8"), re.M)]
+        path = candidates[self.n % len(candidates)]
         self._replace(path, r"^(title: \{zh: )(\d+·)?", lambda m: f"{m[1]}{self.n}·")
         return "measure title"
 
@@ -164,7 +165,7 @@ def main() -> int:
         visit()
         gc.collect()
         start = rss_mb()
-        print(f"after the first build: {start:.1f} MB")
+        print(f"after the first build: {start:.1f} MB", flush=True)
         edits = Edits(root, root / "bulletin")
         kinds: dict[str, int] = {}
         failed = 0

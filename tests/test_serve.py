@@ -9,6 +9,7 @@ for an event (a build attempt, a watcher batch), with a timeout.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -172,6 +173,22 @@ def test_missing_page_gets_the_404_page_with_status_404(live):
     status, headers, body = live.get("/en/no-such-page/")
     assert status == 404 and headers["Content-Type"].startswith("text/html")
     assert body.startswith(b"<!doctype html>") and b"<script>" in body
+
+
+def test_when_no_build_has_succeeded_the_problems_have_a_page_of_their_own(project_copy):
+    (project_copy / MEASURE).write_text("number: [oops\n", encoding="utf-8")
+    builder = Builder(project_copy / "content", project_copy / "templates", project_copy / "theme",
+                      project_copy / "output", cache=None)
+    state = DevState(builder, log=lambda line: None)
+    assert not state.rebuild()
+    app = make_app(state, "127.0.0.1", PORT)
+    status, headers, body = request(app, "/zh/", accept_language="zh-CN,zh;q=0.9")
+    html = body.decode("utf-8")
+    assert status == 503 and headers["Content-Type"].startswith("text/html")
+    assert "网站尚未成功生成过任何版本" in html and re.search(r"01-adjust-community-size\.yaml:\d+:\d+: ", html)
+    assert html.index("<script>") < html.rindex("</body>"), "the page reloads once the content is fixed"
+    assert "has been built yet" in request(app, "/", accept_language="en-GB")[2].decode("utf-8")
+    assert not (project_copy / "output").exists()
 
 
 # --- hostile requests -------------------------------------------------------------------

@@ -460,7 +460,8 @@ class DevServer(socketserver.ThreadingMixIn, WSGIServer):
 
 def bind(host: str, port: int) -> DevServer:
     """The listening socket, bound before anything is built; raises OSError as socket.bind does."""
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    families = [info[0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    family = socket.AF_INET if socket.AF_INET in families else families[0]  # `localhost`: where 127.0.0.1 reaches
     server_class = type("DevServer", (DevServer,), {"address_family": family})
     return server_class((host, port), _Handler)
 

@@ -516,6 +516,19 @@ def test_a_busy_port_is_reported_before_building(project_copy, monkeypatch, caps
         s.bind(("127.0.0.1", suggested))  # the port suggested is free
 
 
+def test_an_address_that_cannot_be_listened_on_is_a_message(project_copy, monkeypatch, capsys):
+    from bulletin.cli import main
+
+    monkeypatch.chdir(project_copy)
+    assert main(["serve", "--host", "192.0.2.1"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot listen on 192.0.2.1 port 8000" in err and "无法在 192.0.2.1" in err
+    assert "Traceback" not in err and not (project_copy / "output").exists()
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "70000"])
+    assert "not a port number" in capsys.readouterr().err
+
+
 def test_serve_command_end_to_end(project_copy, tmp_path_factory):
     """The one subprocess test: the real command over real HTTP, an edit, and a clean stop."""
     root = project_copy

@@ -274,11 +274,16 @@ def _allowed_hosts(host: str, port: int) -> Callable[[str], bool]:
 
 
 def _page_language(body: bytes, path: str) -> str:
+    """The language of a page: its `<html lang>`, else its URL's language prefix (`/zh/…`), else English."""
     m = re.search(rb"<html[^>]*\slang=\"([A-Za-z-]{2,20})\"", body[:2048])
     if m:
         return m.group(1).decode("ascii").split("-")[0].lower()
+    return _url_language(path) or "en"
+
+
+def _url_language(path: str) -> str | None:
     first = path.strip("/").split("/")[0]
-    return first if re.fullmatch(r"[a-z]{2,3}", first or "") else "en"
+    return first if re.fullmatch(r"[a-z]{2,3}", first) else None
 
 
 def _translations(code: str):
@@ -384,7 +389,7 @@ def make_app(state: DevState, host: str = "127.0.0.1", port: int = 8000) -> Call
 
         snapshot = state.snapshot
         if snapshot is None:  # the first build failed: show the problems on a page of their own
-            lang = _page_language(b"", path) if path.strip("/") else _accept_language(environ)
+            lang = _url_language(path) or _accept_language(environ)
             body = inject(b'<!doctype html><html><head><meta charset="utf-8"><title>bulletin serve</title></head>'
                           b"<body></body></html>", error_panel(state, lang) + reload_script(state.generation))
             return respond(start_response, "503 Service Unavailable", body, "text/html; charset=utf-8", head=head)

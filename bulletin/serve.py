@@ -173,11 +173,11 @@ class SourceWatcher:
         self.ready = threading.Event()  # set once the first watch is in place
 
     def _ignored(self, path: str) -> bool:
-        """The output, the cache, and the writer's staging folders beside the output (`.output-new-…`)."""
+        """The output, the cache, and the writer's staging folders and lock beside the output (`.output-…`)."""
         p = Path(path)
         for base in self.ignore:
             for q in (p, *p.parents):
-                if q == base or q.parent == base.parent and q.name.startswith(f".{base.name}-"):
+                if q == base or q.parent == base.parent and q.name.startswith((f".{base.name}-", f".{base.name}.")):
                     return True
         return False
 

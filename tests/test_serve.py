@@ -470,6 +470,7 @@ def test_watcher_ignores_the_output_and_editor_files(tmp_path):
         assert str(project / "content" / "output") not in watcher.folders()
         (project / "content" / "output" / "index.html").write_text("x", encoding="utf-8")
         (project / "content" / ".output-new-1234").mkdir()
+        (project / "content" / ".output.lock").write_text("1", encoding="utf-8")
         (project / "content" / ".x.yaml.swp").write_text("x", encoding="utf-8")
         (project / "content" / "x.yaml~").write_text("x", encoding="utf-8")
         real = project / "content" / "x.yaml"

@@ -505,7 +505,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"serve: {text}", file=sys.stderr)
         return 1
 
-    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
+    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(),
+                      report_pdfs=False)
     builder.background_cleanup = True
     state = DevState(builder)
     watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, Path(".cache")])

@@ -147,7 +147,8 @@ def main() -> int:
         from bulletin.builder import Builder
         from bulletin.serve import DevState, make_app
 
-        builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache)
+        builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache,
+                          report_pdfs=False)  # as `serve` builds
         builder.background_cleanup = True
         state = DevState(builder, log=lambda line: None)
         app = make_app(state, "127.0.0.1", 8000)

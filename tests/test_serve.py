@@ -60,7 +60,8 @@ class Live:
 
     def __init__(self, root: Path, cache: Path):
         self.root = root
-        self.builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache)
+        self.builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache,
+                               report_pdfs=False)  # as `serve` builds
         self.builder.background_cleanup = True
         self.state = DevState(self.builder, log=lambda line: None)
         self.app = make_app(self.state, "127.0.0.1", PORT)

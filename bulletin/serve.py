@@ -47,7 +47,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from markupsafe import escape
 
 from .builder import Builder, terminal_progress
-from .problems import ContentError, Problem, TemplateFailure
+from .problems import BuildFailure, ContentError, Problem
 
 mimetypes.add_type("image/svg+xml", ".svg")
 mimetypes.add_type("text/csv", ".csv")
@@ -127,7 +127,7 @@ class DevState:
             for p in exc.problems:
                 self.log(str(p))
             self.log(f"serve: content has {len(exc.problems)} problem(s); still serving the last good site")
-        except TemplateFailure as exc:  # a template error must not stop the server either
+        except BuildFailure as exc:  # a template error or a clash of paths must not stop the server either
             self.problems, self.error = [], str(exc)
             self.log(f"serve: build failed: {self.error}")
         except Exception as exc:  # nor anything else a half-finished edit can cause

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .l10n import Lang
+from .l10n import LOCALE_DIR, Lang
 from .model import Content, Measure, Target
 from .problems import Problem
 from .validate import CheckResult, check
@@ -246,8 +246,12 @@ def _show(value: Any) -> str:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     new = check(args.content)
-    code = args.lang or (new.content.bulletin.default_lang if new.content else "zh")
-    languages = new.content.bulletin.languages if new.content else [code]
+    languages = new.content.bulletin.languages if new.content else ["zh", "en"]
+    code = args.lang or (new.content.bulletin.default_lang if new.content else languages[0])
+    available = sorted({*languages, *(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())})
+    if code not in available:
+        print(f"diff: --lang {code}: choose one of {', '.join(available)}", file=sys.stderr)
+        return 2
     lang = Lang(code, languages if code in languages else [code, *languages])
     _ = lang.gettext
     with tempfile.TemporaryDirectory(prefix="bulletin-diff-") as tmp:

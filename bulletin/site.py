@@ -113,6 +113,7 @@ class Site:
         self.content = content
         self.assessments: dict[str, MeasureAssessment] = assess(content)
         self._history: History | None = None
+        self._changes: dict[dt.date, RoundChanges] = {}
 
     # --- reporting rounds -------------------------------------------------------------
     @property
@@ -137,7 +138,10 @@ class Site:
 
     def changes(self, day: dt.date | None = None) -> RoundChanges:
         """What changed at round `day` (default: the current round) since the round before."""
-        return self.history.changes(day or self.current_round())
+        day = day or self.current_round()
+        if day not in self._changes:  # asked for by many pages and every feed: work it out once
+            self._changes[day] = self.history.changes(day)
+        return self._changes[day]
 
     def round_measures(self, day: dt.date, *, programme: str | None = None) -> list[tuple[Measure, MeasureAssessment]]:
         """The measures taking part in round `day` (optionally of one programme), with their assessment then."""

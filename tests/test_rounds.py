@@ -356,3 +356,24 @@ def test_diff_against_a_git_revision(project_copy: Path, run_cli):
     assert same.code == 0 and "No change to statuses" in same.out
     bad = run_cli("diff", "no-such-branch", "--lang", "en", cwd=project_copy)
     assert bad.code == 1
+
+
+def test_every_link_on_the_new_pages_resolves_with_and_without_rounds(rounds_site, minimal_dir: Path):
+    """Links and #fragments from the changes, rounds and measure pages point at something that exists."""
+    from urllib.parse import urldefrag
+    import posixpath
+
+    for site in (rounds_site, render(minimal_dir)):
+        for path, html in site.items():
+            if not re.search(r"/(changes|rounds|measures)/", path) or not path.endswith(".html"):
+                continue
+            for href in re.findall(r'href="([^"#][^"]*)"', html.decode("utf-8")):
+                if href.startswith(("http", "mailto:")) or href.endswith(".css") or "sources/" in href:
+                    continue
+                target, fragment = urldefrag(href)
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+                if resolved.endswith("/") or resolved == ".":
+                    resolved += "/index.html"
+                assert resolved in site, f"{path}: {href}"
+                if fragment:
+                    assert f'id="{fragment}"'.encode() in site[resolved], f"{path}: {href}"

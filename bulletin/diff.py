@@ -63,8 +63,19 @@ def resolve_base(base: str, content: Path, workdir: Path) -> Path:
     archive = _git(["archive", "--format=tar", base, "--", relative], cwd=root)
     if archive is None:
         raise BaseError(N_("revision %(base)s has no %(folder)s/ folder to compare with"), base=base, folder=relative)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(workdir, filter="data")  # refuses links and paths that leave workdir
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            # Plain files and folders only, inside workdir: a link in the repository is not followed.
+            members = [m for m in tar.getmembers() if (m.isfile() or m.isdir())
+                       and not m.name.startswith("/") and ".." not in Path(m.name).parts]
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(workdir, members=members, filter="data")
+            else:  # Python before 3.11.4
+                tar.extractall(workdir, members=members)
+    except (tarfile.TarError, OSError) as exc:
+        raise BaseError(N_("the content at revision %(base)s could not be read: %(reason)s"), base=base, reason=str(exc)) from exc
+    if not (workdir / relative / "bulletin.yaml").is_file():
+        raise BaseError(N_("revision %(base)s has no %(folder)s/ folder to compare with"), base=base, folder=relative)
     return workdir / relative
 
 

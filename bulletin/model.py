@@ -279,9 +279,18 @@ class Content:
 
 
 def _measure_at(ms: Measure, day: dt.date) -> Measure:
-    targets = [replace(t, progress=[e for e in t.progress if e.date <= day])
-               if any(e.date > day for e in t.progress) else t for t in ms.targets]
+    targets = [_target_at(t, day) for t in ms.targets]
     override = ms.override if ms.override is None or ms.override.date is None or ms.override.date <= day else None
     if override is ms.override and all(a is b for a, b in zip(targets, ms.targets)):
         return ms
     return replace(ms, targets=targets, override=override)
+
+
+def _target_at(t: Target, day: dt.date) -> Target:
+    """A target as known on `day`: progress reported by then; with target revisions, the target valid then."""
+    as_at = getattr(t, "as_at", None)  # target revisions, where the model records them
+    if as_at is not None and getattr(t, "revisions", None):
+        t = as_at(day)
+    if any(e.date > day for e in t.progress):
+        t = replace(t, progress=[e for e in t.progress if e.date <= day])
+    return t

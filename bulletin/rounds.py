@@ -62,6 +62,8 @@ class Revision:
 
     measure: Measure
     target: Target
+    before_target: object  # the target value at the round before (a number, true, or None)
+    after_target: object
     before_deadline: dt.date | None
     after_deadline: dt.date | None
 
@@ -145,7 +147,7 @@ class History:
                 if old_t is None or ta is None or tb is None:
                     continue
                 if (_goal(old_t), tb.deadline) != (_goal(t), ta.deadline):
-                    revisions.append(Revision(ms, t, tb.deadline, ta.deadline))
+                    revisions.append(Revision(ms, t, _goal(old_t), _goal(t), tb.deadline, ta.deadline))
         return RoundChanges(day, previous, tuple(statuses), tuple(reports), tuple(revisions))
 
 

@@ -379,3 +379,26 @@ def test_every_link_on_the_new_pages_resolves_with_and_without_rounds(rounds_sit
                 assert resolved in site, f"{path}: {href}"
                 if fragment:
                     assert f'id="{fragment}"'.encode() in site[resolved], f"{path}: {href}"
+
+
+def test_a_round_uses_the_target_valid_then_and_the_next_round_lists_the_revision(content_dir: Path):
+    from bulletin.site import Site
+
+    set_rounds(content_dir, ROUNDS)
+    path = next((content_dir / "measures").rglob("03-elderly-care-stations.yaml"))
+    path.write_text(path.read_text(encoding="utf-8").replace("  target: 6\n", "  target: 6\n  revisions:\n"
+                    "  - {date: 2020-05-01, field: value, from: 5, to: 6, reason: {zh: 调增, en: Raised}, source: huitian-plan}\n"),
+                    encoding="utf-8")
+    site = Site(loaded(content_dir))
+    assert site.history.known[D(2020, 3, 31)].measures["huitian-3"].targets[0].target == 5
+    reached = site.history.at[D(2020, 3, 31)]["huitian-3"].targets["stations"].reached
+    assert reached == pytest.approx(2 / 5)  # 2 stations against the 5 set then, not the 6 set later
+    revisions = site.changes(D(2020, 6, 30)).revisions
+    assert [(r.measure.id, r.before_target, r.after_target) for r in revisions] == [("huitian-3", 5, 6)]
+    assert not site.changes(D(2020, 3, 31)).revisions
+    from bulletin.render import Renderer
+
+    html = Renderer(site, ROOT / "templates", None).render_page(
+        next(p for p in site.pages() if p.path == "changes/index.html"), "en").decode("utf-8")
+    section = html[html.index('id="changes-revisions"'):]
+    assert "5 stations → 6 stations" in section[:section.index("</section>")]

@@ -173,7 +173,7 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(comparison: Comparison, old: Content, new: Content, lang: Lang, base: str) -> str:
-    from .render import STATUS_LABELS
+    from .palette import STATUS_LABELS
     from .status import Status
 
     _ = lang.gettext

@@ -248,13 +248,12 @@ def test_incremental_rebuild_after_a_report_or_a_round_equals_a_clean_build(proj
     clean = Builder(root / "content", root / "templates", root / "theme", tmp_path / "clean", cache=cache)
     clean.build()
     assert tree_digests(root / "output") == tree_digests(tmp_path / "clean")
-    # A round: bulletin.yaml, which every page reads, so every page is rendered again. Inserted before the
+    # A round: bulletin.yaml; the pages that show rounds are rendered again. Inserted before the
     # current round so that as_of, and with it every chart, stays as it was (a new current round redraws
     # every chart: correct, but seconds of test time).
     set_rounds(root / "content", [*ROUNDS[:-1], "2020-05-31", ROUNDS[-1]])
     result = builder.build()
-    assert result.rendered == result.pages - 2  # all but the root chooser and root 404, which are always rendered
-    assert "rounds/2020-05-31/index.html" in result.rendered_paths
+    assert "rounds/2020-05-31/index.html" in result.rendered_paths and "changes/index.html" in result.rendered_paths
     assert b"2020-05-31" in (root / "output/en/data/bulletin.json").read_bytes()
     Builder(root / "content", root / "templates", root / "theme", tmp_path / "clean-2", cache=cache).build()
     assert tree_digests(root / "output") == tree_digests(tmp_path / "clean-2")

@@ -1,4 +1,4 @@
-"""Command line: `bulletin build | check | serve | new | schema` (also `python build.py …`)."""
+"""Command line: `bulletin build | check | serve | new | schema | diff` (also `python build.py …`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, scaffold, serve
+from . import __version__, diff, scaffold, serve
 
 
 def _project_args(parser: argparse.ArgumentParser) -> None:
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve.register(sub, _site_args)
     scaffold.register(sub, _project_args)
+    diff.register(sub, _project_args)
     return parser
 
 

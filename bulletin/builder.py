@@ -55,10 +55,12 @@ def tree_digests(root: Path) -> dict[str, str]:
 
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
-                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None):
+                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
+                 workers: int | None = None):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
         self.progress = progress
+        self.workers = workers  # chart-rendering processes; None: BULLETIN_JOBS, else every core
         self._content: Content | None = None
         self._assessments: dict = {}  # the last build's statuses, to know which status lists an edit touches
         self._pages: dict[str, bytes] = {}  # rendered HTML from the last build, by output path
@@ -122,11 +124,17 @@ class Builder:
         files: dict[str, bytes] = {}
         rendered: list[str] = []
         total = len(pages)
-        for i, spec in enumerate(pages, 1):
-            reuse = keys is not None and not (spec.deps & keys) \
+
+        def reusable(spec) -> bool:
+            return keys is not None and not (spec.deps & keys) \
                 and not (changed_templates & closures.get(spec.template, set())) \
                 and all(f"{code}/{spec.path}" in self._pages for code in renderer.langs)
-            if reuse:
+
+        reuse_of = {spec.path: reusable(spec) for spec in pages}
+        # Every uncached chart of the pages to render, rendered first on every core.
+        renderer.prepare_charts([spec for spec in pages if not reuse_of[spec.path]], self.workers)
+        for i, spec in enumerate(pages, 1):
+            if reuse_of[spec.path]:
                 for code in renderer.langs:
                     files[f"{code}/{spec.path}"] = self._pages[f"{code}/{spec.path}"]
             else:

@@ -29,7 +29,9 @@ first family of FONT_FAMILY[lang] it has.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -129,7 +131,12 @@ _SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.
 
 def _locale_names(lang: Lang) -> tuple[str, str]:
     """d3 format / time-format locale names built into vl-convert for this language."""
-    loc = lang.locale
+    return _locale_names_for(lang.locale)
+
+
+@functools.lru_cache(maxsize=None)
+def _locale_names_for(loc) -> tuple[str, str]:
+    """Worked out once per locale: vl-convert is asked which locales it knows."""
     candidates = []
     if loc.territory:
         candidates.append(f"{loc.language}-{loc.territory}")
@@ -168,6 +175,8 @@ class ChartRenderer:
         self.seconds = 0.0
         self._memory: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._pending: dict[str, tuple] | None = None  # while collecting: uncached charts by key
+        self._fresh: set[str] = set()  # rendered by render_pending, not yet asked for by a page
 
     @property
     def rendered(self) -> int:
@@ -191,10 +200,16 @@ class ChartRenderer:
         started = time.perf_counter()
         spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
         key = self.key(spec, lang)
+        if self._pending is not None:  # collecting: remember what to render, draw nothing yet
+            if key not in self._pending and self._lookup(key) is None:
+                self._pending[key] = (spec, *_locale_names(lang))
+            return ""
         raw = self._lookup(key)
         with self._lock:
             self.count += 1
-            if raw is not None:
+            if key in self._fresh:  # rendered for this build by render_pending
+                self._fresh.discard(key)
+            elif raw is not None:
                 self.cache_hits += 1
         if raw is None:
             fmt, time_fmt = _locale_names(lang)
@@ -204,6 +219,33 @@ class ChartRenderer:
         with self._lock:
             self.seconds += time.perf_counter() - started
         return result
+
+    @contextlib.contextmanager
+    def collecting(self):
+        """Within this block `svg()` only records the charts missing from the cache (and
+        returns ""); `render_pending()` then renders them all at once, on every core."""
+        self._pending = {}
+        try:
+            yield self
+        finally:
+            pending, self._pending = self._pending, None
+            self._collected = pending
+
+    def render_pending(self, workers: int | None = None) -> int:
+        """Render the charts collected by the last `collecting()` block; returns how many."""
+        from .pool import render_many
+
+        pending, self._collected = getattr(self, "_collected", {}), {}
+        if not pending:
+            return 0
+        started = time.perf_counter()
+        jobs = [(key, spec, VL_VERSION, fmt, time_fmt) for key, (spec, fmt, time_fmt) in sorted(pending.items())]
+        for key, raw in sorted(render_many(jobs, workers).items()):
+            self._store(key, raw)
+            self._fresh.add(key)
+        with self._lock:
+            self.seconds += time.perf_counter() - started
+        return len(pending)
 
     def _path(self, key: str) -> Path | None:
         return self.cache_dir / key[:2] / f"{key}.svg" if self.cache_dir is not None else None

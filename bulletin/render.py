@@ -242,6 +242,19 @@ class Renderer:
                                               caption=lang.gettext("Measures due per month"))
         raise ValueError(f"unknown chart kind {kind}")
 
+    def prepare_charts(self, pages: list[PageSpec], workers: int | None = None) -> int:
+        """Render, all at once and on every core, the charts `pages` need that are not cached,
+        so rendering the pages afterwards finds each one ready. Returns how many were rendered."""
+        r = self.chart_renderer
+        if r is None or not hasattr(r, "collecting"):
+            return 0
+        with r.collecting():
+            for spec in pages:
+                for code, lang in self.langs.items():
+                    for kind, args in spec.charts:
+                        self.figure(kind, args, lang)
+        return r.render_pending(workers)
+
     def render_all(self, pages: list[PageSpec] | None = None, only: set[str] | None = None) -> dict[str, bytes]:
         """Render `pages` (default: all) in every language; `only` limits to these page paths."""
         files: dict[str, bytes] = {}

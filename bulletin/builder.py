@@ -68,6 +68,10 @@ class Builder:
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
+        # The dev server sets this too: after an edit it keeps the search index it has
+        # rather than re-indexing every measure (seconds) before serving the page.
+        self.stale_search = False
+        self._search: tuple[str, dict[str, bytes]] | None = None
 
     def _charts(self):
         if self._chart_renderer is None:
@@ -143,6 +147,7 @@ class Builder:
             if self.progress:  # counted in pages, as the summary does: one per language
                 self.progress(i * len(renderer.langs), total * len(renderer.langs))
         html_pages = dict(files)
+        files.update(self._search_index(site, renderer))
         files.update(renderer.extras(pages))
         files["assets/status.css"] = status_css()
         for rel, data in self._static().items():
@@ -158,6 +163,25 @@ class Builder:
             seconds=time.perf_counter() - started, write=write,
             warnings=[p for p in result.problems if p.severity == "warning"], rendered_paths=rendered)
 
+    def _search_index(self, site: Site, renderer) -> dict[str, bytes]:
+        """Pagefind's index of the measures: rebuilt only when a measure's searchable text
+        changed (kept in memory and under the cache folder, keyed by the records)."""
+        from .charts import status_label
+        from .search import build_index, measure_records, records_digest
+
+        records = measure_records(site, renderer.langs, status_label)
+        digest = records_digest(records)
+        if self._search is not None and (self._search[0] == digest or self.stale_search):
+            return self._search[1]
+        folder = self.cache / "search" if self.cache else None
+        index = _read_index(folder / digest) if folder else None
+        if index is None:
+            index = build_index(records)
+            if folder:
+                _store_index(folder, digest, index)
+        self._search = (digest, index)
+        return index
+
     def _static(self) -> dict[str, bytes]:
         """Theme files under assets/, and source documents under sources/."""
         files = {}
@@ -167,6 +191,40 @@ class Builder:
                     if path.is_file():
                         files[f"{prefix}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
         return files
+
+
+def _read_index(folder: Path) -> dict[str, bytes] | None:
+    """A search index stored by `_store_index`, or None if it is not there (or incomplete)."""
+    listing = folder / "files.txt"
+    try:
+        names = listing.read_text(encoding="utf-8").splitlines()
+        return {name: (folder / name).read_bytes() for name in names}
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _store_index(folder: Path, digest: str, index: dict[str, bytes]) -> None:
+    """Keep the latest index only; written to a temporary folder and renamed, so a
+    parallel build never reads half of one."""
+    import shutil
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+        for name, data in index.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(data)
+        (tmp / "files.txt").write_text("\n".join(index) + "\n", encoding="utf-8")
+        for old in folder.iterdir():
+            if old.name != digest and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
+        try:
+            tmp.rename(folder / digest)
+        except OSError:  # another build stored the same index first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # the cache is an optimisation only
 
 
 def template_location(exc: Exception, templates: Path) -> str:

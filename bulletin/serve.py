@@ -147,6 +147,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
     builder.background_cleanup = True
+    builder.stale_search = True  # search reflects the content as the server started; `build` re-indexes
     watched = [args.content, args.templates, args.theme, LOCALE_DIR]
     state = DevState(builder, watched)
     state.on_change()

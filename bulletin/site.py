@@ -61,6 +61,7 @@ PATHS = {
     "deadlines": "deadlines/index.html",
     "updates": "updates/index.html",
     "methodology": "methodology/index.html",
+    "search": "search/index.html",
 }
 
 
@@ -187,6 +188,7 @@ class Site:
                               charts=(("deadlines_per_month", ()),)))
         pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}, every))
         pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}, frozenset({GLOBAL})))
+        pages.append(PageSpec(PATHS["search"], "search.html", {"kind": "search"}, frozenset({GLOBAL})))
         for slug, page in c.pages.items():
             pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}, frozenset({GLOBAL, f"page:{slug}"})))
         pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, frozenset({GLOBAL}), in_sitemap=False))

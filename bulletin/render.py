@@ -8,6 +8,7 @@ link is relative (so the site works from a sub-path and from file://) except on 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import posixpath
@@ -79,6 +80,8 @@ class Renderer:
         self.content = site.content
         b = self.content.bulletin
         self.langs: dict[str, Lang] = languages_for(b.languages)
+        for lang in self.langs.values():
+            _memoise_formatting(lang)
         self.default = b.default_lang
         self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -352,6 +355,15 @@ class Renderer:
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+def _memoise_formatting(lang: Lang) -> None:
+    """Babel formats the same dates and figures on thousands of pages: format each once per
+    build and language (the Lang is this Renderer's own, so the memory goes with it)."""
+    for name in ("date", "month", "short_month", "number", "percent"):
+        method = getattr(lang, name, None)
+        if method is not None:
+            setattr(lang, name, functools.lru_cache(maxsize=None)(method))
 
 
 def _figure(value: Any) -> Any:

@@ -143,8 +143,11 @@ class Site:
         return sorted(items, key=lambda ms: (self.deadline_of(ms), ms.id))[:limit]
 
     def departments_used(self) -> list[str]:
-        used = {d for ms in self.content.measures.values() for d in (*ms.lead, *ms.support)}
-        return [d for d in self.content.departments if d in used]
+        # Worked out once per build: every list of departments on every page asks for it.
+        if getattr(self, "_departments_used", None) is None:
+            used = {d for ms in self.content.measures.values() for d in (*ms.lead, *ms.support)}
+            self._departments_used = [d for d in self.content.departments if d in used]
+        return list(self._departments_used)
 
     def categories_used(self) -> list[str]:
         used = {ms.category for ms in self.content.measures.values()}

@@ -9,8 +9,9 @@ turns the records into a static index under `pagefind/`, which the search page's
 other page. Pagefind keeps one index per language; the search page's `<html lang>`
 selects its own, so results come in the reader's language.
 
-The index files come out of Pagefind byte-identical for the same records (tested), so
-the build stays reproducible; the files are kept in memory between builds and rebuilt
+The index files come out of Pagefind byte-identical for the same records, except the
+order of the languages in pagefind-entry.json, which is sorted here (tested), so the
+build stays reproducible; the files are kept in memory between builds and rebuilt
 only when a record changed.
 """
 
@@ -133,8 +134,21 @@ def build_index(records: list[Record]) -> dict[str, bytes]:
         # Only what the search page uses: the API, its WebAssembly and the index, not
         # Pagefind's own UI bundles (the page has its own, accessible one).
         skip = ("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight")
-        return {f"{OUTPUT_DIR}/{p.relative_to(out).as_posix()}": p.read_bytes()
-                for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(skip)}
+        files = {f"{OUTPUT_DIR}/{p.relative_to(out).as_posix()}": p.read_bytes()
+                 for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(skip)}
+    entry = f"{OUTPUT_DIR}/pagefind-entry.json"
+    if entry in files:
+        files[entry] = _sorted_entry(files[entry])
+    return files
+
+
+def _sorted_entry(data: bytes) -> bytes:
+    """Pagefind lists the languages in pagefind-entry.json in hash-map order, which differs
+    from run to run (every other file is byte-identical): sort them, so the build is."""
+    entry = json.loads(data)
+    if isinstance(entry.get("languages"), dict):
+        entry["languages"] = dict(sorted(entry["languages"].items()))
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _quiet_env() -> dict[str, str]:

@@ -53,6 +53,9 @@ def programme_path(programme_id: str, facet: str | None = None, value: str | Non
     return facet_path(f"programmes/{programme_id}/", facet, value)
 
 
+# Lists shorter than this are shown whole, without filter pages.
+MIN_MEASURES_FOR_FILTERS = 10
+
 PATHS = {
     "home": "index.html",
     "departments": "departments/index.html",
@@ -199,8 +202,12 @@ class Site:
 
     def _list_pages(self, base: str, template: str, context: dict[str, Any], measures: list[Measure],
                     kinds: tuple[str, ...], deps: frozenset[str], charts: tuple = ()) -> list[PageSpec]:
-        """A list of measures, plus one page per filter value, so readers narrow it with plain links."""
-        facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1}
+        """A list of measures, plus one page per filter value, so readers narrow it with plain links.
+
+        A short list has no filters: its reader sees every measure at once, and a city's
+        60 departments would otherwise bring thousands of filtered pages of one or two rows."""
+        facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1} \
+            if len(measures) >= MIN_MEASURES_FOR_FILTERS else {}
         counts = {kind: {value: len(subset) for value, subset in values.items()} for kind, values in facets.items()}
         shared = dict(context, all_measures=measures, facet_counts=counts, facet_base=base)
         pages = [PageSpec(facet_path(base), template, dict(shared, measures=measures, facet=None), deps, charts=charts)]

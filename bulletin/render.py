@@ -23,7 +23,7 @@ from .l10n import Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, NextStep, Target, Text
 from .palette import STATUS_SYMBOLS
-from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
+from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .units import format_figure, scaled_unit
@@ -107,7 +107,8 @@ class Renderer:
         g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
-                 department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
+                 department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path,
+                 MIN_MEASURES_FOR_FILTERS=MIN_MEASURES_FOR_FILTERS)
         g["t"] = lambda text, **kw: self.text(lang, text, **kw)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)

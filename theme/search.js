@@ -93,34 +93,51 @@ async function search(query) {
   status.textContent = say(n === 0 ? form.dataset.none : n === 1 ? form.dataset.one : form.dataset.many, { count: n, query });
 }
 
-async function start() {
-  try {
+// Pagefind (and its index) is loaded when the reader starts to search, not with the
+// page: nothing is downloaded for a reader who only passes by.
+let loading = null;
+function ready() {
+  if (!loading) {
     // import() resolves against this script's address, so make the path absolute from the page first
-    pagefind = await import(new URL(form.dataset.pagefind, document.baseURI).href);
-    await pagefind.init();
-  } catch (error) {
-    status.textContent = form.dataset.failed;
-    return;
+    loading = import(new URL(form.dataset.pagefind, document.baseURI).href).then(async (module) => {
+      await module.init();
+      pagefind = module;
+    });
   }
+  return loading;
+}
+
+async function start() {
   fallback.hidden = true;
   form.hidden = false;
   const params = new URLSearchParams(location.search);
   const q = params.get("q") || "";
   input.value = q;
+  const run = async (query) => {
+    try {
+      await ready();
+    } catch (error) {
+      status.textContent = form.dataset.failed;
+      fallback.hidden = false;
+      return;
+    }
+    await search(query);
+  };
+  input.addEventListener("focus", () => ready().catch(() => {}), { once: true });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const query = input.value;
     const url = new URL(location.href);
     url.searchParams.set("q", query);
     history.replaceState(null, "", url);
-    search(query);
+    run(query);
   });
   let timer = null;
   input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => search(input.value), 250);
+    timer = setTimeout(() => run(input.value), 250);
   });
-  if (q) search(q);
+  if (q) run(q);
 }
 
 start();

@@ -19,10 +19,20 @@ from typing import Annotated, Literal, Union
 from pydantic import ConfigDict, Field
 
 Text = dict[str, str]
-Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Lower-case letters, digits and hyphens.")]
+# Languages whose texts, where the editors wrote none, are converted from another
+# language's at build time: Traditional Chinese from Simplified, with OpenCC.
+CONVERTED = {"zh-Hant": "zh"}
+# Ids become folder names and URLs: plain slugs, short enough for every file system.
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64, description="Lower-case letters, digits and hyphens; at most 64.")]
 
-# Unknown keys are errors: a typo such as `deadlien` must not pass silently.
-STRICT = ConfigDict(extra="forbid")
+# Unknown keys are errors: a typo such as `deadlien` must not pass silently. Figures are
+# finite: `.nan` and `.inf` are not figures, and standard JSON cannot hold them.
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+# A figure in a target or report. Bounded so every sum, ratio and formatted number stays a
+# real number (1e15 is far beyond any budget in yuan; 1e308 would overflow on subtraction).
+MAX_FIGURE = 1e15
+Figure = Annotated[float, Field(ge=-MAX_FIGURE, le=MAX_FIGURE)]
 
 TargetKind = Literal["count", "percentage", "amount", "milestone"]
 Direction = Literal["up", "down"]
@@ -40,6 +50,24 @@ class Thresholds:
     __pydantic_config__ = STRICT
     ahead: Annotated[float, Field(gt=0, description="p/e at or above this is 'ahead'.")] = 1.10
     behind: Annotated[float, Field(gt=0, description="p/e below this is 'behind'.")] = 0.95
+
+
+@dataclass(frozen=True)
+class Licence:
+    """The licence readers may reuse the figures under, shown on every page and download."""
+
+    __pydantic_config__ = STRICT
+    name: Annotated[str, _doc("Short name, e.g. CC BY 4.0.")]
+    url: Annotated[str | None, _doc("Address of the licence text.")] = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Where readers send a correction: an email address or a web page (hotline, message board)."""
+
+    __pydantic_config__ = STRICT
+    email: Annotated[str | None, _doc("Address for corrections; each measure page links to it with the measure filled in.")] = None
+    url: Annotated[str | None, _doc("A web page for corrections; may contain {measure}, {number}, {title} and {page}, filled in per measure.")] = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +105,12 @@ class Bulletin:
     pace_rule: Annotated[PointsRule | None, _doc("Optional: `{kind: points, behind: 10, ahead: 10}` compares shares in percentage points instead of the `thresholds` ratios.")] = None
     due_soon_days: Annotated[int, Field(ge=0, description="An unfinished target or measure due within this many days of the reporting date is flagged 'due soon'.")] = 30
     missing_translations: Annotated[Literal["error", "warning"], _doc("Whether a text missing in a language fails `check`.")] = "error"
+    licence: Annotated[Licence | None, _doc("Licence of the figures, e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}.")] = None
+    citation: Annotated[Text | None, _doc("How to cite the bulletin; by default the organisation, title, reporting date and address.")] = None
+    feedback: Annotated[Feedback | None, _doc("Where readers report a correction or a completion.")] = None
+    traditional_conversion: Annotated[Literal["s2t", "s2tw", "s2twp", "s2hk"], _doc(
+        "With zh-Hant among the languages: how texts written only in Simplified Chinese are converted (OpenCC): "
+        "s2t plain Traditional characters, s2tw / s2hk Taiwan / Hong Kong character forms, s2twp Taiwan forms and phrases.")] = "s2t"
     missing_explanation: Annotated[Literal["error", "warning", "off"], _doc("A measure that is behind, overdue or overdue and not reported without an `explanation`: an error, a warning (the default), or `off` for a bulletin transcribed from sources that give no reasons.")] = "warning"
 
     @property
@@ -147,7 +181,7 @@ class Programme:
 @dataclass(frozen=True)
 class Baseline:
     __pydantic_config__ = STRICT
-    value: float
+    value: Figure
     date: dt.date
 
 
@@ -157,7 +191,7 @@ class Milestone:
 
     __pydantic_config__ = STRICT
     date: dt.date
-    value: float
+    value: Figure
 
 
 @dataclass(frozen=True)
@@ -166,7 +200,7 @@ class ProgressEntry:
 
     __pydantic_config__ = STRICT
     date: dt.date
-    value: Annotated[Union[float, bool], _doc("A number, or true/false for a milestone target.")]
+    value: Annotated[Union[Figure, bool], _doc("A number, or true/false for a milestone target.")]
     source: Annotated[str | None, _doc("Source id; required when it completes a milestone.")] = None
     note: Annotated[Text | None, _doc("Markdown.")] = None
 
@@ -191,8 +225,8 @@ class Revision:
     __pydantic_config__ = ConfigDict(extra="forbid", populate_by_name=True)
     date: Annotated[dt.date, _doc("When the change was decided.")]
     field: Annotated[RevisedField, _doc("What changed: `value` (the target value) or `deadline`.")]
-    from_: Annotated[Union[dt.date, float], Field(alias="from", description="The value or deadline before the change.")]
-    to: Annotated[Union[dt.date, float], _doc("The value or deadline after the change.")]
+    from_: Annotated[Union[dt.date, Figure], Field(alias="from", description="The value or deadline before the change.")]
+    to: Annotated[Union[dt.date, Figure], _doc("The value or deadline after the change.")]
     reason: Annotated[Text, _doc("Why it was changed, in every language.")]
     source: Annotated[str, _doc("Source id of the document that records the change.")]
 
@@ -206,9 +240,9 @@ class Target:
     title: Text
     kind: TargetKind
     source: Annotated[str, _doc("Source id stating this target.")]
-    target: Annotated[Union[float, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
+    target: Annotated[Union[Figure, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
     unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}; for figures in 万元 write {zh: 元, en: yuan} with scale: 10000.")] = None
-    scale: Annotated[float | None, Field(gt=0, allow_inf_nan=False, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
+    scale: Annotated[float | None, Field(gt=0, le=1e12, allow_inf_nan=False, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
     baseline: Baseline | None = None
     start: Annotated[dt.date | None, _doc("When work towards the target starts; defaults to the baseline date, then the measure's start.")] = None
     deadline: Annotated[dt.date | None, _doc("Defaults to the measure's deadline.")] = None
@@ -267,7 +301,7 @@ class Measure:
 
     __pydantic_config__ = STRICT
     programme: Annotated[str, _doc("Programme id.")]
-    number: Annotated[int, Field(ge=1, description="Position within the programme.")]
+    number: Annotated[int, Field(ge=1, le=9999, description="Position within the programme.")]
     title: Text
     category: Annotated[str, _doc("Category id.")]
     sources: Annotated[list[str], Field(min_length=1, description="Source ids.")]

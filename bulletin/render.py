@@ -11,7 +11,9 @@ import csv
 import functools
 import io
 import json
+import math
 import posixpath
+import re
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -23,7 +25,10 @@ from .l10n import Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, NextStep, Target, Text
 from .palette import STATUS_SYMBOLS
+from .report import report_groups
+from .reuse import citation, css_string, feedback_href, licence_line
 from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
+                   report_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .units import format_figure, scaled_unit
@@ -82,7 +87,7 @@ class Renderer:
         self.site = site
         self.content = site.content
         b = self.content.bulletin
-        self.langs: dict[str, Lang] = languages_for(b.languages)
+        self.langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion)
         for lang in self.langs.values():
             _memoise_formatting(lang)
         self.default = b.default_lang
@@ -107,7 +112,7 @@ class Renderer:
         g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
-                 department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path,
+                 department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path,
                  MIN_MEASURES_FOR_FILTERS=MIN_MEASURES_FOR_FILTERS)
         g["t"] = lambda text, **kw: self.text(lang, text, **kw)
         g["plain"] = lambda text: lang.text(text).text
@@ -123,6 +128,14 @@ class Renderer:
         g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
         g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
+        g["report_groups"] = lambda measures, with_programme: report_groups(self, lang, measures, with_programme=with_programme)
+        g["licence_line"] = licence_line(lang, self.content.bulletin)
+        g["citation"] = lambda title, path, as_of: citation(lang, self.content.bulletin, title=title,
+                                                            url=self.canonical(lang.code, path), as_of=as_of)
+        g["feedback_href"] = lambda ms, path: feedback_href(
+            self.content.bulletin.feedback, lang, measure=ms.id, number=ms.number, title=lang.text(ms.title).text,
+            page=self.canonical(lang.code, path))
+        g["css_string"] = lambda text: Markup(css_string(text))
         g["original"] = lambda t: t.original
         g["UNREPORTED"] = UNREPORTED
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
@@ -216,7 +229,7 @@ class Renderer:
                 names = escape(_(", ")).join(self.text(lang, titles[tid]) for tid in others)
                 stop = escape(_(". ").rstrip())  # a full stop: 。 in Chinese
                 parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{stop}"))
-        return Markup(" ").join(parts) if lang.code != "zh" else Markup("").join(parts)
+        return Markup("").join(parts) if lang.chinese else Markup(" ").join(parts)
 
     def _reported_sentence(self, lang: Lang, a, n: int) -> Markup:
         """"2 of 3 targets reported, 2 completed.": how much of the measure the status rests on."""
@@ -291,7 +304,10 @@ class Renderer:
             for spec in pages:
                 for code, lang in self.langs.items():
                     for kind, args in spec.charts:
-                        self.figure(kind, args, lang)
+                        try:
+                            self.figure(kind, args, lang)
+                        except Exception:  # noqa: BLE001 - the page rendering it reports it, in its own name
+                            pass
         return r.render_pending(workers)
 
     def render_all(self, pages: list[PageSpec] | None = None, only: set[str] | None = None) -> dict[str, bytes]:
@@ -314,22 +330,27 @@ class Renderer:
         ).encode("utf-8")
         files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
         for code, lang in self.langs.items():
-            files[f"{code}/feed.xml"] = self.envs[code].get_template("feed.xml").render(
+            files[f"{code}/feed.xml"] = xml_text(self.envs[code].get_template("feed.xml").render(
                 updates=self.site.updates()[:50], canonical=self.canonical, feed_url=self.base_url + f"{code}/feed.xml",
-            ).encode("utf-8")
+            )).encode("utf-8")
             files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
+            files.update(self.measure_downloads(lang))
         urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs]) for spec in pages if spec.in_sitemap]
-        files["sitemap.xml"] = env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url).encode("utf-8")
+        files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url)).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
         return files
 
     def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
+        licence = self.content.bulletin.licence
+        if licence:  # a file passed on alone still says under what terms it may be reused
+            terms = f"{licence.name} {licence.url}" if licence.url else licence.name
+            header, rows = header + ["licence"], [row + [terms] for row in rows]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([[spreadsheet_cell(value) for value in row] for row in rows])
         return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads the Chinese correctly
 
     def measures_csv(self, lang: Lang) -> bytes:
@@ -348,32 +369,63 @@ class Renderer:
                          self.next_steps_text(lang, ms.next_steps)])
         return self._csv(header, rows)
 
+    PROGRESS_HEADER = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value",
+                       "deadline", "date", "value", "note", "source", "source_title", "scale", "original_target_value",
+                       "original_deadline"]
+
     def progress_csv(self, lang: Lang) -> bytes:
+        rows = [row for ms in self.content.measures.values() for row in self._progress_rows(lang, ms)]
+        return self._csv(self.PROGRESS_HEADER, rows)
+
+    def _progress_rows(self, lang: Lang, ms: Measure) -> list[list[Any]]:
         c, text = self.content, lambda v: lang.text(v).text
-        header = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value", "deadline",
-                  "date", "value", "note", "source", "source_title", "scale", "original_target_value", "original_deadline"]
         rows = []
-        for ms in c.measures.values():
-            for t in ms.targets:
-                a = self.site.assessments[ms.id].targets[t.id]
-                first = t.original
-                window = self.content.window(ms)
-                original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
-                scale = scaled_unit(t.unit, t.scale).scale
-                for e in t.progress:
-                    rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
-                                 _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
-                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
-                                 text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
-                                 _figure(scale), _figure(first.target),
-                                 original_deadline.isoformat() if original_deadline else ""])
-        return self._csv(header, rows)
+        window = self.content.window(ms)
+        for t in ms.targets:
+            a = self.site.assessments[ms.id].targets[t.id]
+            first = t.original
+            original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
+            scale = scaled_unit(t.unit, t.scale).scale
+            for e in t.progress:
+                rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
+                             _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
+                             a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
+                             text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
+                             _figure(scale), _figure(first.target),
+                             original_deadline.isoformat() if original_deadline else ""])
+        return rows
+
+    def measure_downloads(self, lang: Lang) -> dict[str, bytes]:
+        """Beside each measure page: its data as JSON and CSV, and each chart as an SVG file.
+
+        The JSON is the measure's entry of bulletin.json with the bulletin's licence and the
+        page's address, so a file passed on alone still says where it is from."""
+        files: dict[str, bytes] = {}
+        for ms in self.content.measures.values():
+            folder = f"{lang.code}/{measure_path(ms.id).removesuffix('index.html')}"
+            data = dict(self._about(lang), url=self.canonical(lang.code, measure_path(ms.id)),
+                        measure=self._measure_json(lang, ms))
+            files[folder + "data.json"] = _json(data)
+            files[folder + "data.csv"] = self._csv(self.PROGRESS_HEADER, self._progress_rows(lang, ms))
+            for t in ms.targets if self.chart_renderer else ():
+                fig = self.figure("target_progress", (ms.id, t.id), lang)
+                if fig is not None:
+                    files[folder + f"chart-{t.id}.svg"] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + fig.svg + "\n").encode("utf-8")
+        return files
+
+    def _about(self, lang: Lang) -> dict[str, Any]:
+        """Where a download comes from and under what terms, at the top of every JSON file."""
+        b = self.content.bulletin
+        about: dict[str, Any] = {"language": lang.code, "title": lang.text(b.title).text,
+                                 "organisation": lang.text(b.organisation).text, "as_of": b.as_of.isoformat()}
+        if b.licence:
+            about["licence"] = {"name": b.licence.name, "url": b.licence.url}
+        return about
 
     def bulletin_json(self, lang: Lang) -> bytes:
         c, text = self.content, lambda v: lang.text(v).text if v else None
         data = {
-            "language": lang.code, "title": text(c.bulletin.title), "organisation": text(c.bulletin.organisation),
-            "as_of": c.bulletin.as_of.isoformat(), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
+            **self._about(lang), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
             "pace_rule": ({"kind": "points", "ahead": c.bulletin.pace_rule.ahead, "behind": c.bulletin.pace_rule.behind,
                            "seriously_behind": c.bulletin.pace_rule.seriously_behind}
                           if c.bulletin.pace_rule else {"kind": "ratio", "ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind}),
@@ -386,7 +438,7 @@ class Renderer:
                                "date": s.date.isoformat() if s.date else None, "url": s.url, "seed": s.seed} for s in c.sources.values()},
             "measures": [self._measure_json(lang, ms) for ms in c.measures.values()],
         }
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return _json(data)
 
     def _steps_json(self, lang: Lang, steps: list[NextStep]) -> list[dict]:
         return [{"date": s.date.isoformat(), "action": lang.text(s.action).text, "department": s.department} for s in steps]
@@ -427,6 +479,46 @@ def _memoise_formatting(lang: Lang) -> None:
         method = getattr(lang, name, None)
         if method is not None:
             setattr(lang, name, functools.lru_cache(maxsize=None, typed=True)(method))
+
+
+def _json(data: Any) -> bytes:
+    # Standard JSON has no NaN or Infinity; a ratio of extreme figures could still overflow, so it is written as null.
+    return (json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), =cmd|…, @SUM…).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, never runs: text that would start a formula gets a
+    leading apostrophe (the OWASP rule). Numbers, and text that is a plain negative number, stay as they are."""
+    if not isinstance(value, str) or not value:
+        return value
+    first = value.lstrip(" ")[:1] or value[:1]
+    if (value[0] in _FORMULA_START or first in _FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+# Characters XML 1.0 cannot hold at all; validation refuses them in content, this keeps a
+# feed or sitemap well-formed whatever reaches it (a catalogue, a computed label).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _json_value(value: Any) -> Any:

@@ -96,13 +96,14 @@ def tree_digests(root: Path) -> dict[str, str]:
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
                  cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
-                 locale_dir: Path | None = None, report_pdfs: bool = True):
+                 locale_dir: Path | None = None, report_pdfs: bool = True, workers: int | None = None):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
         self.locale_dir = Path(locale_dir) if locale_dir else None  # the gettext catalogues (default: the package's)
         self.progress = progress
         self._site: Site | None = None  # the last build's site: an edit's changes are looked up against it
         self._records: dict[str, PageRecord] = {}  # what each page read when it was last rendered
+        self.workers = workers  # chart-rendering processes; None: BULLETIN_JOBS, else every core
         self._pages: dict[str, bytes] = {}  # rendered HTML from the last build, by output path
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
@@ -113,6 +114,10 @@ class Builder:
         self.report_pdfs = report_pdfs
         self.files: dict[str, bytes] = {}  # every file of the last good build, as written (the dev server serves these)
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
+        # The dev server sets this too: after an edit it keeps the search index it has
+        # rather than re-indexing every measure (seconds) before serving the page.
+        self.stale_search = False
+        self._search: tuple[str, dict[str, bytes]] | None = None
 
     def _charts(self):
         if self._chart_renderer is None:
@@ -193,7 +198,8 @@ class Builder:
         rendered: list[str] = []
         total = len(pages)
         index = site.entity_index()
-        for i, spec in enumerate(pages, 1):
+        plans = []
+        for spec in pages:
             found: set = set()
             shape = fingerprint((spec.template, spec.context, spec.charts, spec.in_sitemap), index, found)
             previous = self._records.get(spec.path)
@@ -201,6 +207,10 @@ class Builder:
             reuse = changes is not None and previous is not None and previous.shape == shape \
                 and not (changed_templates & closures.get(spec.template, set())) \
                 and all(out in self._pages for out in outputs) and not changes.any(previous.reads)
+            plans.append((spec, found, shape, previous, outputs, reuse))
+        # Every uncached chart of the pages to render, rendered first on every core.
+        renderer.prepare_charts([plan[0] for plan in plans if not plan[5]], self.workers)
+        for i, (spec, found, shape, previous, outputs, reuse) in enumerate(plans, 1):
             if reuse:
                 records[spec.path] = previous
                 for out in outputs:
@@ -221,6 +231,8 @@ class Builder:
         for rel, data in renderer.extras(pages).items():
             files.add(rel, data, f"{rel} (feeds, downloads, sitemap)")
         files.add("assets/status.css", status_css(), "assets/status.css (status colours)")
+        for rel, data in self._search_index(site, renderer).items():
+            files.add(rel, data, f"{rel} (search index)")
         for rel, data in static.items():
             files.add(rel, data, f"{rel} (theme file or source document)")
         for rel, data in self._report_downloads(renderer, pages, files.data).items():
@@ -228,6 +240,25 @@ class Builder:
         return Rendering(files.data, rendered, len(renderer.langs), [p for p in result.problems if p.severity == "warning"],
                          (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2]),
                          (site, records, html_pages, templates, catalogues))
+
+    def _search_index(self, site: Site, renderer) -> dict[str, bytes]:
+        """Pagefind's index of the measures: rebuilt only when a measure's searchable text
+        changed (kept in memory and under the cache folder, keyed by the records)."""
+        from .charts import status_label
+        from .search import build_index, measure_records, records_digest
+
+        records = measure_records(site, renderer.langs, status_label)
+        digest = records_digest(records)
+        if self._search is not None and (self._search[0] == digest or self.stale_search):
+            return self._search[1]
+        folder = self.cache / "search" if self.cache else None
+        index = _read_index(folder / digest) if folder else None
+        if index is None:
+            index = build_index(records)
+            if folder:
+                _store_index(folder, digest, index)
+        self._search = (digest, index)
+        return index
 
     def _report_downloads(self, renderer, pages, files: dict[str, bytes]) -> dict[str, bytes]:
         """Beside each report page: its PDF (printed from the page itself) and its workbook."""
@@ -290,6 +321,39 @@ def failure_lines(exc: BuildFailure) -> list[str]:
         return [str(p) for p in exc.problems] + [f"{len(errors)} error(s) in the content"]
     return [str(exc)]
 
+
+def _read_index(folder: Path) -> dict[str, bytes] | None:
+    """A search index stored by `_store_index`, or None if it is not there (or incomplete)."""
+    listing = folder / "files.txt"
+    try:
+        names = listing.read_text(encoding="utf-8").splitlines()
+        return {name: (folder / name).read_bytes() for name in names}
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _store_index(folder: Path, digest: str, index: dict[str, bytes]) -> None:
+    """Keep the latest index only; written to a temporary folder and renamed, so a
+    parallel build never reads half of one."""
+    import shutil
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+        for name, data in index.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(data)
+        (tmp / "files.txt").write_text("\n".join(index) + "\n", encoding="utf-8")
+        for old in folder.iterdir():
+            if old.name != digest and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
+        try:
+            tmp.rename(folder / digest)
+        except OSError:  # another build stored the same index first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # the cache is an optimisation only
 
 def chart_problem(content: Content, root: Path, spec, message: str) -> Problem:
     """A chart that could not be drawn, reported at the content it shows: the measure's target

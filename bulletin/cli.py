@@ -51,7 +51,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .builder import Builder, failure_lines, terminal_progress
     from .problems import BuildFailure
 
-    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
+    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(), workers=args.jobs)
     try:
         result = builder.build()
     except BuildFailure as exc:  # content, templates, clashing paths: say where, never a traceback
@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="build the site into output/ (the default command)")
     _site_args(p)
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="processes rendering charts (default: $BULLETIN_JOBS, else every core)")
     p.set_defaults(func=cmd_build)
 
     serve.register(sub, _site_args)

@@ -21,7 +21,8 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}, "th
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-@lru_cache(maxsize=4096)
+# Large enough for every text of a city-sized bulletin (notes included) in every language.
+@lru_cache(maxsize=1 << 16)
 def render_markdown(text: str, *, inline: bool = False) -> Markup:
     """Render Markdown and sanitise it; `inline` drops the wrapping paragraph for one-line texts."""
     html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")

@@ -8,6 +8,7 @@ link is relative (so the site works from a sub-path and from file://) except on 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -28,7 +29,7 @@ from .palette import STATUS_LABELS, STATUS_SYMBOLS, status_label
 from .rounds import CHANGE_KINDS
 from .report import report_groups
 from .reuse import citation, css_string, feedback_href, licence_line
-from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
+from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
                    programme_path, round_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .units import scaled_unit, target_figure
@@ -111,6 +112,8 @@ class Renderer:
         with recording() as self._setup_reads:
             b = self.content.bulletin
             self._langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion, locale_dir=locale_dir)
+        for lang in self._langs.values():
+            _memoise_formatting(lang)
         self.envs = {code: self._environment(templates, lang, bytecode_cache) for code, lang in self._langs.items()}
         self.chart_renderer = chart_renderer
 
@@ -145,7 +148,8 @@ class Renderer:
         g.update(lang=lang, langs=self._langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
-                 department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path)
+                 department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path,
+                 MIN_MEASURES_FOR_FILTERS=MIN_MEASURES_FOR_FILTERS)
         g.update(round_path=round_path, CHANGE_KINDS=CHANGE_KINDS, change_label=lambda kind: lang.gettext(CHANGE_LABELS[kind]))
         g["t"] = lambda text, **kw: self.text(lang, text, **kw)
         g["plain"] = lambda text: lang.text(text).text
@@ -322,6 +326,22 @@ class Renderer:
             return charts.deadlines_per_month(months, lang=lang, renderer=r, fig_id="deadlines-per-month",
                                               caption=lang.gettext("Measures due per month"))
         raise ValueError(f"unknown chart kind {kind}")
+
+    def prepare_charts(self, pages: list[PageSpec], workers: int | None = None) -> int:
+        """Render, all at once and on every core, the charts `pages` need that are not cached,
+        so rendering the pages afterwards finds each one ready. Returns how many were rendered."""
+        r = self.chart_renderer
+        if r is None or not hasattr(r, "collecting"):
+            return 0
+        with r.collecting():
+            for spec in pages:
+                for code, lang in self.langs.items():
+                    for kind, args in spec.charts:
+                        try:
+                            self.figure(kind, args, lang)
+                        except Exception:  # noqa: BLE001 - the page rendering it reports it, in its own name
+                            pass
+        return r.render_pending(workers)
 
     def render_all(self, pages: list[PageSpec] | None = None) -> dict[str, bytes]:
         """Render `pages` (default: all) in every language."""
@@ -519,6 +539,15 @@ class Renderer:
 def _share(value: float | None) -> Any:
     """A share (0.5 = half the way) for the downloads, rounded so equal input gives equal bytes everywhere."""
     return "" if value is None or not math.isfinite(value) else round(value, 4)
+
+
+def _memoise_formatting(lang: Lang) -> None:
+    """Babel formats the same dates and figures on thousands of pages: format each once per
+    build and language (the Lang is this Renderer's own, so the memory goes with it)."""
+    for name in ("date", "month", "short_month", "number", "percent"):
+        method = getattr(lang, name, None)
+        if method is not None:
+            setattr(lang, name, functools.lru_cache(maxsize=None, typed=True)(method))
 
 
 def _json(data: Any) -> bytes:

@@ -508,6 +508,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(),
                       report_pdfs=False)
     builder.background_cleanup = True
+    builder.stale_search = True  # search reflects the content as the server started; `build` re-indexes
     state = DevState(builder)
     watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, Path(".cache")])
     port = server.server_address[1]

@@ -53,6 +53,9 @@ def programme_path(programme_id: str, facet: str | None = None, value: str | Non
     return facet_path(f"programmes/{programme_id}/", facet, value)
 
 
+# Lists shorter than this are shown whole, without filter pages.
+MIN_MEASURES_FOR_FILTERS = 10
+
 PATHS = {
     "home": "index.html",
     "departments": "departments/index.html",
@@ -63,6 +66,7 @@ PATHS = {
     "methodology": "methodology/index.html",
     "changes": "changes/index.html",
     "rounds": "rounds/index.html",
+    "search": "search/index.html",
     "report": "report/index.html",
 }
 
@@ -236,8 +240,11 @@ class Site:
         return sorted(items, key=lambda ms: (self.deadline_of(ms), ms.id))[:limit]
 
     def departments_used(self) -> list[str]:
-        used = {d for ms in self.content.measures.values() for d in (*ms.lead, *ms.support)}
-        return [d for d in self.content.departments if d in used]
+        # Worked out once per build: every list of departments on every page asks for it.
+        if getattr(self, "_departments_used", None) is None:
+            used = {d for ms in self.content.measures.values() for d in (*ms.lead, *ms.support)}
+            self._departments_used = [d for d in self.content.departments if d in used]
+        return list(self._departments_used)
 
     def categories_used(self) -> list[str]:
         used = {ms.category for ms in self.content.measures.values()}
@@ -281,6 +288,7 @@ class Site:
             pages.append(PageSpec(round_path(day), "round.html", {"kind": "round", "round": day}))
         pages += self._report_pages()
         pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}))
+        pages.append(PageSpec(PATHS["search"], "search.html", {"kind": "search"}))
         for slug, page in c.pages.items():
             pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}))
         pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, in_sitemap=False))
@@ -302,8 +310,12 @@ class Site:
 
     def _list_pages(self, base: str, template: str, context: dict[str, Any], measures: list[Measure],
                     kinds: tuple[str, ...], charts: tuple = ()) -> list[PageSpec]:
-        """A list of measures, plus one page per filter value, so readers narrow it with plain links."""
-        facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1}
+        """A list of measures, plus one page per filter value, so readers narrow it with plain links.
+
+        A short list has no filters: its reader sees every measure at once, and a city's
+        60 departments would otherwise bring thousands of filtered pages of one or two rows."""
+        facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1} \
+            if len(measures) >= MIN_MEASURES_FOR_FILTERS else {}
         counts = {kind: {value: len(subset) for value, subset in values.items()} for kind, values in facets.items()}
         shared = dict(context, all_measures=measures, facet_counts=counts, facet_base=base)
         pages = [PageSpec(facet_path(base), template, dict(shared, measures=measures, facet=None), charts=charts)]

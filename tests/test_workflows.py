@@ -35,6 +35,7 @@ PINNED = {
     "actions/setup-python": "v5",
     "actions/upload-pages-artifact": "v3",
     "actions/deploy-pages": "v4",
+    "actions/cache": "v4",
 }
 DEPLOY_IF = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
 
@@ -246,6 +247,27 @@ def test_only_a_push_to_main_uploads_and_deploys(event):
 
 
 # ----------------------------------------------------------------------------- .gitlab-ci.yml
+
+
+def test_chart_cache_is_kept_between_runs_on_github():
+    job = _load(PUBLISH)["jobs"]["build"]
+    cache = _step_using(job, "actions/cache")
+    paths = cache["with"]["path"].split()
+    assert ".cache/charts" in paths
+    key, restore = cache["with"]["key"], cache["with"]["restore-keys"].strip().splitlines()
+    # a changed bulletin misses the exact key but restores the latest cache by prefix
+    assert "hashFiles(" in key and restore and all(key.startswith(prefix.strip()) for prefix in restore)
+    assert _steps(job).index(cache) < _run_index(job, r"python -m pytest") < _run_index(job, r"^python build\.py\s*$")
+
+
+def test_chart_cache_is_kept_between_runs_on_gitlab():
+    ci = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))
+    caches = ci["cache"] if isinstance(ci["cache"], list) else [ci["cache"]]
+    charts = [c for c in caches if ".cache/charts" in c["paths"]]
+    assert charts, "no GitLab cache holds .cache/charts"
+    assert charts[0].get("fallback_keys"), "a new branch should fall back to the default branch's charts"
+    for job in ("test", "pages"):
+        assert "cache" not in ci[job], f"{job} overrides the global cache"
 
 
 def test_gitlab_pages_job():

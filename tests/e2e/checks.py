@@ -145,6 +145,7 @@ PAGE_TYPES = {
     "deadlines": ("deadline",),
     "updates": ("update",),
     "methodology": ("methodology", "method"),
+    "search": ("search",),
     "about": ("about",),
     "changes": ("changes",),
     "rounds": ("round",),

@@ -225,7 +225,10 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     # bulletin.yaml
     ("bulletin title", _edit_yaml("bulletin.yaml", _set("title", "en", value="A renamed bulletin"))),
     ("bulletin description", _edit_yaml("bulletin.yaml", _set("description", "zh", value="新的说明。"))),
-    ("bulletin as_of", _edit_yaml("bulletin.yaml", _set("as_of", value=dt.date(2020, 9, 30)))),
+    # A new reporting date is a new round: the last of `rounds` is the reporting date.
+    ("bulletin as_of", _edit_yaml("bulletin.yaml", lambda d: (d.update(as_of=dt.date(2020, 9, 30)),
+                                                              d.get("rounds", []).append(dt.date(2020, 9, 30))))),
+    ("bulletin rounds: one inserted", _edit_yaml("bulletin.yaml", lambda d: d.update(rounds=sorted([*d["rounds"], dt.date(2020, 3, 31)])))),
     ("bulletin thresholds", _edit_yaml("bulletin.yaml", _set("thresholds", "behind", value=0.5))),
     ("bulletin stale_after_days", _edit_yaml("bulletin.yaml", _set("stale_after_days", value=30))),
     ("bulletin base_url", _edit_yaml("bulletin.yaml", _set("base_url", value="https://example.org/b/"))),

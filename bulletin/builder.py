@@ -9,6 +9,7 @@ always regenerated because they summarise everything.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import time
 import traceback
@@ -96,7 +97,7 @@ def tree_digests(root: Path) -> dict[str, str]:
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
                  cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
-                 locale_dir: Path | None = None, report_pdfs: bool = True, workers: int | None = None):
+                 locale_dir: Path | None = None, report_pdfs: bool | None = None, workers: int | None = None):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
         self.locale_dir = Path(locale_dir) if locale_dir else None  # the gettext catalogues (default: the package's)
@@ -111,7 +112,9 @@ class Builder:
         self._pdf_renderer = None
         # Printing a report takes seconds and every save changes the reports, so the dev
         # server leaves the PDFs out (its report pages say so); `build` always makes them.
-        self.report_pdfs = report_pdfs
+        # None: print them unless the environment says BULLETIN_REPORT_PDFS=0 (the fast tests
+        # do, outside the report tests: printing would be most of their time).
+        self.report_pdfs = report_pdfs if report_pdfs is not None else os.environ.get("BULLETIN_REPORT_PDFS", "1") != "0"
         self.files: dict[str, bytes] = {}  # every file of the last good build, as written (the dev server serves these)
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
         # The dev server sets this too: after an edit it keeps the search index it has

@@ -10,6 +10,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Printing report PDFs takes seconds per build and would be most of the suite's time; builds
+# in the tests leave them out unless a test asks for them (tests/test_reports.py, the browser
+# suite's site). Set before any Builder is made; a subprocess inherits it.
+os.environ.setdefault("BULLETIN_REPORT_PDFS", "0")
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 
 

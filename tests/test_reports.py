@@ -45,7 +45,7 @@ def built(tmp_path_factory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("reports")
     content = _content(tmp)
     out = tmp / "output"
-    Builder(content, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    Builder(content, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory), report_pdfs=True).build()
     return content, out
 
 
@@ -163,7 +163,7 @@ def test_report_workbook_matches_the_page(built):
 def test_reports_are_byte_identical_across_builds(built, tmp_path):
     content, out = built
     again = tmp_path / "again"
-    Builder(content, TEMPLATES, THEME, again, cache=None).build()  # no cache: printed afresh
+    Builder(content, TEMPLATES, THEME, again, cache=None, report_pdfs=True).build()  # no cache: printed afresh
     for rel in ("zh/report/report.pdf", "en/report/report.xlsx", "zh/report/report.xlsx"):
         assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel
 

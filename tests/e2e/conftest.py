@@ -35,8 +35,9 @@ def site_root(tmp_path_factory) -> Path:
             pytest.fail(f"BULLETIN_SITE={env} has no index.html", pytrace=False)
         return root
     root = tmp_path_factory.mktemp("site")
+    # The published site, report PDFs included (the fast tests leave them out).
     proc = subprocess.run([sys.executable, "build.py", "--output", str(root)], cwd=checks.REPO,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "BULLETIN_REPORT_PDFS": "1"})
     if proc.returncode != 0 or not (root / "index.html").is_file():
         pytest.fail(f"`python build.py --output {root}` failed (exit {proc.returncode}):\n"
                     f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}", pytrace=False)

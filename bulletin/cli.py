@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, scaffold, serve
+from . import __version__, returns, scaffold, serve
+from .messages import N_, Printer, editor_language
 
 
 def _project_args(parser: argparse.ArgumentParser) -> None:
@@ -21,13 +22,23 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, default=Path("output"), help="output directory (default: output)")
 
 
+def _lang_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", help="language of the messages, e.g. zh or en (default: the bulletin's default language)")
+
+
+def printer(args: argparse.Namespace) -> Printer:
+    """Messages in `--lang`, else the bulletin's default language."""
+    return Printer(editor_language(getattr(args, "lang", None), getattr(args, "content", None)))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .status import assess, count_by_status
     from .validate import check
 
+    say = printer(args)
     result = check(args.content)
     for problem in result.problems:
-        print(problem.annotation() if args.format == "github" else problem)
+        print(problem.annotation(say.gettext) if args.format == "github" else say.problem(problem))
     errors = len(result.errors)
     warnings = len(result.problems) - errors
     if result.content is not None:
@@ -35,50 +46,69 @@ def cmd_check(args: argparse.Namespace) -> int:
         targets = [t for ms in c.measures.values() for t in ms.targets]
         entries = sum(len(t.progress) for t in targets)
         if result.translations.total:
-            print("translations: " + "; ".join(result.translations.lines(c.bulletin.languages)))
+            print(say(N_("translations: ")) + say(N_("; ")).join(say(line) for line in result.translations.lines(c.bulletin.languages)))
         counts = ""
         if not errors:
             by_status = count_by_status(assess(c))
-            counts = "; statuses: " + ", ".join(f"{s.value} {n}" for s, n in by_status.items())
-        print(f"check: {len(c.programmes)} programmes, {len(c.measures)} measures, {len(targets)} targets, "
-              f"{entries} progress entries{counts}; {errors} errors, {warnings} warnings")
+            counts = say(N_("; statuses: ")) + say(N_(", ")).join(f"{_status_word(s, say)} {n}" for s, n in by_status.items())
+        print(say(N_("check: %(programmes)d programmes, %(measures)d measures, %(targets)d targets, %(entries)d progress entries",
+                     programmes=len(c.programmes), measures=len(c.measures), targets=len(targets), entries=entries))
+              + counts + say(N_("; %(errors)d errors, %(warnings)d warnings", errors=errors, warnings=warnings)))
     else:
-        print(f"check: content could not be read; {errors} errors, {warnings} warnings")
+        print(say(N_("check: content could not be read; %(errors)d errors, %(warnings)d warnings", errors=errors, warnings=warnings)))
     return 1 if errors else 0
+
+
+def _status_word(status, say: Printer) -> str:
+    """The status code in English output (scripts read it); the status's name in other languages."""
+    if say.gettext is None:
+        return status.value
+    from .render import STATUS_LABELS
+
+    return say.gettext(STATUS_LABELS[status])
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .builder import Builder, terminal_progress
     from .problems import ContentError, TemplateFailure
 
+    say = printer(args)
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
     try:
         result = builder.build()
     except ContentError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"build: failed with {len(exc.problems)} problem(s); {args.output}/ was left as it was", file=sys.stderr)
+            print(say.problem(problem), file=sys.stderr)
+        print(say(N_("build: failed with %(n)d problem(s); %(output)s/ was left as it was", n=len(exc.problems), output=args.output)),
+              file=sys.stderr)
         return 1
     except TemplateFailure as exc:  # templates are edited too: say where, not a traceback
         print(exc, file=sys.stderr)
-        print(f"build: failed; {args.output}/ was left as it was", file=sys.stderr)
+        print(say(N_("build: failed; %(output)s/ was left as it was", output=args.output)), file=sys.stderr)
         return 1
     for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    print(result.summary())
+        print(say.problem(warning), file=sys.stderr)
+    print(result.summary() if say.gettext is None else say(N_(
+        "build: %(pages)d pages (%(rendered)d rendered), %(written)d files written, %(unchanged)d unchanged; %(charts)d charts "
+        "(%(renders)d rendered, %(cached)d from cache, %(chart_seconds)s s); %(seconds)s s",
+        pages=result.pages, rendered=result.rendered, written=len(result.write.written), unchanged=result.write.unchanged,
+        charts=result.charts, renders=result.chart_renders, cached=result.charts - result.chart_renders,
+        chart_seconds=f"{result.chart_seconds:.2f}", seconds=f"{result.seconds:.2f}")))
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema import write_schemas
 
+    say = printer(args)
     directory = args.content / "schema"
     changed = write_schemas(directory, check_only=args.check)
     if args.check and changed:
         for path in changed:
-            print(f"{path}: out of date; run `python build.py schema` to regenerate it")
+            print(say(N_("%(path)s: out of date; run `python build.py schema` to regenerate it", path=path)))
         return 1
-    print(f"schema: {len(changed)} file(s) written in {directory}" if not args.check else "schema: up to date")
+    print(say(N_("schema: %(n)d file(s) written in %(directory)s", n=len(changed), directory=directory)) if not args.check
+          else say(N_("schema: up to date")))
     return 0
 
 
@@ -89,21 +119,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate the content and print every problem")
     _project_args(p)
+    _lang_args(p)
     p.add_argument("--format", choices=["text", "github"], default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
                    help="github: print problems as workflow annotations (default on GitHub Actions)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the content format into content/schema/")
     _project_args(p)
+    _lang_args(p)
     p.add_argument("--check", action="store_true", help="only report schemas that are out of date")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("build", help="build the site into output/ (the default command)")
     _site_args(p)
+    _lang_args(p)
     p.set_defaults(func=cmd_build)
 
     serve.register(sub, _site_args)
-    scaffold.register(sub, _project_args)
+    scaffold.register(sub, _project_args, _lang_args)
+    returns.register(sub, _project_args, _lang_args)
     return parser
 
 

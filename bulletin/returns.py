@@ -254,9 +254,13 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
     if target.kind == "milestone":
         if isinstance(raw, bool):
             return raw, None
+        from .validate import _NO, _YES
+
         word = str(raw).strip().lower()
         if word in YES_NO:
             return YES_NO[word], None
+        if word in _YES or word in _NO:  # 已完成 / 未完成: unambiguous in a return
+            return word in _YES, None
         return None, (_yes_no_words(raw) or N_("`%(given)s`: a milestone is reported as 是 (done) or 否 (not yet)", given=raw))
     if isinstance(raw, bool):
         return None, N_("`%(given)s`: this target is reported as a number, not yes/no", given=raw)
@@ -288,11 +292,13 @@ class Plan:
 
     added: dict[str, list[tuple[str, dict]]]  # file -> [(target id, entry)]
     skipped: int
+    warnings: list[str] = field(default_factory=list)
 
 
 def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple[Plan, list[str]]:
-    """Parse and check every row; return what would be added, and every problem found."""
+    """Parse and check every row; return what would be added, and every problem found (warnings in plan.warnings)."""
     problems: list[str] = []
+    warnings: list[str] = []
     languages = content.bulletin.languages
     added: dict[str, list[tuple[str, dict]]] = {}
     skipped = 0
@@ -351,7 +357,7 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
             added.setdefault(rel, []).append((target.id, entry))
             index = len(target.progress) + sum(1 for tid, _ in added[rel][:-1] if tid == target.id)
             rows_at[(rel, target.id, index)] = (row, entry)
-    if problems or not added:
+    if not added:
         return Plan(added, skipped), problems
     # The same rules as `check`: add the entries to a copy of the content and check it.
     with tempfile.TemporaryDirectory(prefix="bulletin-returns-") as tmp:
@@ -366,7 +372,7 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
         result = check(copy)
         targets_of = {rel: [t.id for t in content.measures[mid].targets]
                       for mid in content.measures for rel in [content.files[f"measure:{mid}"]] if rel in added}
-        for problem in result.errors:
+        for problem in result.problems:
             rel = Path(problem.file).resolve()
             try:
                 rel_name = str(rel.relative_to(copy.resolve()))
@@ -377,13 +383,17 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
             if match and rel_name in targets_of:
                 tid = targets_of[rel_name][int(match[1])]
                 found = rows_at.get((rel_name, tid, int(match[2])))
+            warning = N_("warning: ") if problem.severity == "warning" else ""
             if found:
                 row, _ = found
                 column = {"value": "value", "date": "date", "source": "source"}.get(match[3] or "", "value")
-                problems.append(f"{_where(row, column)}: " + problem.message)
+                line = f"{_where(row, column)}: " + warning + problem.message
+            elif problem.severity == "warning":
+                continue  # a warning the content had before this import
             else:
-                problems.append(f"{rel_name}: {problem.field}: " + problem.message)
-    return Plan(added, skipped), problems
+                line = f"{rel_name}: {problem.field}: " + problem.message
+            (warnings if problem.severity == "warning" else problems).append(line)
+    return Plan(added, skipped, warnings), problems
 
 
 def _number(value: float) -> int | float:
@@ -484,18 +494,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     say = Printer(editor_language(args.lang, args.content))
     result = check(args.content)
     if result.content is None or result.errors:
-        print(say(N_("returns: the content has errors; run `python build.py check` and fix them first")), file=sys.stderr)
+        print(say(N_("returns: the content has errors; run `python build.py check` and fix them first")))
         return 1
     missing = [f for f in args.files if not f.is_file()]
     if missing:
         for f in missing:
-            print(say(N_("returns: no file %(path)s", path=f)), file=sys.stderr)
+            print(say(N_("returns: no file %(path)s", path=f)))
         return 1
     plan, problems = plan_import(args.content, args.files, result.content)
+    for warning in plan.warnings:
+        print(say(warning))
     if problems:
         for problem in problems:
-            print(say(problem), file=sys.stderr)
-        print(say(N_("returns: %(n)d problem(s); nothing was written", n=len(problems))), file=sys.stderr)
+            print(say(problem))
+        print(say(N_("returns: %(n)d problem(s); nothing was written", n=len(problems))))
         return 1
     apply(args.content, plan)
     for rel, entries in plan.added.items():

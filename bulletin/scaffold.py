@@ -238,8 +238,8 @@ categories:
 # Documents the figures come from (来源): add more with `bulletin new source ID`.
 sources:
 - id: example-plan
-  title: {zh: 示例工作方案, en: Example work plan}
-  publisher: {zh: 示例区人民政府, en: Example District People's Government}
+  title: {{zh: 示例工作方案, en: Example work plan}}
+  publisher: {{zh: 示例区人民政府, en: Example District People's Government}}
   date: {start}
 """,
     "programmes/example-plan.yaml": """\
@@ -277,6 +277,8 @@ targets:
     "pages/about.en.md": "# About this bulletin\n\nThis is an example bulletin.\n",
 }
 
+_LITERAL = {"departments.yaml", "categories.yaml", "pages/about.zh.md", "pages/about.en.md"}  # written as they are
+
 VSCODE = {
     # The loader reads YAML 1.1 (PyYAML): `yes`/`no` are true/false; the editor must agree.
     "yaml.yamlVersion": "1.1",
@@ -305,7 +307,9 @@ def new_bulletin(directory: Path, today: dt.date | None = None) -> Path:
     for rel, text in STARTER.items():
         path = content / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.format(as_of=today, start=start, end=end, content=content), encoding="utf-8")
+        if rel not in _LITERAL:
+            text = text.format(as_of=today, start=start, end=end, content=content)
+        path.write_text(text, encoding="utf-8")
     write_schemas(content / "schema")
     settings = directory / ".vscode" / "settings.json"
     if not settings.exists():

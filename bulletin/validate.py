@@ -145,8 +145,8 @@ def _misplaced_key(cls: type, loc: Loc, name: str) -> Msg | None:
     below = _fields_below(holder)
     if name in below:
         where = below[name]
-        return N_("`%(name)s` is not a field of this block but of %(holder)s: indent it under %(holder)s "
-                  "(two more spaces than the block's other keys)", name=name, holder=_HOLDERS.get(where, f"`{where}:`"))
+        return N_("`%(name)s` is not a field of this block but of %(holder)s: indent it under %(holder)s, "
+                  "in line with that block's keys", name=name, holder=_HOLDERS.get(where, f"`{where}:`"))
     for end in range(len(loc) - 2, -1, -1):  # the enclosing blocks, nearest first
         outer = _class_at(cls, loc[:end] + ("x",))
         if outer is not None and outer is not holder and name in _field_names(outer):

@@ -172,7 +172,8 @@ def _yes_no_words(given: Any) -> Msg | None:
 
 
 _SCALED = re.compile(r"^\s*([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万|亿)\s*(\S*)\s*$")
-_WITH_EXTRA = re.compile(r"^\s*([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(%|％|\S+)?\s*$")
+# A figure followed by a percent sign or a unit word (个, 户, km), or with thousands separators; not a date.
+_WITH_EXTRA = re.compile(r"^\s*([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(%|％|[^\W\d_][^\s]*)?\s*$")
 
 
 def _plain(number: float) -> str:
@@ -188,7 +189,7 @@ def _number_in_words(given: Any) -> Msg | None:
         digits = float(scaled[1].replace(",", "").replace("，", ""))
         factor = 10_000 if scaled[2] == "万" else 100_000_000
         return N_("`%(given)s` uses %(scale)s: write the figure in digits, %(number)s (if the target's `unit` is already "
-                  "in %(scale)s, e.g. 万元, write %(digits)s)", given=given, scale=scaled[2],
+                  "in %(scale)s, e.g. %(scale)s元, write %(digits)s)", given=given, scale=scaled[2],
                   number=_plain(digits * factor), digits=_plain(digits))
     extra = _WITH_EXTRA.match(given)
     if extra:

@@ -128,6 +128,10 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
                 None, on, None, *[None for _ in languages],
             ])
         last_row = ws.max_row
+        for row in ws.iter_rows(min_row=1, max_row=last_row):
+            for cell in row:
+                if cell.data_type == "f":  # text starting with `=` from the content: shown as text, never run as a formula
+                    cell.data_type = "s"
         fill_col = {k: keys.index(k) + 1 for k in keys}
         bold = Font(bold=True)
         grey = PatternFill("solid", fgColor="EEEEEE")
@@ -156,8 +160,13 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         for dv in (numbers, yes_no, dates, sources):
             ws.add_data_validation(dv)
         value_letter = get_column_letter(fill_col["value"])
+        percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                                 error="请填写 0–100 的数字，80% 写作 80 / Write a number from 0 to 100: 80 for 80%",
+                                 errorTitle="bulletin", showErrorMessage=True)
+        ws.add_data_validation(percent)
         for i, (_, t) in enumerate(rows):
-            (yes_no if t.kind == "milestone" else numbers).add(f"{value_letter}{first + i}")
+            dv = yes_no if t.kind == "milestone" else percent if t.kind == "percentage" else numbers
+            dv.add(f"{value_letter}{first + i}")
         dates.add(f"{get_column_letter(fill_col['date'])}{first}:{get_column_letter(fill_col['date'])}{last_row}")
         sources.add(f"{get_column_letter(fill_col['source'])}{first}:{get_column_letter(fill_col['source'])}{last_row}")
         ref = wb.create_sheet("Sources")
@@ -222,7 +231,8 @@ def _read_rows(path: Path) -> list[Row]:
         from openpyxl.utils import get_column_letter
 
         wb = load_workbook(path, data_only=True)
-        table = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+        # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
+        table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows()]) for ws in wb.worksheets]
         letters = lambda i: get_column_letter(i + 1)  # noqa: E731
     rows = []
     for sheet, data in table:
@@ -240,6 +250,13 @@ def _read_rows(path: Path) -> list[Row]:
                 continue  # not reported this round
             rows.append(Row(name, sheet, number, cells, columns))
     return rows
+
+
+def _cell_value(cell) -> Any:
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return round(value * 100, 10)
+    return value
 
 
 def _blank(value: Any) -> bool:
@@ -280,7 +297,11 @@ def _parse_date(raw: Any) -> tuple[dt.date | None, Msg | None]:
     if isinstance(raw, dt.date):
         return raw, None
     text = str(raw or "").strip()
+    # 2020/6/30, 2020.6.30 and 2020年6月30日 are how a spreadsheet user writes a date
+    loose = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
     try:
+        if loose:
+            return dt.date(int(loose[1]), int(loose[2]), int(loose[3])), None
         return dt.date.fromisoformat(text), None
     except ValueError:
         return None, N_("`%(given)s` is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-30", given=raw)

@@ -167,3 +167,32 @@ def test_a_return_saved_again_by_libreoffice_calc_still_imports(content_dir, run
     run = run_cli("returns", "import", "--content", "content", str(resaved), cwd=root)
     assert run.code == 0, run.out
     assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+
+def test_percent_formatted_cell_and_a_date_written_the_chinese_way_are_read_as_meant(content_dir, run_cli):
+    root = content_dir.parent
+    path = _export(run_cli, root)
+    wb = load_workbook(path)
+    ws = wb.active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "huitian-2/households-visited")
+    cell = ws.cell(row, keys.index("value") + 1, 0.61)  # typed as 61% in a percent-formatted cell
+    cell.number_format = "0%"
+    ws.cell(row, keys.index("date") + 1, "2020年6月28日")
+    ws.cell(row, keys.index("source") + 1, "progress-report")
+    wb.save(path)
+    run = run_cli("returns", "import", "--content", "content", str(path), cwd=root)
+    assert run.code == 0, run.out
+    last = _progress(content_dir, "households-visited")[-1]
+    assert last["value"] == 61 and str(last["date"]) == "2020-06-28"
+
+
+def test_content_text_that_looks_like_a_formula_is_exported_as_text(content_dir, run_cli):
+    measure = content_dir / MEASURE
+    measure.write_text(measure.read_text(encoding="utf-8").replace("title: {zh: 入户走访, en: Door-to-door visits}",
+                                                                   "title: {zh: '=HYPERLINK(\"http://x\")', en: Visits}"),
+                       encoding="utf-8")
+    path = _export(run_cli, content_dir.parent)
+    ws = load_workbook(path).active
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)

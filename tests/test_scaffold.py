@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,25 +53,40 @@ def test_new_measure_for_unknown_programme_says_which_exist(content_dir: Path):
     assert "unknown programme `nope`" in made.stderr
 
 
-def test_new_measure_number_fills_a_gap_and_refuses_a_used_one(content_dir: Path):
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """`bulletin <args>` in-process (quicker than a subprocess), with its exit code, stdout and stderr."""
+    from bulletin.cli import main
+
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+    return run
+
+
+def test_new_measure_number_fills_a_gap_and_refuses_a_used_one(content_dir: Path, cli):
     root = content_dir.parent
     (content_dir / "measures" / "huitian" / "05-office-premises.yaml").unlink()
-    made = _cli("new", "measure", "--programme", "huitian", "--number", "5", "--slug", "premises", cwd=root)
+    made = cli("new", "measure", "--programme", "huitian", "--number", "5", "--slug", "premises", cwd=root)
     assert made.returncode == 0, made.stderr
     assert yaml.safe_load((content_dir / "measures" / "huitian" / "05-premises.yaml").read_text(encoding="utf-8"))["number"] == 5
-    taken = _cli("new", "measure", "--programme", "huitian", "--number", "3", cwd=root)
+    taken = cli("new", "measure", "--programme", "huitian", "--number", "3", cwd=root)
     assert taken.returncode == 1
     assert "measure number 3 is already used" in taken.stderr and "free numbers: 10" in taken.stderr
 
 
-def test_new_bulletin_is_complete_valid_and_ready_for_vs_code(tmp_path: Path):
-    made = _cli("new", "bulletin", "site", cwd=tmp_path)
+def test_new_bulletin_is_complete_valid_and_ready_for_vs_code(tmp_path: Path, cli):
+    made = cli("new", "bulletin", "site", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     content = tmp_path / "site" / "content"
     for rel in ("bulletin.yaml", "departments.yaml", "categories.yaml", "sources.yaml", "pages/about.zh.md", "pages/about.en.md"):
         assert (content / rel).is_file(), rel
     assert list((content / "programmes").glob("*.yaml")) and list((content / "measures").rglob("*.yaml"))
-    checked = _cli("check", "--content", "site/content", cwd=tmp_path)
+    checked = cli("check", "--content", "site/content", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout
     assert "0 errors, 0 warnings" in checked.stdout
     # Every `$schema=` line points at a schema that exists.
@@ -85,13 +101,13 @@ def test_new_bulletin_is_complete_valid_and_ready_for_vs_code(tmp_path: Path):
     assert settings["yaml.schemas"]["content/schema/measure.schema.json"] == "content/measures/**/*.yaml"
 
 
-def test_new_department_source_and_programme_are_added_and_their_examples_reported(content_dir: Path):
+def test_new_department_source_and_programme_are_added_and_their_examples_reported(content_dir: Path, cli):
     root = content_dir.parent
     shutil.rmtree(content_dir / "schema", ignore_errors=True)
     before = (content_dir / "departments.yaml").read_text(encoding="utf-8")
     for args in (("department", "street-office"), ("source", "q2-report"), ("programme", "plan-2021", "--start", "2021-01-01",
                                                                               "--end", "2021-12-31", "--source", "huitian-plan")):
-        made = _cli("new", *args, cwd=root)
+        made = cli("new", *args, cwd=root)
         assert made.returncode == 0, made.stderr
     after = (content_dir / "departments.yaml").read_text(encoding="utf-8")
     assert after.startswith(before)  # appended; the rest untouched
@@ -99,12 +115,12 @@ def test_new_department_source_and_programme_are_added_and_their_examples_report
     programme = (content_dir / "programmes" / "plan-2021.yaml").read_text(encoding="utf-8")
     schema_line = programme.splitlines()[0].split("=", 1)[1]
     assert (content_dir / "programmes" / schema_line).resolve().is_file()  # the schema line points at a file
-    checked = _cli("check", cwd=root)
+    checked = cli("check", cwd=root)
     flagged = {line.split(":")[0] + ":" + line.split(": ")[1] for line in checked.stdout.splitlines() if "still the example text" in line}
     assert flagged == {"content/departments.yaml:departments[4].name", "content/sources.yaml:sources[2].title",
                        "content/sources.yaml:sources[2].publisher", "content/programmes/plan-2021.yaml:title",
                        "content/programmes/plan-2021.yaml:summary"}, checked.stdout
-    again = _cli("new", "department", "street-office", cwd=root)
+    again = cli("new", "department", "street-office", cwd=root)
     assert again.returncode == 1 and "duplicate department id `street-office`" in again.stderr
-    bad = _cli("new", "source", "Q2 Report", cwd=root)
+    bad = cli("new", "source", "Q2 Report", cwd=root)
     assert bad.returncode == 1 and "not a valid id" in bad.stderr

@@ -115,7 +115,8 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         first = KEY_ROW + 3
         for ms, t in rows:
             last = max(t.progress, key=lambda e: e.date, default=None)
-            unit = " / ".join(filter(None, (_text(t.unit, lang, languages) for lang in languages)))
+            unit = " / ".join(dict.fromkeys(filter(None, (_text(t.unit, lang, languages) for lang in languages))))
+            unit = unit or ("%" if t.kind == "percentage" else "")
             target = "" if t.target is None else ("是/yes" if t.target is True else t.target)
             ws.append([
                 f"{ms.id}/{t.id}", _text(c.programmes[ms.programme].short_title or c.programmes[ms.programme].title, languages[0], languages),
@@ -180,6 +181,11 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
             widest = max((_display_width(cell.value) for cell in ws[letter][1:]), default=8)
             ws.column_dimensions[letter].width = min(60, max(10, widest + 2))
         ws.freeze_panes = ws.cell(row=first, column=2)
+        # Printed (departments often sign a paper copy): landscape, all columns on one page width.
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.print_title_rows = f"1:{first - 1}"
         ws.protection.sheet = True  # context columns locked; the cells to fill are unlocked
         ws.protection.formatCells = False
         ws.protection.formatColumns = False

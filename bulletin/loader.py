@@ -308,5 +308,37 @@ def _syntax_problem(name: str, text: str, pos: tuple[int, int], what: str) -> Pr
             return _problem(name, (number, column), N_(
                 "a tab character at column %(column)s: YAML indents with spaces only; replace the tab with spaces "
                 "(in VS Code: 'Convert Indentation to Spaces')", column=column))
+    reason = _reason(what)
+    if reason is not None:
+        return _problem(name, pos, N_("YAML syntax error: %(error)s: %(reason)s; check the indentation and quoting near here "
+                                      "(text containing `: ` or starting with `*`, `&`, `!` or `{` must be in quotes)",
+                                      error=what, reason=reason))
     return _problem(name, pos, N_("YAML syntax error: %(error)s; check the indentation and quoting near here "
                                   "(text containing `: ` or starting with `*`, `&`, `!` or `{` must be in quotes)", error=what))
+
+
+# What libyaml / PyYAML say, in words an editor can act on (and translate). Matched by prefix.
+_REASONS = (
+    ("mapping values are not allowed", N_("a `: ` where no key can start (is a text with `: ` missing its quotes?)")),
+    ("could not find expected ':'", N_("a line without the `: ` its block expects")),
+    ("did not find expected key", N_("a line that is not a `key: value` of its block (check its indentation)")),
+    ("did not find expected '-' indicator", N_("a line inside a list that does not start with `- `")),
+    ("did not find expected ',' or ']'", N_("a `[` list without its closing `]`, or a comma missing")),
+    ("did not find expected ',' or '}'", N_("a `{` block without its closing `}`, or a comma missing")),
+    ("expected ',' or ']'", N_("a `[` list without its closing `]`, or a comma missing")),
+    ("expected ',' or '}'", N_("a `{` block without its closing `}`, or a comma missing")),
+    ("found unexpected end of stream", N_("the file ends inside a quoted text (a closing quote is missing)")),
+    ("found undefined alias", N_("an `*alias` with no `&anchor` of that name")),
+    ("found character that cannot start any token", N_("a character that cannot start a value here (put the value in quotes)")),
+    ("found character", N_("a character that cannot start a value here (put the value in quotes)")),
+    ("expected <block end>", N_("a line indented differently from the lines of its block")),
+    ("block sequence entries are not allowed", N_("a `- ` list item where a value was expected (check the indentation)")),
+    ("found unknown escape character", N_("an unknown `\\` escape in a double-quoted text (use single quotes, or write `\\\\`)")),
+)
+
+
+def _reason(what: str):
+    for start, reason in _REASONS:
+        if what.startswith(start):
+            return reason
+    return None

@@ -281,6 +281,13 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         message = N_("expected text, got `%(given)s`; put it in quotes if it is meant as text", given=given)
     elif kind == "string_pattern_mismatch":
         message = N_("`%(given)s` is not a valid id; use lower-case letters, digits and hyphens, e.g. elderly-care", given=given)
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        ctx = error.get("ctx", {})
+        limit = next(iter(ctx.values()), "")
+        message = {"greater_than": N_("must be more than %(limit)s, got `%(given)s`", limit=limit, given=given),
+                   "greater_than_equal": N_("must be %(limit)s or more, got `%(given)s`", limit=limit, given=given),
+                   "less_than": N_("must be less than %(limit)s, got `%(given)s`", limit=limit, given=given),
+                   "less_than_equal": N_("must be %(limit)s or less, got `%(given)s`", limit=limit, given=given)}[kind]
     elif kind == "too_short":
         message = N_("must not be empty; add at least one item")
     else:

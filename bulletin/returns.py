@@ -15,6 +15,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import math
 import os
 import re
 import shutil
@@ -28,6 +29,7 @@ from .messages import N_, Msg, Printer, editor_language
 from .model import Content, Measure, Target
 from .validate import _number_in_words, _yes_no_words, check
 
+MAX_RETURN_BYTES = 20 * 1024 * 1024  # a department's return is a few kilobytes; this stops accidents
 KEY_ROW = 1  # the row of column keys; human headers follow in each language
 FILL = ("value", "date", "source")  # cells the department fills, then note.<lang>
 
@@ -228,8 +230,14 @@ class Entry:
 def _read_rows(path: Path) -> list[Row]:
     """The filled rows of a workbook or CSV: every row after the key row whose `value` cell is not empty."""
     name = str(path)
+    if path.stat().st_size > MAX_RETURN_BYTES:
+        raise ValueError(f"larger than {MAX_RETURN_BYTES // 1024 // 1024} MiB")
     if path.suffix.lower() == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # Excel on Chinese Windows saves "CSV" in GBK
+            text = raw.decode("gb18030")
         table = [(path.stem, list(csv.reader(io.StringIO(text))))]
         letters = lambda i: str(i + 1)  # noqa: E731
     else:
@@ -288,13 +296,19 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
     if isinstance(raw, bool):
         return None, N_("`%(given)s`: this target is reported as a number, not yes/no", given=raw)
     if isinstance(raw, (int, float)):
-        return float(raw), None
+        number = float(raw)
+    else:
+        try:
+            number = float(str(raw).strip())
+        except ValueError:
+            number = None
+    if number is not None and math.isfinite(number):
+        return number, None
     text = str(raw).strip()
-    try:
-        return float(text), None
-    except ValueError:
+    if number is None:
         return None, (_number_in_words(text) or _yes_no_words(text)
                       or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw))
+    return None, N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw)
 
 
 def _parse_date(raw: Any) -> tuple[dt.date | None, Msg | None]:
@@ -303,6 +317,8 @@ def _parse_date(raw: Any) -> tuple[dt.date | None, Msg | None]:
     if isinstance(raw, dt.date):
         return raw, None
     text = str(raw or "").strip()
+    if not text:
+        return None, N_("the date is empty; write the date of the figure as YYYY-MM-DD, e.g. 2020-06-30")
     # 2020/6/30, 2020.6.30 and 2020年6月30日 are how a spreadsheet user writes a date
     loose = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
     try:
@@ -477,6 +493,8 @@ def _with_entries(text: str, entries: list[tuple[str, dict]]) -> str:
             item["note"] = note
         if "progress" not in target or target["progress"] is None:
             target["progress"] = CommentedSeq()
+        if not target["progress"]:  # `progress: []` becomes a block list, as editors write entries
+            target["progress"].fa.set_block_style()
         target["progress"].append(item)
     out = io.StringIO()
     y.dump(data, out)

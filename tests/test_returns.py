@@ -196,3 +196,30 @@ def test_content_text_that_looks_like_a_formula_is_exported_as_text(content_dir,
     ws = load_workbook(path).active
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_starter_bulletin_round_trip_and_a_gbk_csv(tmp_path, run_cli):
+    """`new bulletin`, export, a CSV saved by Excel on Chinese Windows (GBK), import: the entry is a block list item."""
+    assert run_cli("new", "bulletin", "site", cwd=tmp_path).code == 0
+    root = tmp_path / "site"
+    as_of = yaml.safe_load((root / "content" / "bulletin.yaml").read_text(encoding="utf-8"))["as_of"]
+    assert run_cli("returns", "export", "--content", "content", "--output", "r", cwd=root).code == 0
+    assert (root / "r" / "civil-affairs.xlsx").is_file()
+    (root / "r.csv").write_bytes(("id,value,date,source,note.zh,note.en\n"
+                                  f"example-plan-1/stations,2,{as_of},example-plan,已建成两个。,Two built.\n").encode("gb18030"))
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 0, run.out
+    text = (root / "content" / "measures" / "example-plan" / "01-elderly-care-stations.yaml").read_text(encoding="utf-8")
+    assert f"  progress:\n  - date: {as_of}\n    value: 2\n" in text
+    assert "note: {zh: 已建成两个。, en: Two built.}" in text
+    assert run_cli("check", "--content", "content", cwd=root).code == 0
+
+
+def test_empty_date_and_infinite_value_are_refused(content_dir, run_cli):
+    root = content_dir.parent
+    (root / "r.csv").write_text("id,value,date\nhuitian-2/households-visited,61,\nhuitian-3/stations,inf,2020-06-30\n",
+                                encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1
+    assert "r.csv:r:2:3: the date is empty" in run.out
+    assert "r.csv:r:3:2: expected a number, got `inf`" in run.out

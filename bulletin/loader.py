@@ -281,8 +281,12 @@ def _known_keys() -> frozenset[str]:
 _FULL_WIDTH_KEY = re.compile(r"(^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(：)")
 
 
+_FULL_WIDTH_COMMA = re.compile(r"(，)[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*[:：]")
+
+
 def _full_width_colons(name: str, text: str) -> list[Problem]:
-    if "：" not in text:
+    """Full-width `：` after a key, or `，` between two `key: value` pairs of a one-line block."""
+    if "：" not in text and "，" not in text:
         return []
     keys = _known_keys()
     problems = []
@@ -295,6 +299,12 @@ def _full_width_colons(name: str, text: str) -> list[Problem]:
                     "full-width colon `：` after `%(key)s` (column %(column)s): YAML needs the ASCII colon `:` and a space; "
                     "write `%(key)s: ` (switch the input method to half-width, or retype the colon)",
                     key=match[2], column=match.start(3) + 1)))
+        if "{" in line:
+            for match in _FULL_WIDTH_COMMA.finditer(line):
+                if match[2] in keys and line.rfind("{", 0, match.start()) > line.rfind("}", 0, match.start()):
+                    problems.append(_problem(name, (number, match.start(1) + 1), N_(
+                        "full-width comma `，` before `%(key)s` (column %(column)s): between the texts of a one-line "
+                        "`{zh: …, en: …}` YAML needs the ASCII comma `,` and a space", key=match[2], column=match.start(1) + 1)))
     return problems
 
 

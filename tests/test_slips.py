@@ -176,3 +176,9 @@ def test_every_problem_of_the_case_corpus_reads_in_chinese(minimal_dir, tmp_path
             if not re.search(r"[\u4e00-\u9fff]", message) or latin_run.search(prose):
                 untranslated.append(f"{name}: {line}")
     assert not untranslated, "\n".join(untranslated)
+
+
+def test_full_width_comma_between_the_texts_of_a_one_line_block_is_named(content_dir, run_cli):
+    _edit(content_dir, VISITS, "title: {zh: 入户走访, en: Door-to-door visits}", "title: {zh: 入户走访，en: Door-to-door visits}")
+    line = _line(_check(run_cli, content_dir), f"content/{VISITS}:4:17: ")
+    assert "full-width comma `，` before `en`" in line and "ASCII comma" in line

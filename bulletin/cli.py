@@ -8,22 +8,22 @@ import sys
 from pathlib import Path
 
 from . import __version__, returns, scaffold, serve
-from .messages import N_, Printer, editor_language
+from .messages import N_, Printer, cli_text, editor_language, gettext_for, set_cli_language
 
 
 def _project_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--content", type=Path, default=Path("content"), help="content directory (default: content)")
+    parser.add_argument("--content", type=Path, default=Path("content"), help=N_("content directory (default: content)"))
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
     _project_args(parser)
-    parser.add_argument("--templates", type=Path, default=Path("templates"), help="templates directory (default: templates)")
-    parser.add_argument("--theme", type=Path, default=Path("theme"), help="theme directory (default: theme)")
-    parser.add_argument("--output", type=Path, default=Path("output"), help="output directory (default: output)")
+    parser.add_argument("--templates", type=Path, default=Path("templates"), help=N_("templates directory (default: templates)"))
+    parser.add_argument("--theme", type=Path, default=Path("theme"), help=N_("theme directory (default: theme)"))
+    parser.add_argument("--output", type=Path, default=Path("output"), help=N_("output directory (default: output)"))
 
 
 def _lang_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", help="language of the messages, e.g. zh or en (default: the bulletin's default language)")
+    parser.add_argument("--lang", help=N_("language of the messages, e.g. zh or en (default: the bulletin's default language)"))
 
 
 def printer(args: argparse.Namespace) -> Printer:
@@ -112,25 +112,75 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help in the command line's language: help texts are msgids (see messages.py)."""
+
+    def _get_help_string(self, action):
+        return cli_text(action.help) if action.help else action.help
+
+    def add_text(self, text):
+        super().add_text(cli_text(text) if text and text is not argparse.SUPPRESS else text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Sub-commands are made with the parser's own class, so they share the translated help."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _argparse_msgids() -> None:  # never called: argparse's own messages, listed for `pybabel extract`
+    N_("usage: ")
+    N_("positional arguments")
+    N_("options")
+    N_("show this help message and exit")
+    N_("show program's version number and exit")
+    N_("the following arguments are required: %s")
+    N_("invalid choice: %(value)r (choose from %(choices)s)")
+    N_("unrecognized arguments: %s")
+    N_("%(prog)s: error: %(message)s\n")
+    N_("argument %(argument_name)s: %(message)s")
+    N_("expected one argument")
+    N_("expected at least one argument")
+    N_("invalid %(type)s value: %(value)r")
+    N_("ambiguous option: %(option)s could match %(matches)s")
+
+
+def _early_language(argv: list[str]) -> str | None:
+    """The messages' language before parsing: `--lang X` / `--lang=X`, else as editor_language finds it."""
+    lang, content = None, Path("content")
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+        elif arg == "--content" and i + 1 < len(argv):
+            content = Path(argv[i + 1])
+        elif arg.startswith("--content="):
+            content = Path(arg.split("=", 1)[1])
+    return editor_language(lang, content)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bulletin", description="Static site generator for public progress bulletins.")
+    parser = _Parser(prog="bulletin", description=N_("Static site generator for public progress bulletins."))
     parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    p = sub.add_parser("check", help="validate the content and print every problem")
+    p = sub.add_parser("check", help=N_("validate the content and print every problem"))
     _project_args(p)
     _lang_args(p)
     p.add_argument("--format", choices=["text", "github"], default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
-                   help="github: print problems as workflow annotations (default on GitHub Actions)")
+                   help=N_("github: print problems as workflow annotations (default on GitHub Actions)"))
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("schema", help="write the JSON Schemas of the content format into content/schema/")
+    p = sub.add_parser("schema", help=N_("write the JSON Schemas of the content format into content/schema/"))
     _project_args(p)
     _lang_args(p)
-    p.add_argument("--check", action="store_true", help="only report schemas that are out of date")
+    p.add_argument("--check", action="store_true", help=N_("only report schemas that are out of date"))
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("build", help="build the site into output/ (the default command)")
+    p = sub.add_parser("build", help=N_("build the site into output/ (the default command)"))
     _site_args(p)
     _lang_args(p)
     p.set_defaults(func=cmd_build)
@@ -141,11 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_ARGPARSE_GETTEXT = argparse._
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "build")  # `python build.py` builds
+    gettext = gettext_for(_early_language(argv))
+    set_cli_language(gettext)
+    # argparse looks its own messages (usage, section titles, errors) up in this module global,
+    # some while the parser is built: set it first.
+    argparse._ = gettext or _ARGPARSE_GETTEXT
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

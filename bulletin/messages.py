@@ -157,3 +157,16 @@ class Printer:
 
     def problem(self, problem) -> str:
         return problem.localised(self.gettext)
+
+
+# The language of the command line itself (help texts, argparse's errors), set by cli.main
+# before parsing, when no parsed `--lang` exists yet.
+_CLI: list[Gettext | None] = [None]
+
+
+def set_cli_language(gettext: Gettext | None) -> None:
+    _CLI[0] = gettext
+
+
+def cli_text(text: str) -> str:
+    return localise(text, _CLI[0])

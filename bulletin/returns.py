@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .messages import N_, Msg, Printer, editor_language
+from .messages import N_, Msg, Printer, cli_text, editor_language
 from .model import Content, Measure, Target
 from .validate import _number_in_words, _yes_no_words, check
 
@@ -567,21 +567,22 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a date; write YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(cli_text(N_("`%(given)s` is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-30",
+                                                     given=text))) from None
 
 
 def register(sub, project_args, lang_args) -> None:
-    p = sub.add_parser("returns", help="departments' progress returns by spreadsheet: export, import")
+    p = sub.add_parser("returns", help=N_("departments' progress returns by spreadsheet: export, import"))
     rsub = p.add_subparsers(dest="returns_command", required=True)
-    e = rsub.add_parser("export", help="write one .xlsx per department, a row per target it leads")
+    e = rsub.add_parser("export", help=N_("write one .xlsx per department, a row per target it leads"))
     project_args(e)
     lang_args(e)
-    e.add_argument("--department", action="append", help="department id (repeat for several; default: every department)")
-    e.add_argument("--round", type=_date, help="reporting round date, YYYY-MM-DD (default: the bulletin's as_of)")
-    e.add_argument("--output", type=Path, required=True, help="folder for the workbooks")
+    e.add_argument("--department", action="append", help=N_("department id (repeat for several; default: every department)"))
+    e.add_argument("--round", type=_date, help=N_("reporting round date, YYYY-MM-DD (default: the bulletin's as_of)"))
+    e.add_argument("--output", type=Path, required=True, help=N_("folder for the workbooks"))
     e.set_defaults(func=cmd_export)
-    i = rsub.add_parser("import", help="add the filled rows of returns (.xlsx or .csv) to the measure files")
+    i = rsub.add_parser("import", help=N_("add the filled rows of returns (.xlsx or .csv) to the measure files"))
     project_args(i)
     lang_args(i)
-    i.add_argument("files", nargs="+", type=Path, help="filled returns")
+    i.add_argument("files", nargs="+", type=Path, help=N_("filled returns"))
     i.set_defaults(func=cmd_import)

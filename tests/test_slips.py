@@ -182,3 +182,16 @@ def test_full_width_comma_between_the_texts_of_a_one_line_block_is_named(content
     _edit(content_dir, VISITS, "title: {zh: 入户走访, en: Door-to-door visits}", "title: {zh: 入户走访，en: Door-to-door visits}")
     line = _line(_check(run_cli, content_dir), f"content/{VISITS}:4:17: ")
     assert "full-width comma `，` before `en`" in line and "ASCII comma" in line
+
+
+def test_help_and_usage_errors_follow_lang(content_dir, run_cli, capsys):
+    with pytest.raises(SystemExit):
+        run_cli("new", "--help", "--lang", "zh", cwd=content_dir.parent)
+    out = capsys.readouterr().out
+    assert "用法：bulletin new" in out and "要新建的内容" in out and "显示此帮助信息并退出" in out
+    with pytest.raises(SystemExit):
+        run_cli("returns", "export", "--lang", "zh", cwd=content_dir.parent)
+    assert "错误：缺少以下参数：--output" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run_cli("returns", "export", cwd=content_dir.parent)  # English under BULLETIN_LANG=en, as the other tests read
+    assert "error: the following arguments are required: --output" in capsys.readouterr().err

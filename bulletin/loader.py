@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,6 +270,7 @@ def _too_deep(text: str) -> tuple[int, int] | None:
 
 # Words that start a `key: value` line in content files: every field name and language code.
 # A full-width colon after one of them is a slip of the Chinese input method, never text.
+@lru_cache(maxsize=1)
 def _known_keys() -> frozenset[str]:
     import dataclasses
 

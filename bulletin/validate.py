@@ -160,6 +160,17 @@ _YES = {"是", "已完成", "完成", "已完工", "已建成", "已实现", "�
 _NO = {"否", "未完成", "没有", "无", "未", "不", "not done", "no data", "×", "✗"}
 
 
+def _target_kind(data: Any, loc: Loc) -> str | None:
+    """The `kind` of the target that holds `loc` (e.g. targets[0].progress[1].value), if it says."""
+    if len(loc) < 2 or loc[0] != "targets" or not isinstance(data, dict):
+        return None
+    try:
+        kind = data["targets"][loc[1]].get("kind")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
 def _yes_no_words(given: Any) -> Msg | None:
     if not isinstance(given, str):
         return None
@@ -262,7 +273,8 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         message = (N_("`%(given)s` is not a real date", given=given) if impossible else N_("`%(given)s` is not a date", given=given)) + \
             N_("; write dates as YYYY-MM-DD, e.g. 2020-06-30")
     elif kind.startswith(("float", "int")):
-        message = (_yes_no_words(given) or _number_in_words(given)
+        yes_no = _yes_no_words(given) if _target_kind(doc.data, loc) in ("milestone", None) else None
+        message = (yes_no or _number_in_words(given)
                    or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=given))
     elif kind.startswith("bool"):
         message = _yes_no_words(given) or N_("expected true or false, got `%(given)s`", given=given)

@@ -195,3 +195,9 @@ def test_help_and_usage_errors_follow_lang(content_dir, run_cli, capsys):
     with pytest.raises(SystemExit):
         run_cli("returns", "export", cwd=content_dir.parent)  # English under BULLETIN_LANG=en, as the other tests read
     assert "error: the following arguments are required: --output" in capsys.readouterr().err
+
+
+def test_a_word_on_a_count_target_is_not_told_to_write_true(content_dir, run_cli):
+    _edit(content_dir, VISITS, "    value: 38\n", "    value: 无\n")
+    line = _line(_check(run_cli, content_dir), f"content/{VISITS}:")
+    assert "expected a number, got `无`" in line and "true" not in line

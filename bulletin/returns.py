@@ -345,7 +345,7 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     languages = content.bulletin.languages
     added: dict[str, list[tuple[str, dict]]] = {}
     skipped = 0
-    seen: dict[tuple[str, str, dt.date], str] = {}
+    seen: dict[tuple[str, str, dt.date], tuple[str, Any]] = {}  # -> (where, value)
     rows_at: dict[tuple[str, str, int], tuple[Row, dict]] = {}  # (file, target, index) -> row, for mapping check's problems
     for path in files:
         try:
@@ -391,11 +391,15 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
                     date=date, old=existing[0].value))
                 continue
             key = (ms.id, target.id, date)
-            if key in seen:
-                problems.append(f"{_where(row, 'date')}: " + N_("%(id)s is reported twice for %(date)s (also at %(other)s); keep one row",
-                                                                 id=ident, date=date, other=seen[key]))
+            if key in seen and seen[key][1] == entry["value"]:
+                skipped += 1  # the same figure from a co-leading department's return
                 continue
-            seen[key] = _where(row, "date")
+            if key in seen:
+                problems.append(f"{_where(row, 'value')}: " + N_(
+                    "%(id)s is reported twice for %(date)s with different values (also at %(other)s); keep one row",
+                    id=ident, date=date, other=seen[key][0]))
+                continue
+            seen[key] = (_where(row, "value"), entry["value"])
             rel = content.files[f"measure:{ms.id}"]
             added.setdefault(rel, []).append((target.id, entry))
             index = len(target.progress) + sum(1 for tid, _ in added[rel][:-1] if tid == target.id)

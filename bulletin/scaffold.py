@@ -179,6 +179,16 @@ def _append_item(path: Path, key: str, template: str, ident: str) -> None:
     if not text.endswith("\n"):
         text += "\n"
     text += template.format(dash=indent + "- ", pad=indent + "  ", id=ident)
+    # The file's own layout might not be a block list (e.g. `departments: [{…}]`): never write a broken file.
+    import yaml
+
+    try:
+        items = yaml.safe_load(text).get(key) or []
+        appended = isinstance(items, list) and items and isinstance(items[-1], dict) and items[-1].get("id") == ident
+    except (yaml.YAMLError, AttributeError):
+        appended = False
+    if not appended:
+        raise NewError(N_("%(path)s is not laid out as a list of `- id: …` blocks; add `%(id)s` to it by hand", path=path, id=ident))
     path.write_text(text, encoding="utf-8")
 
 
@@ -300,8 +310,9 @@ def new_bulletin(directory: Path, today: dt.date | None = None) -> Path:
     import json
 
     content = directory / "content"
-    if (content / "bulletin.yaml").exists():
-        raise NewError(N_("%(path)s exists already", path=content / "bulletin.yaml"))
+    for rel in STARTER:  # never overwrite an editor's file
+        if (content / rel).exists():
+            raise NewError(N_("%(path)s exists already", path=content / rel))
     today = today or dt.date.today()
     start, end = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
     for rel, text in STARTER.items():

@@ -124,3 +124,18 @@ def test_new_department_source_and_programme_are_added_and_their_examples_report
     assert again.returncode == 1 and "duplicate department id `street-office`" in again.stderr
     bad = cli("new", "source", "Q2 Report", cwd=root)
     assert bad.returncode == 1 and "not a valid id" in bad.stderr
+
+
+def test_new_never_overwrites_or_breaks_an_editors_file(tmp_path: Path, content_dir: Path, cli):
+    (tmp_path / "site" / "content").mkdir(parents=True)
+    (tmp_path / "site" / "content" / "sources.yaml").write_text("sources: []  # mine\n", encoding="utf-8")
+    made = cli("new", "bulletin", "site", cwd=tmp_path)
+    assert made.returncode == 1 and "exists already" in made.stderr
+    assert (tmp_path / "site" / "content" / "sources.yaml").read_text(encoding="utf-8") == "sources: []  # mine\n"
+    flow = content_dir / "departments.yaml"
+    data = yaml.safe_load(flow.read_text(encoding="utf-8"))
+    flow.write_text("departments: " + json.dumps(data["departments"], ensure_ascii=False) + "\n", encoding="utf-8")
+    before = flow.read_text(encoding="utf-8")
+    made = cli("new", "department", "street-office", cwd=content_dir.parent)
+    assert made.returncode == 1 and "add `street-office` to it by hand" in made.stderr
+    assert flow.read_text(encoding="utf-8") == before

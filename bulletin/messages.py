@@ -109,10 +109,15 @@ def localise(text: str, gettext: Gettext | None) -> str:
 @lru_cache(maxsize=8)
 def gettext_for(code: str | None) -> Gettext | None:
     """The catalogue's gettext for a language code; None means English as written."""
-    if not code or code == "en":
+    if not code:
         return None
-    from .l10n import load_translations
+    from .l10n import LOCALE_DIR, load_translations
 
+    code = code.replace("_", "-")
+    if not (LOCALE_DIR / code).is_dir():  # zh-CN, zh-Hans: the catalogue of the language, zh
+        code = code.split("-")[0].lower()
+    if code == "en":
+        return None
     return load_translations(code).gettext
 
 

@@ -384,11 +384,17 @@ class _Rules:
 def _named(value: str, known: dict) -> str | None:
     """The id of the item whose name (in any language, or short name) is `value`."""
     wanted = value.strip()
-    for ident, item in known.items():
-        for attr in ("name", "short_name", "title", "short_title"):
-            text = getattr(item, attr, None)
-            if isinstance(text, dict) and any(isinstance(v, str) and v.strip() == wanted for v in text.values()):
-                return ident
+    names = {ident: [v.strip() for attr in ("name", "short_name", "title", "short_title")
+                     for v in (getattr(item, attr, None) or {}).values() if isinstance(v, str) and v.strip()]
+             for ident, item in known.items()}
+    for ident, texts in names.items():
+        if wanted in texts:
+            return ident
+    # A shortened or lengthened name (昌平区民政局 for 北京市昌平区民政局): only when one item matches.
+    if len(wanted) >= 3:
+        close = [ident for ident, texts in names.items() if any(wanted in t or t in wanted for t in texts if len(t) >= 3)]
+        if len(close) == 1:
+            return close[0]
     return None
 
 

@@ -201,3 +201,9 @@ def test_a_word_on_a_count_target_is_not_told_to_write_true(content_dir, run_cli
     _edit(content_dir, VISITS, "    value: 38\n", "    value: 无\n")
     line = _line(_check(run_cli, content_dir), f"content/{VISITS}:")
     assert "expected a number, got `无`" in line and "true" not in line
+
+
+def test_a_shortened_department_name_still_finds_the_id(content_dir, run_cli):
+    _edit(content_dir, VISITS, "lead: [changping-civil-affairs]", "lead: [昌平区民政局]")
+    line = _line(_check(run_cli, content_dir), f"content/{VISITS}:")
+    assert "is the name of department `changping-civil-affairs`" in line

@@ -581,7 +581,8 @@ def register(sub, project_args, lang_args) -> None:
     e = rsub.add_parser("export", help=N_("write one .xlsx per department, a row per target it leads"))
     project_args(e)
     lang_args(e)
-    e.add_argument("--department", action="append", help=N_("department id (repeat for several; default: every department)"))
+    e.add_argument("--department", action="extend", nargs="+", metavar="ID",
+                   help=N_("department id (repeat for several; default: every department)"))
     e.add_argument("--round", type=_date, help=N_("reporting round date, YYYY-MM-DD (default: the bulletin's as_of)"))
     e.add_argument("--output", type=Path, required=True, help=N_("folder for the workbooks"))
     e.set_defaults(func=cmd_export)

@@ -49,6 +49,7 @@ from .l10n import Lang
 from .model import Target
 from .palette import STATUS_COLOURS, STATUS_SYMBOLS
 from .status import DISPLAY_ORDER, Assessment, Status
+from .units import axis_title, format_figure
 
 DEFAULT_CACHE_DIR = Path(".cache/charts")
 WIDTH = 640  # intrinsic width of every chart (the SVG scales with CSS; viewBox kept)
@@ -79,9 +80,10 @@ STATUS_MSGIDS: dict[Status, str] = {
     Status.ON_TRACK: "On track",
     Status.BEHIND: "Behind",
     Status.OVERDUE: "Overdue",
+    Status.OVERDUE_UNREPORTED: "Overdue, not reported",
     Status.IN_PROGRESS: "In progress",
     Status.NOT_STARTED: "Not started",
-    Status.NO_DATA: "No data",
+    Status.NO_DATA: "Not yet reported",
     Status.ONGOING: "Ongoing",
     Status.PAUSED: "Paused",
     Status.DROPPED: "Dropped",
@@ -470,12 +472,10 @@ def _numeric(value: Any) -> bool:
 
 
 def _value_text(value: float, target: Target, lang: Lang) -> str:
-    """A target's value with its unit: 87.5% / 6个 / 6 stations."""
-    number = lang.number(value)
+    """A target's value with its unit: 87.5% / 6个 / 6 stations / 1.3亿元 / 130 million yuan."""
     if target.kind == "percentage":
-        return f"{number}%"
-    unit = lang.text(target.unit).text
-    return lang.gettext("{number} {unit}").format(number=number, unit=unit) if unit else number
+        return f"{lang.number(value)}%"
+    return format_figure(lang, value, target.unit, target.scale)
 
 
 def target_progress(target: Target, assessment: Assessment, *, lang: Lang, renderer: ChartRenderer,
@@ -583,7 +583,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
             value=_value_text(target.baseline.value, target, lang), date=lang.date(target.baseline.date),
             goal=_value_text(goal, target, lang), deadline=lang.date(deadline), as_of=lang.date(as_of))
 
-    unit = lang.text(target.unit).text
+    unit = axis_title(lang, target.unit, target.scale)  # the ticks are the figures as written
     y_title = lang.gettext("Per cent") if target.kind == "percentage" else (unit or lang.gettext("Value"))
     # A horizontal unit title above the axis: rotated Chinese text reads sideways.
     y_axis = {"format": ",~r", "tickCount": 5, "titleAngle": 0, "titleAnchor": "end", "titleAlign": "left",

@@ -32,11 +32,11 @@ def printer(args: argparse.Namespace) -> Printer:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .advice import full_check
     from .status import assess, count_by_status
-    from .validate import check
 
     say = printer(args)
-    result = check(args.content)
+    result = full_check(args.content)
     for problem in result.problems:
         print(problem.annotation(say.gettext) if args.format == "github" else say.problem(problem))
     errors = len(result.errors)

@@ -15,6 +15,7 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.ON_TRACK: "#2a6f97",  # steel blue
     Status.BEHIND: "#a14a00",  # orange, darkened
     Status.OVERDUE: "#b3261e",  # vermillion, darkened
+    Status.OVERDUE_UNREPORTED: "#7d1a3c",  # wine: as serious as overdue, told apart by label and symbol
     Status.IN_PROGRESS: "#7a3e8e",  # reddish purple, darkened
     Status.NOT_STARTED: "#56606b",  # slate
     Status.NO_DATA: "#6b6b6b",  # grey
@@ -30,6 +31,7 @@ STATUS_SYMBOLS: dict[Status, str] = {
     Status.ON_TRACK: "●",
     Status.BEHIND: "▼",
     Status.OVERDUE: "!",
+    Status.OVERDUE_UNREPORTED: "!?",  # late, and nothing known
     Status.IN_PROGRESS: "◐",
     Status.NOT_STARTED: "○",
     Status.NO_DATA: "?",

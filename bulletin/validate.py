@@ -9,6 +9,7 @@ dates against `as_of`, percentages, translations) follow once the shapes are rig
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import re
 import typing
@@ -23,6 +24,14 @@ from . import model as m
 from .loader import Document, Loc, dotted, load_yaml, read_text
 from .messages import Msg, N_
 from .problems import Problem
+from .units import scaled_unit
+
+# How to record a changed target, quoted wherever an editor is likely to need it.
+REVISION_HOWTO = N_("keep the current figure in `target:` (and the current `deadline:`), and record the change under "
+                    "`revisions:` as `- {date: 2020-03-01, field: value, from: 12, to: 14, reason: {zh: …, en: …}, source: seed-000}` "
+                    "(field: value or deadline; from/to are the old and new target value or deadline)")
+# Unknown fields that mean "the target was changed": point at `revisions`.
+_REVISION_WORDS = ("original", "old", "previous", "revis", "adjust", "changed", "new_target", "new_deadline")
 
 # Which dataclass each content file holds. Glob patterns are relative to content/.
 FILE_KINDS: dict[str, type] = {
@@ -106,7 +115,7 @@ def _class_at(cls: type, loc: Loc) -> type | None:
 
 
 def _field_names(cls: type) -> list[str]:
-    return [f.name for f in dataclasses.fields(cls)]
+    return [f.name.rstrip("_") for f in dataclasses.fields(cls)]  # `from_` is written `from`
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
@@ -260,13 +269,28 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
     else:
         where_loc = loc[:found]  # drop pydantic's union-member suffixes such as "float"
     name = str(loc[-1]) if loc else ""
+    revision_value = "revisions" in loc and any(part in ("from", "to") for part in loc[loc.index("revisions"):])
     if kind == "missing":
         message = N_("required field `%(name)s` is missing; add it (see the editor's guide in README.md)", name=name)
+    elif revision_value and kind != "missing":
+        message = N_("`%(given)s` is neither a number nor a date; write the target value (e.g. 12) for `field: value`, "
+                     "or the deadline (YYYY-MM-DD) for `field: deadline`", given=given)
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(error.get("ctx", {}).values()), "")
+        bound = f"{bound:g}" if isinstance(bound, (int, float)) else bound
+        message = {"greater_than": N_("`%(given)s` is out of range; write a number more than %(bound)s", given=given, bound=bound),
+                   "greater_than_equal": N_("`%(given)s` is out of range; write a number at least %(bound)s", given=given, bound=bound),
+                   "less_than": N_("`%(given)s` is out of range; write a number less than %(bound)s", given=given, bound=bound),
+                   "less_than_equal": N_("`%(given)s` is out of range; write a number at most %(bound)s", given=given, bound=bound)}[kind]
+    elif kind == "finite_number":
+        message = N_("`%(given)s` is not an ordinary number; write digits, e.g. 10000", given=given)
     elif kind in ("unexpected_keyword_argument", "extra_forbidden"):
         holder = _class_at(cls, loc)
         allowed = _field_names(holder) if holder else []
         message = (_misplaced_key(cls, loc, name)
                    or N_("unknown field `%(name)s`", name=name) + (_did_you_mean(name, allowed) or (N_("; allowed here: %(fields)s", fields=allowed) if allowed else "")))
+        if holder is m.Target and any(word in name.lower() for word in _REVISION_WORDS) and name != "revisions":
+            message += N_("; to record a changed target value or deadline, %(howto)s", howto=REVISION_HOWTO)
     elif kind.startswith("date"):
         reason = error["msg"].split(",", 1)[1].strip() if "," in error["msg"] else ""
         impossible = "outside expected range" in reason
@@ -293,13 +317,6 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         message = N_("expected text, got `%(given)s`; put it in quotes if it is meant as text", given=given)
     elif kind == "string_pattern_mismatch":
         message = N_("`%(given)s` is not a valid id; use lower-case letters, digits and hyphens, e.g. elderly-care", given=given)
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        ctx = error.get("ctx", {})
-        limit = next(iter(ctx.values()), "")
-        message = {"greater_than": N_("must be more than %(limit)s, got `%(given)s`", limit=limit, given=given),
-                   "greater_than_equal": N_("must be %(limit)s or more, got `%(given)s`", limit=limit, given=given),
-                   "less_than": N_("must be less than %(limit)s, got `%(given)s`", limit=limit, given=given),
-                   "less_than_equal": N_("must be %(limit)s or less, got `%(given)s`", limit=limit, given=given)}[kind]
     elif kind == "too_short":
         message = N_("must not be empty; add at least one item")
     else:
@@ -338,6 +355,7 @@ class _Rules:
         # Ids written in files that failed validation, by kind ("source", ...): references to
         # them are not reported again, so one typo in sources.yaml is one problem, not fifty.
         self.unverified: dict[str, set[str]] = {}
+        self.departments: dict = {}  # known department ids, for next steps
 
     def add(self, doc: Document, loc: Loc, message: str, severity: str = "error") -> None:
         line, column = doc.where(loc)
@@ -417,6 +435,10 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
         rules.add(doc, ("languages",), N_("a language is listed twice"))
     if b.thresholds.ahead <= b.thresholds.behind:
         rules.add(doc, ("thresholds",), N_("`ahead` must be larger than `behind`"))
+    if b.pace_rule and b.pace_rule.seriously_behind is not None and b.pace_rule.seriously_behind <= b.pace_rule.behind:
+        rules.add(doc, ("pace_rule", "seriously_behind"), N_("`seriously_behind` (%(serious)s points) must be "
+                                                             "more than `behind` (%(behind)s points)",
+                                                             serious=float(b.pace_rule.seriously_behind), behind=float(b.pace_rule.behind)))
     if not b.base_url.startswith(("http://", "https://")):
         rules.add(doc, ("base_url",), N_("write the full address, starting with https://"))
 
@@ -450,13 +472,20 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
             if isinstance(entry.value, bool):
                 rules.add(doc, loc + ("progress", i, "value"), N_("a %(kind)s target's progress is a number, not true/false", kind=t.kind))
     if t.kind == "amount" and t.unit is None:
-        rules.add(doc, loc + ("unit",), N_("an amount needs a `unit`, e.g. {zh: 万元, en: \"10,000 yuan\"}"))
+        rules.add(doc, loc + ("unit",), N_("an amount needs a `unit`, e.g. {zh: 元, en: yuan} with `scale: 10000` for figures in 万元"))
     if t.kind == "percentage" and not (isinstance(t.target, (int, float)) and not isinstance(t.target, bool) and t.target <= 1):
         for i, entry in enumerate(t.progress):
             if isinstance(entry.value, float) and not isinstance(entry.value, bool) and 0 < entry.value < 1:
                 rules.add(doc, loc + ("progress", i, "value"), N_(
                     "%(value)s on a percentage target looks like a fraction: a percentage is written as 80 for 80%%; "
                     "write %(percent)s if %(percent)s%% is meant", value=entry.value, percent=_plain(entry.value * 100)), "warning")
+    if t.scale is not None and t.kind in ("percentage", "milestone"):
+        rules.add(doc, loc + ("scale",), N_("a %(kind)s target has no scale; remove `scale`", kind=t.kind))
+    elif t.unit is not None or t.scale is not None:
+        for message in scaled_unit(t.unit, t.scale).problems:
+            rules.add(doc, loc + ("unit",), message, "error" if t.scale is not None else "warning")
+    _check_revisions(rules, doc, loc, t, deadline, as_of, sources)
+    _check_steps(rules, doc, loc, t.next_steps)
     if t.kind == "percentage":
         values = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
         values += [(("milestones", i, "value"), ms.value) for i, ms in enumerate(t.milestones)]
@@ -496,6 +525,59 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
             rules.ref(doc, loc + ("progress", i, "source"), entry.source, sources, "source", "sources.yaml")
 
 
+def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, as_of, sources: dict) -> None:
+    """Revisions form a chain per field (each `from` is the previous `to`) ending at the current target."""
+    current = {"value": t.target, "deadline": deadline}
+    last: dict[str, Any] = {}
+    previous_date = None
+    for i, rev in enumerate(t.revisions):
+        where = loc + ("revisions", i)
+        rules.ref(doc, where + ("source",), rev.source, sources, "source", "sources.yaml")
+        if rev.date > as_of:
+            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after the reporting date as_of %(as_of)s", date=rev.date, as_of=as_of))
+        if previous_date and rev.date < previous_date:
+            rules.add(doc, where + ("date",), N_("revisions are listed oldest first; %(date)s comes before %(previous)s",
+                                                 date=rev.date, previous=previous_date))
+        previous_date = rev.date
+        if rev.field == "value":
+            if t.kind == "milestone" or t.target is None:
+                rules.add(doc, where + ("field",), N_("only a target with a numeric `target:` value can have its value revised; "
+                                                      "record `field: deadline` for a changed deadline"))
+                continue
+            wrong = [k for k, v in (("from", rev.from_), ("to", rev.to)) if isinstance(v, dt.date)]
+        else:
+            wrong = [k for k, v in (("from", rev.from_), ("to", rev.to)) if not isinstance(v, dt.date)]
+        if wrong:
+            kind = N_("a number (the target value)") if rev.field == "value" else N_("a date written YYYY-MM-DD (the deadline)")
+            for k in wrong:
+                rules.add(doc, where + (k,), N_("for `field: %(field)s`, `%(key)s` is %(kind)s", field=rev.field, key=k, kind=kind))
+            continue
+        if rev.from_ == rev.to:
+            rules.add(doc, where + ("to",), N_("`from` and `to` are the same: nothing was changed"))
+        if rev.field in last and last[rev.field] != rev.from_:
+            rules.add(doc, where + ("from",), N_("`from: %(given)s` should be `%(expected)s`, the `to` of the previous %(field)s revision",
+                                                 given=_shown(rev.from_), expected=_shown(last[rev.field]), field=rev.field))
+        last[rev.field] = rev.to
+    for what, value in last.items():
+        now = current[what]
+        if now is not None and value != (float(now) if what == "value" else now):
+            key = "target" if what == "value" else "deadline"
+            i = max(j for j, r in enumerate(t.revisions) if r.field == what)
+            rules.add(doc, loc + ("revisions", i, "to"),
+                      N_("the latest %(what)s revision says `to: %(to)s` but the target's `%(key)s` is %(now)s; %(howto)s",
+                         what=what, to=_shown(value), key=key, now=_shown(now), howto=REVISION_HOWTO))
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _check_steps(rules: _Rules, doc: Document, loc: Loc, steps: list[m.NextStep]) -> None:
+    for i, step in enumerate(steps):
+        rules.ref(doc, loc + ("next_steps", i, "department"), step.department, rules.departments,
+                  "department", "departments.yaml")
+
+
 def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -> None:
     programmes, departments, categories, sources = (content[k] for k in ("programmes", "departments", "categories", "sources"))
     rules.ref(doc, ("programme",), ms.programme, programmes, "programme", "content/programmes/")
@@ -517,6 +599,8 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), N_("a `completed` override needs a `source` that shows it was done"))
         if o.source:
             rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
+    rules.departments = departments
+    _check_steps(rules, doc, (), ms.next_steps)
     seen: set[str] = set()
     for i, t in enumerate(ms.targets):
         if t.id in seen:

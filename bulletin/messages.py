@@ -12,7 +12,8 @@ keeps both parts translatable (each msgid carries its own separator). A plain `s
 message (from code not yet converted) is looked up whole in the catalogue and otherwise
 shown in English, so new English messages work at once and can be translated later.
 
-Msgids always go through `%`-formatting, so a literal percent sign is written `%%`.
+A msgid with parameters goes through `%`-formatting, so a literal percent sign is written `%%`;
+one without parameters is used as it is (it may be a template filled in later).
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def _show(value: Any, gettext: Gettext | None) -> Any:
 def _english(msgid: str, params: dict | None) -> str:
     if params is None:  # a plain string, not a msgid
         return msgid
+    if not params:  # no parameters: the msgid as it is, so a template like "%(n)s million" can be filled in later
+        return msgid.replace("%%", "%")
     return msgid % {k: _show(v, None) for k, v in params.items()}
 
 
@@ -90,6 +93,8 @@ def _translated(msgid: str, params: dict | None, gettext: Gettext) -> str:
         return msgid
     if params is None:
         return gettext(msgid)
+    if not params:
+        return gettext(msgid).replace("%%", "%")
     values = {k: _show(v, gettext) for k, v in params.items()}
     try:
         return gettext(msgid) % values

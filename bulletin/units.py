@@ -22,10 +22,8 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
+# N_ marks a msgid for extraction; without parameters it is the msgid itself, translated where it is used.
 from .messages import N_
-
-def N_(message: str) -> str:  # marks a msgid for extraction; translated where it is used
-    return message
 
 
 # The words English-like languages put after a large figure; Chinese uses 万 and 亿 instead.

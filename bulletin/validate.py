@@ -722,8 +722,8 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
             continue
         problem = safety.slug_problem(slug, "page name")
         if problem is None and slug in safety.GENERATED_NAMES:
-            problem = (f"a page may not be named `{slug}`: the site has its own `{slug}/` section there; "
-                       f"rename the file, e.g. to about-{slug}.{lang}.md")
+            problem = N_("a page may not be named `%(slug)s`: the site has its own `%(slug)s/` section there; "
+                         "rename the file, e.g. to about-%(slug)s.%(lang)s.md", slug=slug, lang=lang)
         if problem:
             problems.append(Problem(name, 1, 1, "", problem + "; page files are named <slug>.<language>.md"))
             continue

@@ -24,7 +24,9 @@ from .l10n import Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, NextStep, Target, Text
 from .palette import STATUS_SYMBOLS
-from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
+from .report import report_groups
+from .reuse import citation, css_string, feedback_href, licence_line
+from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .units import format_figure, scaled_unit
@@ -83,7 +85,7 @@ class Renderer:
         self.site = site
         self.content = site.content
         b = self.content.bulletin
-        self.langs: dict[str, Lang] = languages_for(b.languages)
+        self.langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion)
         self.default = b.default_lang
         self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -106,7 +108,7 @@ class Renderer:
         g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
-                 department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
+                 department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path)
         g["t"] = lambda text, **kw: self.text(lang, text, **kw)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
@@ -121,6 +123,14 @@ class Renderer:
         g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
         g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
+        g["report_groups"] = lambda measures, with_programme: report_groups(self, lang, measures, with_programme=with_programme)
+        g["licence_line"] = licence_line(lang, self.content.bulletin)
+        g["citation"] = lambda title, path, as_of: citation(lang, self.content.bulletin, title=title,
+                                                            url=self.canonical(lang.code, path), as_of=as_of)
+        g["feedback_href"] = lambda ms, path: feedback_href(
+            self.content.bulletin.feedback, lang, measure=ms.id, number=ms.number, title=lang.text(ms.title).text,
+            page=self.canonical(lang.code, path))
+        g["css_string"] = lambda text: Markup(css_string(text))
         g["original"] = lambda t: t.original
         g["UNREPORTED"] = UNREPORTED
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
@@ -214,7 +224,7 @@ class Renderer:
                 names = escape(_(", ")).join(self.text(lang, titles[tid]) for tid in others)
                 stop = escape(_(". ").rstrip())  # a full stop: 。 in Chinese
                 parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{stop}"))
-        return Markup(" ").join(parts) if lang.code != "zh" else Markup("").join(parts)
+        return Markup("").join(parts) if lang.chinese else Markup(" ").join(parts)
 
     def _reported_sentence(self, lang: Lang, a, n: int) -> Markup:
         """"2 of 3 targets reported, 2 completed.": how much of the measure the status rests on."""
@@ -305,12 +315,17 @@ class Renderer:
             files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
+            files.update(self.measure_downloads(lang))
         urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs]) for spec in pages if spec.in_sitemap]
         files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url)).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
         return files
 
     def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
+        licence = self.content.bulletin.licence
+        if licence:  # a file passed on alone still says under what terms it may be reused
+            terms = f"{licence.name} {licence.url}" if licence.url else licence.name
+            header, rows = header + ["licence"], [row + [terms] for row in rows]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
@@ -333,32 +348,63 @@ class Renderer:
                          self.next_steps_text(lang, ms.next_steps)])
         return self._csv(header, rows)
 
+    PROGRESS_HEADER = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value",
+                       "deadline", "date", "value", "note", "source", "source_title", "scale", "original_target_value",
+                       "original_deadline"]
+
     def progress_csv(self, lang: Lang) -> bytes:
+        rows = [row for ms in self.content.measures.values() for row in self._progress_rows(lang, ms)]
+        return self._csv(self.PROGRESS_HEADER, rows)
+
+    def _progress_rows(self, lang: Lang, ms: Measure) -> list[list[Any]]:
         c, text = self.content, lambda v: lang.text(v).text
-        header = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value", "deadline",
-                  "date", "value", "note", "source", "source_title", "scale", "original_target_value", "original_deadline"]
         rows = []
-        for ms in c.measures.values():
-            for t in ms.targets:
-                a = self.site.assessments[ms.id].targets[t.id]
-                first = t.original
-                window = self.content.window(ms)
-                original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
-                scale = scaled_unit(t.unit, t.scale).scale
-                for e in t.progress:
-                    rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
-                                 _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
-                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
-                                 text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
-                                 _figure(scale), _figure(first.target),
-                                 original_deadline.isoformat() if original_deadline else ""])
-        return self._csv(header, rows)
+        window = self.content.window(ms)
+        for t in ms.targets:
+            a = self.site.assessments[ms.id].targets[t.id]
+            first = t.original
+            original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
+            scale = scaled_unit(t.unit, t.scale).scale
+            for e in t.progress:
+                rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
+                             _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
+                             a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
+                             text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
+                             _figure(scale), _figure(first.target),
+                             original_deadline.isoformat() if original_deadline else ""])
+        return rows
+
+    def measure_downloads(self, lang: Lang) -> dict[str, bytes]:
+        """Beside each measure page: its data as JSON and CSV, and each chart as an SVG file.
+
+        The JSON is the measure's entry of bulletin.json with the bulletin's licence and the
+        page's address, so a file passed on alone still says where it is from."""
+        files: dict[str, bytes] = {}
+        for ms in self.content.measures.values():
+            folder = f"{lang.code}/{measure_path(ms.id).removesuffix('index.html')}"
+            data = dict(self._about(lang), url=self.canonical(lang.code, measure_path(ms.id)),
+                        measure=self._measure_json(lang, ms))
+            files[folder + "data.json"] = _json(data)
+            files[folder + "data.csv"] = self._csv(self.PROGRESS_HEADER, self._progress_rows(lang, ms))
+            for t in ms.targets if self.chart_renderer else ():
+                fig = self.figure("target_progress", (ms.id, t.id), lang)
+                if fig is not None:
+                    files[folder + f"chart-{t.id}.svg"] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + fig.svg + "\n").encode("utf-8")
+        return files
+
+    def _about(self, lang: Lang) -> dict[str, Any]:
+        """Where a download comes from and under what terms, at the top of every JSON file."""
+        b = self.content.bulletin
+        about: dict[str, Any] = {"language": lang.code, "title": lang.text(b.title).text,
+                                 "organisation": lang.text(b.organisation).text, "as_of": b.as_of.isoformat()}
+        if b.licence:
+            about["licence"] = {"name": b.licence.name, "url": b.licence.url}
+        return about
 
     def bulletin_json(self, lang: Lang) -> bytes:
         c, text = self.content, lambda v: lang.text(v).text if v else None
         data = {
-            "language": lang.code, "title": text(c.bulletin.title), "organisation": text(c.bulletin.organisation),
-            "as_of": c.bulletin.as_of.isoformat(), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
+            **self._about(lang), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
             "pace_rule": ({"kind": "points", "ahead": c.bulletin.pace_rule.ahead, "behind": c.bulletin.pace_rule.behind,
                            "seriously_behind": c.bulletin.pace_rule.seriously_behind}
                           if c.bulletin.pace_rule else {"kind": "ratio", "ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind}),
@@ -371,8 +417,7 @@ class Renderer:
                                "date": s.date.isoformat() if s.date else None, "url": s.url, "seed": s.seed} for s in c.sources.values()},
             "measures": [self._measure_json(lang, ms) for ms in c.measures.values()],
         }
-        # Standard JSON has no NaN or Infinity; a ratio of extreme figures could still overflow, so it is written as null.
-        return (json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        return _json(data)
 
     def _steps_json(self, lang: Lang, steps: list[NextStep]) -> list[dict]:
         return [{"date": s.date.isoformat(), "action": lang.text(s.action).text, "department": s.department} for s in steps]
@@ -404,6 +449,11 @@ class Renderer:
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+def _json(data: Any) -> bytes:
+    # Standard JSON has no NaN or Infinity; a ratio of extreme figures could still overflow, so it is written as null.
+    return (json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
 def _finite(value: Any) -> Any:

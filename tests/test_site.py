@@ -316,7 +316,7 @@ def test_measures_csv(site, content, base_url, code):
     path = site / code / "data" / "measures.csv"
     assert path.read_bytes().startswith(BOM), "Excel needs the BOM to read UTF-8"
     header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
-    assert header == MEASURE_COLUMNS
+    assert header == MEASURE_COLUMNS + ["licence"]  # the demo names a licence: every row carries it
     rows = read_csv(path)
     assert len(rows) == len(content.measures)
     assert [r["id"] for r in rows] == list(content.measures)
@@ -340,7 +340,7 @@ def test_progress_csv(site, content, code):
     path = site / code / "data" / "progress.csv"
     assert path.read_bytes().startswith(BOM)
     header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
-    assert header == PROGRESS_COLUMNS
+    assert header == PROGRESS_COLUMNS + ["licence"]
     rows = read_csv(path)
     expected = [(ms.id, t.id, e.date.isoformat()) for ms in content.measures.values() for t in ms.targets for e in t.progress]
     assert len(rows) == len(expected) > 0

@@ -63,27 +63,22 @@ def _status_word(status, say: Printer) -> str:
     """The status code in English output (scripts read it); the status's name in other languages."""
     if say.gettext is None:
         return status.value
-    from .render import STATUS_LABELS
+    from .palette import STATUS_LABELS
 
     return say.gettext(STATUS_LABELS[status])
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .builder import Builder, terminal_progress
-    from .problems import ContentError, TemplateFailure
+    from .builder import Builder, failure_lines, terminal_progress
+    from .problems import BuildFailure
 
     say = printer(args)
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
     try:
         result = builder.build()
-    except ContentError as exc:
-        for problem in exc.problems:
-            print(say.problem(problem), file=sys.stderr)
-        print(say(N_("build: failed with %(n)d problem(s); %(output)s/ was left as it was", n=len(exc.problems), output=args.output)),
-              file=sys.stderr)
-        return 1
-    except TemplateFailure as exc:  # templates are edited too: say where, not a traceback
-        print(exc, file=sys.stderr)
+    except BuildFailure as exc:  # content, templates, clashing paths: say where, never a traceback
+        for line in failure_lines(exc, say.gettext):
+            print(line, file=sys.stderr)
         print(say(N_("build: failed; %(output)s/ was left as it was", output=args.output)), file=sys.stderr)
         return 1
     for warning in result.warnings:

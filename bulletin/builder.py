@@ -111,6 +111,7 @@ class Builder:
         # Printing a report takes seconds and every save changes the reports, so the dev
         # server leaves the PDFs out (its report pages say so); `build` always makes them.
         self.report_pdfs = report_pdfs
+        self.files: dict[str, bytes] = {}  # every file of the last good build, as written (the dev server serves these)
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
 
     def _charts(self):
@@ -140,6 +141,7 @@ class Builder:
         write = write_site(rendering.files, self.output, background_cleanup=self.background_cleanup,
                            protected=self._protected(), project=self._project())
         self._site, self._records, self._pages, self._templates, self._catalogues = rendering.state
+        self.files = rendering.files
         charts = rendering.charts
         return BuildResult(
             pages=sum(1 for f in rendering.files if f.endswith(".html")), rendered=len(rendering.paths) * rendering.languages,

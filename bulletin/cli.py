@@ -1,4 +1,4 @@
-"""Command line: `bulletin build | check | serve | new | schema` (also `python build.py …`)."""
+"""Command line: `bulletin build | check | serve | new | schema | diff` (also `python build.py …`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, returns, scaffold, serve
+from . import __version__, diff, returns, scaffold, serve
 from .messages import N_, Printer, cli_text, editor_language, gettext_for, set_cli_language
 
 
@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(sub, _site_args)
     scaffold.register(sub, _project_args, _lang_args)
     returns.register(sub, _project_args, _lang_args)
+    diff.register(sub, _project_args)
     return parser
 
 

@@ -8,6 +8,7 @@ memory at build time, so no compiled `.mo` file is kept in git. Content texts ar
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -41,14 +42,23 @@ def load_translations(code: str, locale_dir: Path = LOCALE_DIR, conversion: str 
         convert = conversion
     if not po.exists():
         return NullTranslations()
-    return _compiled(po, po.stat().st_mtime_ns, code, convert)
+    # Compiled once per version of the file (the dev server rebuilds often), keyed on the
+    # bytes, not the modification time: a catalogue copied in with an old date is a new
+    # version too. Only the latest version of each catalogue is kept.
+    data = po.read_bytes()
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    key = (str(po.absolute()), code, convert)
+    cached = _CATALOGUES.get(key)
+    if cached is None or cached[0] != digest:
+        cached = _CATALOGUES[key] = (digest, _compile(data, code, convert))
+    return cached[1]
 
 
-@lru_cache(maxsize=32)
-def _compiled(po: Path, mtime_ns: int, code: str, convert: str | None = None) -> NullTranslations:
-    """Compile a catalogue once per version of the file (the dev server rebuilds often)."""
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=CONVERTED.get(code, code).replace("-", "_"))
+_CATALOGUES: dict[tuple[str, str, str | None], tuple[bytes, NullTranslations]] = {}
+
+
+def _compile(data: bytes, code: str, convert: str | None = None) -> NullTranslations:
+    catalog = read_po(io.BytesIO(data), locale=CONVERTED.get(code, code).replace("-", "_"))
     if convert:
         converter = opencc_converter(convert)
         for message in catalog:

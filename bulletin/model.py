@@ -12,7 +12,7 @@ written side by side in the YAML, e.g. `{zh: 养老驿站, en: elderly-care stat
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import datetime as dt
 from typing import Annotated, Literal, Union
 
@@ -96,8 +96,11 @@ class Bulletin:
     title: Annotated[Text, _doc("Site title, in every language.")]
     organisation: Annotated[Text, _doc("The publishing body.")]
     languages: Annotated[list[str], Field(min_length=1, description="Language codes, first is the default unless default_language says otherwise.")]
-    as_of: Annotated[dt.date, _doc("Reporting date: statuses are measured against it.")]
     base_url: Annotated[str, _doc("Public address of the site, for canonical links and the sitemap.")]
+    # Optional in the file when `rounds` is given (the last round is then the reporting date);
+    # after validation it is always set.
+    as_of: Annotated[dt.date | None, _doc("Reporting date: statuses are measured against it. May be left out when `rounds` is given: the last round is the reporting date.")] = None
+    rounds: Annotated[list[dt.date], _doc("Reporting rounds, oldest first: the dates statuses are published at. The last is the current reporting date (as_of); add a line for each new round.")] = field(default_factory=list)
     default_language: Annotated[str | None, _doc("Language served at x-default; defaults to the first of `languages`.")] = None
     description: Annotated[Text | None, _doc("One-paragraph description for the home page.")] = None
     stale_after_days: Annotated[int, Field(gt=0, description="A target whose latest report is older than this is flagged as stale.")] = 180
@@ -391,3 +394,35 @@ class Content:
 
     def window(self, measure: Measure) -> Period:
         return measure.window(self.programmes[measure.programme].period)
+
+    def at(self, day: dt.date) -> "Content":
+        """The content as it was known on `day`, a reporting round: progress reported by then, and
+        overrides dated by then (an undated override has no date to go by and counts at every round).
+
+        The reporting date becomes `day`; a programme with its own `as_of` keeps it when earlier
+        (its figures were frozen then), so a programme's as_of caps the rounds for it. On or after
+        the bulletin's reporting date the content is returned unchanged: the current round is
+        the site itself."""
+        if day >= self.bulletin.as_of:
+            return self
+        bulletin = replace(self.bulletin, as_of=day)
+        programmes = {pid: replace(p, as_of=min(p.as_of, day)) if p.as_of else p for pid, p in self.programmes.items()}
+        return replace(self, bulletin=bulletin, programmes=programmes,
+                       measures={mid: _measure_at(ms, day) for mid, ms in self.measures.items()})
+
+
+def _measure_at(ms: Measure, day: dt.date) -> Measure:
+    targets = [_target_at(t, day) for t in ms.targets]
+    override = ms.override if ms.override is None or ms.override.date is None or ms.override.date <= day else None
+    if override is ms.override and all(a is b for a, b in zip(targets, ms.targets)):
+        return ms
+    return replace(ms, targets=targets, override=override)
+
+
+def _target_at(t: Target, day: dt.date) -> Target:
+    """A target as known on `day`: progress reported by then, and the target value and deadline valid then."""
+    if t.revisions:
+        t = t.as_at(day)
+    if any(e.date > day for e in t.progress):
+        t = replace(t, progress=[e for e in t.progress if e.date <= day])
+    return t

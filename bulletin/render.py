@@ -25,10 +25,11 @@ from .l10n import LOCALE_DIR, Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, NextStep, Target, Text
 from .palette import STATUS_LABELS, STATUS_SYMBOLS, status_label
+from .rounds import CHANGE_KINDS
 from .report import report_groups
 from .reuse import citation, css_string, feedback_href, licence_line
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
-                   programme_path, status_from_slug, status_path, status_slug)
+                   programme_path, round_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .units import scaled_unit, target_figure
 
@@ -53,6 +54,12 @@ STATUS_MEANINGS: dict[Status, str] = {
 }
 # Punctuation that differs by language: Chinese uses a full-width colon.
 LABEL_SEPARATOR = N_(": ")
+# What changed between two rounds, as the changes page, the home page and `bulletin diff` name it.
+CHANGE_LABELS = {
+    "completed": N_("Newly completed"), "slipped": N_("Newly behind or overdue"), "recovered": N_("Recovered"),
+    "halted": N_("Paused or dropped"), "other": N_("Other status changes"), "added": N_("New in the bulletin"),
+    "reports": N_("New progress reports"), "revisions": N_("Revised targets"),
+}
 KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
 
 
@@ -139,6 +146,7 @@ class Renderer:
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
                  department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path)
+        g.update(round_path=round_path, CHANGE_KINDS=CHANGE_KINDS, change_label=lambda kind: lang.gettext(CHANGE_LABELS[kind]))
         g["t"] = lambda text, **kw: self.text(lang, text, **kw)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
@@ -333,10 +341,9 @@ class Renderer:
         ).encode("utf-8")
         files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
         for code, lang in self.langs.items():
-            files[f"{code}/feed.xml"] = xml_text(self.envs[code].get_template("feed.xml").render(
-                updates=self.site.updates()[:50], canonical=self.canonical, feed_url=self.base_url + f"{code}/feed.xml",
-            )).encode("utf-8")
+            files.update(self.feeds(code))
             files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
+            files[f"{code}/data/status_history.csv"] = self.status_history_csv(lang)
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
             files.update(self.measure_downloads(lang))
@@ -344,6 +351,36 @@ class Renderer:
         files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url)).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
         return files
+
+    def feeds(self, code: str) -> dict[str, bytes]:
+        """The site's Atom feed, and one per programme and per department: progress reports and status changes."""
+        template = self.envs[code].get_template("feed.xml")
+        feeds = [("feed.xml", {}, PATHS["updates"], None)]
+        feeds += [(programme_path(pid).replace("index.html", "feed.xml"), {"programme": pid}, programme_path(pid), p.title)
+                  for pid, p in self.content.programmes.items()]
+        feeds += [(department_path(did).replace("index.html", "feed.xml"), {"department": did}, department_path(did),
+                   self.content.departments[did].name) for did in self.site.departments_used()]
+        files = {}
+        for path, query, page, subject in feeds:
+            files[f"{code}/{path}"] = xml_text(template.render(
+                entries=self.site.feed(**query), canonical=self.canonical, feed_url=self.base_url + f"{code}/{path}",
+                page_url=self.canonical(code, page), subject=subject)).encode("utf-8")
+        return files
+
+    def status_history_csv(self, lang: Lang) -> bytes:
+        """Every measure's and target's status at every round it takes part in, oldest round first."""
+        header = ["measure", "target", "round", "status", "reached", "expected", "status_label"]
+        rows = []
+        label = lambda s: lang.gettext(STATUS_LABELS[s])
+        for ms in self.content.measures.values():
+            for day, a in self.site.history_of(ms.id):
+                if a is None:
+                    continue
+                rows.append([ms.id, "", day.isoformat(), a.status.value, "", "", label(a.status)])
+                for tid, ta in a.targets.items():
+                    rows.append([ms.id, tid, day.isoformat(), ta.status.value, _share(ta.reached), _share(ta.expected),
+                                 label(ta.status)])
+        return self._csv(header, rows)
 
     def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
         licence = self.content.bulletin.licence
@@ -428,7 +465,7 @@ class Renderer:
     def bulletin_json(self, lang: Lang) -> bytes:
         c, text = self.content, lambda v: lang.text(v).text if v else None
         data = {
-            **self._about(lang), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
+            **self._about(lang), "rounds": [d.isoformat() for d in self.site.rounds()], "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
             "pace_rule": ({"kind": "points", "ahead": c.bulletin.pace_rule.ahead, "behind": c.bulletin.pace_rule.behind,
                            "seriously_behind": c.bulletin.pace_rule.seriously_behind}
                           if c.bulletin.pace_rule else {"kind": "ratio", "ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind}),
@@ -449,6 +486,7 @@ class Renderer:
     def _measure_json(self, lang: Lang, ms: Measure) -> dict:
         text = lambda v: lang.text(v).text if v else None
         a = self.site.assessments[ms.id]
+        history = [(day.isoformat(), then) for day, then in self.site.history_of(ms.id) if then is not None]
         return {
             "id": ms.id, "programme": ms.programme, "number": ms.number, "title": text(ms.title), "category": ms.category,
             "lead": ms.lead, "support": ms.support, "deadline": self.site.deadline_of(ms).isoformat(),
@@ -471,8 +509,16 @@ class Renderer:
                 "expected": a.targets[t.id].expected, "reached": a.targets[t.id].reached,
                 "milestones": [{"date": m.date.isoformat(), "value": m.value} for m in t.milestones],
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
+                "history": [{"round": day, "status": then.targets[t.id].status.value, "reached": then.targets[t.id].reached,
+                             "expected": then.targets[t.id].expected} for day, then in history if t.id in then.targets],
             } for t in ms.targets],
+            "history": [{"round": day, "status": then.status.value} for day, then in history],
         }
+
+
+def _share(value: float | None) -> Any:
+    """A share (0.5 = half the way) for the downloads, rounded so equal input gives equal bytes everywhere."""
+    return "" if value is None or not math.isfinite(value) else round(value, 4)
 
 
 def _json(data: Any) -> bytes:

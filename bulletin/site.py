@@ -17,6 +17,7 @@ from typing import Any
 
 from .deps import RecordedMap, entity_index, recorded_fields, recorded_queries
 from .model import Content, Measure, ProgressEntry, Target
+from .rounds import History, RoundChanges, StatusChange, history
 from .status import DISPLAY_ORDER, MeasureAssessment, Status, assess, count_by_status
 
 
@@ -60,6 +61,8 @@ PATHS = {
     "deadlines": "deadlines/index.html",
     "updates": "updates/index.html",
     "methodology": "methodology/index.html",
+    "changes": "changes/index.html",
+    "rounds": "rounds/index.html",
     "report": "report/index.html",
 }
 
@@ -70,6 +73,20 @@ REPORT_FILES = ("report.pdf", "report.xlsx")
 def report_path(scope: str | None = None, ident: str | None = None) -> str:
     """The report of the whole bulletin, or of one programme or department."""
     return {None: "", "programme": f"programmes/{ident}/", "department": f"departments/{ident}/"}[scope] + PATHS["report"]
+
+
+def round_path(day: dt.date) -> str:
+    """A round's own page: the URL never changes when later rounds are added."""
+    return f"rounds/{day.isoformat()}/index.html"
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of an Atom feed: a progress report (`update`) or a status change at a round (`change`)."""
+
+    date: dt.date
+    update: Update | None = None
+    change: StatusChange | None = None
 
 
 def department_path(dept_id: str) -> str:
@@ -106,9 +123,12 @@ class Site:
     followed by incremental rebuilds without further work."""
 
     def __init__(self, content: Content):
+        self._plain = content  # unwrapped: the history is derived from it inside queries, which record their result
         self.content = recorded_fields(content)
         self.assessments: Mapping[str, MeasureAssessment] = RecordedMap("assessments", assess(content))
         self._index: dict[int, tuple] | None = None
+        self._history: History | None = None
+        self._changes: dict[dt.date, RoundChanges] = {}
 
     def collections(self) -> dict[str, Mapping]:
         """Every mapping of entities a page can read, by name: the content's and the derived ones."""
@@ -120,6 +140,55 @@ class Site:
         if self._index is None:
             self._index = entity_index(self.collections())
         return self._index
+
+    # --- reporting rounds -------------------------------------------------------------
+    @property
+    def history(self) -> History:
+        """Statuses at every round, worked out on first use (the current round is `assessments`)."""
+        if self._history is None:
+            self._history = history(self._plain, self.assessments.data)
+        return self._history
+
+    def rounds(self) -> tuple[dt.date, ...]:
+        return self.history.rounds
+
+    def current_round(self) -> dt.date:
+        return self.history.rounds[-1]
+
+    def has_history(self) -> bool:
+        """More than one round: only then do pages show a timeline and what changed."""
+        return len(self.history.rounds) > 1
+
+    def history_of(self, measure_id: str) -> list[tuple[dt.date, MeasureAssessment | None]]:
+        return self.history.of(measure_id)
+
+    def changes(self, day: dt.date | None = None) -> RoundChanges:
+        """What changed at round `day` (default: the current round) since the round before."""
+        day = day or self.current_round()
+        if day not in self._changes:  # asked for by many pages and every feed: work it out once
+            self._changes[day] = self.history.changes(day)
+        return self._changes[day]
+
+    def round_measures(self, day: dt.date, *, programme: str | None = None) -> list[tuple[Measure, MeasureAssessment]]:
+        """The measures taking part in round `day` (optionally of one programme), with their assessment then."""
+        at = self.history.at[day]
+        known = self.history.known[day]
+        return [(known.measures[mid], at[mid]) for mid, ms in self._plain.measures.items()
+                if mid in at and (programme is None or ms.programme == programme)]
+
+    def round_counts(self, day: dt.date) -> dict[Status, int]:
+        return count_by_status(self.history.at[day])
+
+    def feed(self, *, programme: str | None = None, department: str | None = None, limit: int = 50) -> list[FeedEntry]:
+        """Progress reports and status changes, newest first, optionally for one programme or department."""
+        wanted = {ms.id for ms in self.measures(programme=programme, department=department)}
+        entries = [FeedEntry(u.entry.date, update=u) for u in self.updates() if u.measure.id in wanted]
+        for day in self.rounds():
+            entries += [FeedEntry(day, change=c) for c in self.changes(day).statuses
+                        if c.measure.id in wanted and c.kind != "added"]
+        # Newest first; on one day a status change comes before the reports behind it.
+        entries.sort(key=lambda e: (e.date, e.change is not None), reverse=True)
+        return entries[:limit]
 
     # --- queries shared by pages, feeds and downloads ------------------------------
     def status_of(self, measure_id: str) -> Status:
@@ -206,6 +275,10 @@ class Site:
         pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"},
                               charts=(("deadlines_per_month", ()),)))
         pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}))
+        pages.append(PageSpec(PATHS["changes"], "changes.html", {"kind": "changes", "round": self.current_round()}))
+        pages.append(PageSpec(PATHS["rounds"], "rounds.html", {"kind": "rounds"}))
+        for day in self.rounds():
+            pages.append(PageSpec(round_path(day), "round.html", {"kind": "round", "round": day}))
         pages += self._report_pages()
         pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}))
         for slug, page in c.pages.items():

@@ -556,6 +556,40 @@ def file_error_message(exc: OSError) -> str:
     return N_("this file cannot be read (%(reason)s); check that it exists, is a file and is readable, or delete it", reason=reason)
 
 
+def _check_rounds(doc: Document, b: m.Bulletin) -> tuple[list[Problem], Any]:
+    """Reporting rounds: in date order, each once, the last being the reporting date.
+
+    Returns the problems and the reporting date (as_of, else the last round; None if neither is written)."""
+    problems: list[Problem] = []
+
+    def add(loc: Loc, message: str) -> None:
+        line, column = doc.where(loc)
+        problems.append(Problem(doc.name, line, column, dotted(loc), message))
+
+    if b.as_of is None and not b.rounds:
+        add(("as_of",), "required field `as_of` is missing; add the reporting date, e.g. `as_of: 2020-06-30`, "
+                        "or list the reporting rounds, e.g. `rounds: [2019-12-31, 2020-06-30]` (the last is the reporting date)")
+        return problems, None
+    seen: dict = {}
+    for i, day in enumerate(b.rounds):
+        if day in seen:
+            add(("rounds", i), f"round {day} is listed twice (first as item {seen[day] + 1}); remove one of them")
+            continue
+        seen[day] = i
+        if i and day < b.rounds[i - 1]:
+            add(("rounds", i), f"round {day} comes after {b.rounds[i - 1]} in the list; list the rounds oldest first, "
+                               "so the last line is the current round")
+    if b.rounds and b.as_of is not None and max(b.rounds) != b.as_of:
+        latest = max(b.rounds)
+        if b.as_of > latest:
+            add(("as_of",), f"the reporting date as_of {b.as_of} is not in `rounds`; add `- {b.as_of}` at the end of "
+                            "`rounds`, or remove `as_of` (the last round is then the reporting date)")
+        else:
+            add(("rounds",), f"the last round {latest} is after the reporting date as_of {b.as_of}; the last round is the "
+                             f"current reporting date: set `as_of: {latest}`, or remove `as_of`")
+    return problems, b.as_of if b.as_of is not None else max(b.rounds)
+
+
 def _unique(rules: _Rules, doc: Document, items: list, key: str, what: str) -> dict:
     seen: dict[str, Any] = {}
     for i, item in enumerate(items):
@@ -833,6 +867,12 @@ def check(root: Path) -> CheckResult:
         problems.sort(key=lambda p: (p.file, p.line, p.column))
         return CheckResult(None, problems, TranslationReport())
     bdoc, bulletin = typed["bulletin"][0]
+    round_problems, as_of = _check_rounds(bdoc, bulletin)
+    problems += round_problems
+    if as_of is None:  # every date rule needs a reporting date: stop here, with the one problem that says so
+        problems.sort(key=lambda p: (p.file, p.line, p.column))
+        return CheckResult(None, problems, TranslationReport())
+    bulletin = dataclasses.replace(bulletin, as_of=as_of)
     rules = _Rules(bulletin)
     for kind, doc in failed:
         rules.unverified.update({what: rules.unverified.get(what, set()) | ids for what, ids in _raw_ids(kind, doc.data).items()})

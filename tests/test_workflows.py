@@ -283,3 +283,34 @@ def test_ci_run_script():
     assert text.rstrip().splitlines()[-1] == "exec python -m pytest"
     proc = subprocess.run(["bash", "-n", str(CI_RUN)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# ----------------------------------------------------------------------------- review of changes
+
+
+def test_pull_requests_get_a_content_diff_summary_and_a_site_preview():
+    job = _load(PUBLISH)["jobs"]["build"]
+    checkout = _steps(job)[0]
+    assert checkout["with"]["fetch-depth"] >= 2 and checkout["with"]["persist-credentials"] is False
+    diff = next(s for s in _steps(job) if "build.py diff" in s.get("run", ""))
+    assert '>> "$GITHUB_STEP_SUMMARY"' in diff["run"] and "HEAD^1" in diff["run"]
+    preview = _step_using(job, "actions/upload-artifact")
+    assert preview["with"]["path"] == "output"
+    build = _run_index(job, r"^python build\.py\s*$")
+    for step in (diff, preview):
+        assert _evaluate(step["if"], EVENTS["pull request"][0]) and not _evaluate(step["if"], EVENTS["push to main"][0])
+        assert _steps(job).index(step) > build
+        assert "secrets." not in json.dumps(step)  # forks' pull requests get no secrets: none is needed
+    on = _load(PUBLISH)["on"]
+    assert "pull_request_target" not in on  # would run fork code with the base repository's token
+
+
+def test_gitlab_merge_requests_get_a_content_diff_and_an_exposed_preview():
+    ci = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))
+    review = ci["review"]
+    assert [r["if"] for r in review["rules"]] == ['$CI_PIPELINE_SOURCE == "merge_request_event"']
+    script = "\n".join(review["script"])
+    assert re.search(r'python build\.py diff "\$CI_MERGE_REQUEST_DIFF_BASE_SHA" \| tee content-diff\.md', script)
+    assert review["variables"]["GIT_DEPTH"] == "0"
+    assert review["artifacts"]["expose_as"] and set(review["artifacts"]["paths"]) == {"preview/", "content-diff.md"}
+    assert "cp -a output preview" in script

@@ -146,6 +146,8 @@ PAGE_TYPES = {
     "updates": ("update",),
     "methodology": ("methodology", "method"),
     "about": ("about",),
+    "changes": ("changes",),
+    "rounds": ("round",),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .loader import load_yaml
+from .messages import N_
 from .model import Content
 from .problems import Problem
 from .status import MeasureAssessment, Status, assess
@@ -43,10 +44,11 @@ def explanation_problems(root: Path, content: Content, assessments: dict[str, Me
         doc, _ = load_yaml(path, name) if relative else (None, [])
         if doc is not None:
             line, _col = doc.where(("title",))
-        label = {Status.BEHIND: "behind", Status.OVERDUE: "overdue"}.get(a.status, "overdue and not reported")
+        label = {Status.BEHIND: N_("behind"), Status.OVERDUE: N_("overdue")}.get(a.status, N_("overdue and not reported"))
         problems.append(Problem(name, line, 1, "explanation",
-                                f"the measure is {label} but says nothing about why; add `explanation: {{zh: …, en: …}}` "
-                                "(and `next_steps:` with date, action and department) to the measure or to its target", severity))
+                                N_("the measure is %(label)s but says nothing about why; add `explanation: {zh: …, en: …}` "
+                                   "(and `next_steps:` with date, action and department) to the measure or to its target",
+                                   label=label), severity))
     return problems
 
 

@@ -316,12 +316,15 @@ class Builder:
         return files
 
 
-def failure_lines(exc: BuildFailure) -> list[str]:
+def failure_lines(exc: BuildFailure, gettext=None) -> list[str]:
     """What the editor reads when a build fails, for `build` and `serve` alike: each problem
-    as `file:line:column: field: message`, or the one failure with its file and line."""
+    as `file:line:column: field: message`, or the one failure with its file and line; in the
+    language of `gettext` (messages.gettext_for), English when None."""
+    from .messages import N_, localise
+
     if isinstance(exc, ContentError):
         errors = [p for p in exc.problems if p.severity == "error"]
-        return [str(p) for p in exc.problems] + [f"{len(errors)} error(s) in the content"]
+        return [p.localised(gettext) for p in exc.problems] + [localise(N_("%(n)d error(s) in the content", n=len(errors)), gettext)]
     return [str(exc)]
 
 

@@ -7,27 +7,38 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, diff, scaffold, serve
+from . import __version__, diff, returns, scaffold, serve
+from .messages import N_, Printer, cli_text, editor_language, gettext_for, set_cli_language
 
 
 def _project_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--content", type=Path, default=Path("content"), help="content directory (default: content)")
+    parser.add_argument("--content", type=Path, default=Path("content"), help=N_("content directory (default: content)"))
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
     _project_args(parser)
-    parser.add_argument("--templates", type=Path, default=Path("templates"), help="templates directory (default: templates)")
-    parser.add_argument("--theme", type=Path, default=Path("theme"), help="theme directory (default: theme)")
-    parser.add_argument("--output", type=Path, default=Path("output"), help="output directory (default: output)")
+    parser.add_argument("--templates", type=Path, default=Path("templates"), help=N_("templates directory (default: templates)"))
+    parser.add_argument("--theme", type=Path, default=Path("theme"), help=N_("theme directory (default: theme)"))
+    parser.add_argument("--output", type=Path, default=Path("output"), help=N_("output directory (default: output)"))
+
+
+def _lang_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", help=N_("language of the messages, e.g. zh or en (default: the bulletin's default language)"))
+
+
+def printer(args: argparse.Namespace) -> Printer:
+    """Messages in `--lang`, else the bulletin's default language."""
+    return Printer(editor_language(getattr(args, "lang", None), getattr(args, "content", None)))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .advice import full_check
     from .status import assess, count_by_status
 
+    say = printer(args)
     result = full_check(args.content)
     for problem in result.problems:
-        print(problem.annotation() if args.format == "github" else problem)
+        print(problem.annotation(say.gettext) if args.format == "github" else say.problem(problem))
     errors = len(result.errors)
     warnings = len(result.problems) - errors
     if result.content is not None:
@@ -35,82 +46,162 @@ def cmd_check(args: argparse.Namespace) -> int:
         targets = [t for ms in c.measures.values() for t in ms.targets]
         entries = sum(len(t.progress) for t in targets)
         if result.translations.total:
-            print("translations: " + "; ".join(result.translations.lines(c.bulletin.languages)))
+            print(say(N_("translations: ")) + say(N_("; ")).join(say(line) for line in result.translations.lines(c.bulletin.languages)))
         counts = ""
         if not errors:
             by_status = count_by_status(assess(c))
-            counts = "; statuses: " + ", ".join(f"{s.value} {n}" for s, n in by_status.items())
-        print(f"check: {len(c.programmes)} programmes, {len(c.measures)} measures, {len(targets)} targets, "
-              f"{entries} progress entries{counts}; {errors} errors, {warnings} warnings")
+            counts = say(N_("; statuses: ")) + say(N_(", ")).join(f"{_status_word(s, say)} {n}" for s, n in by_status.items())
+        print(say(N_("check: %(programmes)d programmes, %(measures)d measures, %(targets)d targets, %(entries)d progress entries",
+                     programmes=len(c.programmes), measures=len(c.measures), targets=len(targets), entries=entries))
+              + counts + say(N_("; %(errors)d errors, %(warnings)d warnings", errors=errors, warnings=warnings)))
     else:
-        print(f"check: content could not be read; {errors} errors, {warnings} warnings")
+        print(say(N_("check: content could not be read; %(errors)d errors, %(warnings)d warnings", errors=errors, warnings=warnings)))
     return 1 if errors else 0
+
+
+def _status_word(status, say: Printer) -> str:
+    """The status code in English output (scripts read it); the status's name in other languages."""
+    if say.gettext is None:
+        return status.value
+    from .palette import STATUS_LABELS
+
+    return say.gettext(STATUS_LABELS[status])
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .builder import Builder, failure_lines, terminal_progress
     from .problems import BuildFailure
 
+    say = printer(args)
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(), workers=args.jobs)
     try:
         result = builder.build()
     except BuildFailure as exc:  # content, templates, clashing paths: say where, never a traceback
-        for line in failure_lines(exc):
+        for line in failure_lines(exc, say.gettext):
             print(line, file=sys.stderr)
-        print(f"build: failed; {args.output}/ was left as it was", file=sys.stderr)
+        print(say(N_("build: failed; %(output)s/ was left as it was", output=args.output)), file=sys.stderr)
         return 1
     for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    print(result.summary())
+        print(say.problem(warning), file=sys.stderr)
+    print(result.summary() if say.gettext is None else say(N_(
+        "build: %(pages)d pages (%(rendered)d rendered), %(written)d files written, %(unchanged)d unchanged; %(charts)d charts "
+        "(%(renders)d rendered, %(cached)d from cache, %(chart_seconds)s s); %(seconds)s s",
+        pages=result.pages, rendered=result.rendered, written=len(result.write.written), unchanged=result.write.unchanged,
+        charts=result.charts, renders=result.chart_renders, cached=result.charts - result.chart_renders,
+        chart_seconds=f"{result.chart_seconds:.2f}", seconds=f"{result.seconds:.2f}")))
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema import write_schemas
 
+    say = printer(args)
     directory = args.content / "schema"
     changed = write_schemas(directory, check_only=args.check)
     if args.check and changed:
         for path in changed:
-            print(f"{path}: out of date; run `python build.py schema` to regenerate it")
+            print(say(N_("%(path)s: out of date; run `python build.py schema` to regenerate it", path=path)))
         return 1
-    print(f"schema: {len(changed)} file(s) written in {directory}" if not args.check else "schema: up to date")
+    print(say(N_("schema: %(n)d file(s) written in %(directory)s", n=len(changed), directory=directory)) if not args.check
+          else say(N_("schema: up to date")))
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help in the command line's language: help texts are msgids (see messages.py)."""
+
+    def _get_help_string(self, action):
+        return cli_text(action.help) if action.help else action.help
+
+    def add_text(self, text):
+        super().add_text(cli_text(text) if text and text is not argparse.SUPPRESS else text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Sub-commands are made with the parser's own class, so they share the translated help."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _argparse_msgids() -> None:  # never called: argparse's own messages, listed for `pybabel extract`
+    N_("usage: ")
+    N_("positional arguments")
+    N_("options")
+    N_("show this help message and exit")
+    N_("show program's version number and exit")
+    N_("the following arguments are required: %s")
+    N_("invalid choice: %(value)r (choose from %(choices)s)")
+    N_("unrecognized arguments: %s")
+    N_("%(prog)s: error: %(message)s\n")
+    N_("argument %(argument_name)s: %(message)s")
+    N_("expected one argument")
+    N_("expected at least one argument")
+    N_("invalid %(type)s value: %(value)r")
+    N_("ambiguous option: %(option)s could match %(matches)s")
+
+
+def _early_language(argv: list[str]) -> str | None:
+    """The messages' language before parsing: `--lang X` / `--lang=X`, else as editor_language finds it."""
+    lang, content = None, Path("content")
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+        elif arg == "--content" and i + 1 < len(argv):
+            content = Path(argv[i + 1])
+        elif arg.startswith("--content="):
+            content = Path(arg.split("=", 1)[1])
+    return editor_language(lang, content)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bulletin", description="Static site generator for public progress bulletins.")
+    parser = _Parser(prog="bulletin", description=N_("Static site generator for public progress bulletins."))
     parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    p = sub.add_parser("check", help="validate the content and print every problem")
+    p = sub.add_parser("check", help=N_("validate the content and print every problem"))
     _project_args(p)
+    _lang_args(p)
     p.add_argument("--format", choices=["text", "github"], default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
-                   help="github: print problems as workflow annotations (default on GitHub Actions)")
+                   help=N_("github: print problems as workflow annotations (default on GitHub Actions)"))
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("schema", help="write the JSON Schemas of the content format into content/schema/")
+    p = sub.add_parser("schema", help=N_("write the JSON Schemas of the content format into content/schema/"))
     _project_args(p)
-    p.add_argument("--check", action="store_true", help="only report schemas that are out of date")
+    _lang_args(p)
+    p.add_argument("--check", action="store_true", help=N_("only report schemas that are out of date"))
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("build", help="build the site into output/ (the default command)")
+    p = sub.add_parser("build", help=N_("build the site into output/ (the default command)"))
     _site_args(p)
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="processes rendering charts (default: $BULLETIN_JOBS, else every core)")
+    _lang_args(p)
     p.set_defaults(func=cmd_build)
 
     serve.register(sub, _site_args)
-    scaffold.register(sub, _project_args)
+    scaffold.register(sub, _project_args, _lang_args)
+    returns.register(sub, _project_args, _lang_args)
     diff.register(sub, _project_args)
     return parser
 
 
+_ARGPARSE_GETTEXT = argparse._
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "build")  # `python build.py` builds
+    gettext = gettext_for(_early_language(argv))
+    set_cli_language(gettext)
+    # argparse looks its own messages (usage, section titles, errors) up in this module global,
+    # some while the parser is built: set it first.
+    argparse._ = gettext or _ARGPARSE_GETTEXT
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -19,10 +19,22 @@ class Problem:
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{self.file}:{self.line}:{self.column}: {self.field or '(file)'}: {prefix}{self.message}"
 
-    def annotation(self) -> str:
+    def localised(self, gettext=None) -> str:
+        """The line in the language of `gettext` (see messages.py); English when None."""
+        if gettext is None:
+            return str(self)
+        from .messages import N_, localise
+
+        prefix = localise(N_("warning: "), gettext) if self.severity == "warning" else ""
+        field = self.field or localise(N_("(file)"), gettext)
+        return f"{self.file}:{self.line}:{self.column}: {field}: {prefix}{localise(self.message, gettext)}"
+
+    def annotation(self, gettext=None) -> str:
         """The same problem as a GitHub Actions workflow command, shown on the changed line."""
+        from .messages import localise
+
         kind = "warning" if self.severity == "warning" else "error"
-        message = f"{self.field}: {self.message}".replace("%", "%25").replace("\n", "%0A")
+        message = f"{self.field}: {localise(self.message, gettext)}".replace("%", "%25").replace("\n", "%0A")
         return f"::{kind} file={self.file},line={self.line},col={self.column}::{message}"
 
 

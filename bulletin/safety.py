@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .messages import N_
+
 # --------------------------------------------------------------------------- characters
 
 _CONTROL_NAMES = {
@@ -79,23 +81,23 @@ def character_name(ch: str) -> str:
     code = ord(ch)
     name = _CONTROL_NAMES.get(code) or unicodedata.name(ch, "")
     if not name:
-        name = "(a control character)" if code < 0xA0 else "(a noncharacter)" if not 0xD800 <= code <= 0xDFFF else "(half of a surrogate pair)"
-    return f"U+{code:04X} {name}"
+        name = N_("(a control character)") if code < 0xA0 else N_("(a noncharacter)") if not 0xD800 <= code <= 0xDFFF else N_("(half of a surrogate pair)")
+    return N_("U+%(code)s %(name)s", code=f"{code:04X}", name=name)
 
 
 def character_message(ch: str) -> str:
     code = ord(ch)
     if code in (0x2028, 0x2029):
-        why = "it is an invisible line separator; use an ordinary line break"
+        why = N_("it is an invisible line separator; use an ordinary line break")
     elif code in _REFUSED_FORMAT and (0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069 or code in (0x200E, 0x200F, 0x061C)):
-        why = "it is an invisible direction control that can make text read differently from what it says; delete it"
+        why = N_("it is an invisible direction control that can make text read differently from what it says; delete it")
     elif code in _REFUSED_FORMAT:
-        why = "it is an invisible zero-width character that makes texts and ids look alike; delete it"
+        why = N_("it is an invisible zero-width character that makes texts and ids look alike; delete it")
     elif code >= 0xA0:
-        why = "it is not a character at all (often the sign of a damaged or wrongly converted file); delete it"
+        why = N_("it is not a character at all (often the sign of a damaged or wrongly converted file); delete it")
     else:
-        why = "it is an invisible control character, often pasted from Word or a PDF; delete it"
-    return f"contains {character_name(ch)}, which is not allowed: {why}"
+        why = N_("it is an invisible control character, often pasted from Word or a PDF; delete it")
+    return N_("contains %(character)s, which is not allowed: %(why)s", character=character_name(ch), why=why)
 
 
 # --------------------------------------------------------------------------- links
@@ -116,25 +118,26 @@ def link_problem(url: str) -> str | None:
     reading = browser_reading(url)  # judged as a browser reads it, so ` JaVa\tscript:` is seen for what it is
     scheme = _SCHEME.match(reading)
     if scheme is not None and scheme.group(1).lower() not in LINK_SCHEMES:
-        return (f"`{scheme.group(1).lower()}:` links are not allowed (they can run script or hide content); "
-                "use an https:// address, or keep a copy of the document in content/sources/ and name it in `seed:`")
+        return N_("`%(scheme)s:` links are not allowed (they can run script or hide content); "
+                  "use an https:// address, or keep a copy of the document in content/sources/ and name it in `seed:`",
+                  scheme=scheme.group(1).lower())
     if url != url.strip() or any(c in url for c in " \t\n\r"):
-        return "a link may not contain spaces, tabs or line breaks; write it on one line, with spaces as %20"
+        return N_("a link may not contain spaces, tabs or line breaks; write it on one line, with spaces as %20")
     index = first_refused(url, newlines=False)
     if index is not None:
-        return f"the link {character_message(url[index])}"
+        return N_("the link %(problem)s", problem=character_message(url[index]))
     if scheme is None:
-        return "write the full address, starting with https:// (or mailto: for an e-mail address)"
+        return N_("write the full address, starting with https:// (or mailto: for an e-mail address)")
     name = scheme.group(1).lower()
     if name not in LINK_SCHEMES:
-        return (f"`{name}:` links are not allowed (they can run script or hide content); "
-                "use an https:// address, or keep a copy of the document in content/sources/ and name it in `seed:`")
+        return N_("`%(scheme)s:` links are not allowed (they can run script or hide content); "
+                  "use an https:// address, or keep a copy of the document in content/sources/ and name it in `seed:`", scheme=name)
     if name in ("http", "https"):
         parts = urlsplit(reading)
         if not parts.netloc or not parts.hostname or any(c in parts.netloc for c in "\\<>\"'`{}|^"):
-            return "the link has no valid host name; write it as https://host/path"
+            return N_("the link has no valid host name; write it as https://host/path")
     if any(c in reading for c in "<>\"`"):
-        return "the link contains < > \" or `; write them as %3C %3E %22 %60"
+        return N_("the link contains < > \" or `; write them as %3C %3E %22 %60")
     return None
 
 
@@ -143,30 +146,30 @@ def base_url_problem(url: str) -> str | None:
     feeds, the sitemap and robots.txt, so it must be one plain absolute http(s) address."""
     index = first_refused(url, newlines=False)
     if index is not None:
-        return f"base_url {character_message(url[index])}"
+        return N_("base_url %(problem)s", problem=character_message(url[index]))
     if any(c.isspace() for c in url):
-        return "base_url may not contain spaces or line breaks; write the address on one line"
+        return N_("base_url may not contain spaces or line breaks; write the address on one line")
     if not url.startswith(("http://", "https://")):
-        return "write the full address, starting with https://"
+        return N_("write the full address, starting with https://")
     if "?" in url or "#" in url:
-        return "base_url may not contain `?` or `#`; write only the address the site is served at, e.g. https://example.gov.cn/bulletin/"
+        return N_("base_url may not contain `?` or `#`; write only the address the site is served at, e.g. https://example.gov.cn/bulletin/")
     if not re.fullmatch(r"[A-Za-z0-9\-._~:/%!$&'()*+,;=@\[\]]+", url):
-        return "base_url may contain only letters, digits and - . _ ~ / : %; percent-encode anything else"
+        return N_("base_url may contain only letters, digits and - . _ ~ / : %; percent-encode anything else")
     parts = urlsplit(url)
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        return "base_url may not contain a user name or `@`; write https://host/path"
+        return N_("base_url may not contain a user name or `@`; write https://host/path")
     try:
         parts.port
     except ValueError:
-        return "base_url has an invalid port number"
+        return N_("base_url has an invalid port number")
     host = parts.hostname or ""
     if not host or not re.fullmatch(r"[a-z0-9]([a-z0-9\-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9\-]*[a-z0-9])?)*\.?|\[[0-9a-f:.]+\]",
                                     host if not parts.netloc.split(":")[0].startswith("[") else f"[{host}]"):
-        return "base_url has no valid host name; write it as https://example.gov.cn/bulletin/"
+        return N_("base_url has no valid host name; write it as https://example.gov.cn/bulletin/")
     if "//" in parts.path:
-        return "base_url may not contain `//` in its path (a browser would read what follows as another host); write single slashes"
+        return N_("base_url may not contain `//` in its path (a browser would read what follows as another host); write single slashes")
     if any(segment in (".", "..") for segment in parts.path.split("/")):
-        return "base_url may not contain `.` or `..` folders; write the path the site is served at"
+        return N_("base_url may not contain `.` or `..` folders; write the path the site is served at")
     return None
 
 
@@ -184,12 +187,16 @@ GENERATED_NAMES = frozenset({
 })
 
 
+_WHAT = {"page name": N_("page name"), "id": N_("id")}  # the kinds of name, as words in a message
+
+
 def slug_problem(name: str, what: str) -> str | None:
     if len(name) > MAX_SLUG:
-        return f"the {what} `{name[:20]}…` is {len(name)} characters long; the limit is {MAX_SLUG}"
+        return N_("the %(what)s `%(start)s…` is %(length)s characters long; the limit is %(limit)s",
+                  what=_WHAT.get(what, what), start=name[:20], length=len(name), limit=MAX_SLUG)
     if not SLUG.match(name):
-        return (f"`{name}` is not a valid {what}: use lower-case letters, digits and hyphens "
-                "(not at the start or end), e.g. about or open-data")
+        return N_("`%(name)s` is not a valid %(what)s: use lower-case letters, digits and hyphens "
+                  "(not at the start or end), e.g. about or open-data", name=name, what=_WHAT.get(what, what))
     return None
 
 
@@ -245,8 +252,8 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
     boundary = Path(os.path.realpath(inside))
     real_root = Path(os.path.realpath(root))
     if not (real_root == boundary or boundary in real_root.parents):
-        refused.append(FileRefusal(root, f"this folder is a link to {real_root}, outside {inside}; nothing from outside "
-                                         "the content is published: make it a real folder"))
+        refused.append(FileRefusal(root, N_("this folder is a link to %(target)s, outside %(inside)s; nothing from outside "
+                                            "the content is published: make it a real folder", target=real_root, inside=inside)))
         return found, refused
     stack = [root]
     while stack:
@@ -254,7 +261,7 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            refused.append(FileRefusal(folder, f"this folder cannot be read ({exc.strerror}); check its permissions"))
+            refused.append(FileRefusal(folder, N_("this folder cannot be read (%(reason)s); check its permissions", reason=exc.strerror)))
             continue
         subfolders = []
         for entry in entries:
@@ -263,8 +270,8 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
             if editor_leftover(name):
                 continue
             if not _valid_name(name):
-                refused.append(FileRefusal(path, "this file name is not valid UTF-8 (it was probably copied from another "
-                                                 "system); rename it using ordinary letters and digits"))
+                refused.append(FileRefusal(path, N_("this file name is not valid UTF-8 (it was probably copied from another "
+                                                    "system); rename it using ordinary letters and digits")))
                 continue
             matches = suffix is None or name.endswith(suffix)
             try:
@@ -277,20 +284,21 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
                 if not matches and not target.is_dir():
                     continue
                 if not target.exists():
-                    refused.append(FileRefusal(path, "this is a link to a file that does not exist (a dangling symlink); delete it or copy the file here"))
+                    refused.append(FileRefusal(path, N_("this is a link to a file that does not exist (a dangling symlink); delete it or copy the file here")))
                 elif target.is_dir():
-                    refused.append(FileRefusal(path, "this is a link to a folder; links to folders are not followed: copy the folder here instead"))
+                    refused.append(FileRefusal(path, N_("this is a link to a folder; links to folders are not followed: copy the folder here instead")))
                 elif not (target == boundary or boundary in target.parents):
-                    refused.append(FileRefusal(path, f"this is a link to {target}, outside {inside}; nothing from outside the "
-                                                     "content is published: copy the file here instead of linking to it"))
+                    refused.append(FileRefusal(path, N_("this is a link to %(target)s, outside %(inside)s; nothing from outside the "
+                                                        "content is published: copy the file here instead of linking to it",
+                                                        target=target, inside=inside)))
                 elif not target.is_file():
-                    refused.append(FileRefusal(path, "this is a link to something that is not a regular file; delete it"))
+                    refused.append(FileRefusal(path, N_("this is a link to something that is not a regular file; delete it")))
                 else:
                     found.append(FoundFile(path, path.relative_to(root).as_posix()))
                 continue
             if is_dir:
                 if suffix is not None and matches:
-                    refused.append(FileRefusal(path, f"this is a folder, but its name ends in {suffix} like a content file; rename it"))
+                    refused.append(FileRefusal(path, N_("this is a folder, but its name ends in %(suffix)s like a content file; rename it", suffix=suffix)))
                 if recursive:
                     subfolders.append(path)
                 continue
@@ -303,7 +311,7 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
             if regular:
                 found.append(FoundFile(path, path.relative_to(root).as_posix()))
             else:
-                refused.append(FileRefusal(path, "this is not a regular file (a device, socket or pipe); delete it"))
+                refused.append(FileRefusal(path, N_("this is not a regular file (a device, socket or pipe); delete it")))
         stack += reversed(subfolders)
     found.sort(key=lambda f: f.relative)
     return found, refused
@@ -334,20 +342,21 @@ def source_file_problem(relative: str) -> str | None:
     parts = relative.split("/")
     for part in parts:
         if not _FILE_NAME.match(part) or len(part.encode("utf-8")) > 200 or first_refused(part) is not None:
-            return ("the file name may contain only letters, digits, `-`, `_` and `.` (no spaces or other signs, "
-                    "at most 200 bytes); rename it, and its `seed:` in sources.yaml")
+            return N_("the file name may contain only letters, digits, `-`, `_` and `.` (no spaces or other signs, "
+                      "at most 200 bytes); rename it, and its `seed:` in sources.yaml")
     suffix = os.path.splitext(parts[-1])[1].lower()
     if suffix not in PUBLISHED_TYPES:
         allowed = ", ".join(sorted(PUBLISHED_TYPES))
-        return (f"`{suffix or '(no extension)'}` files are not published, because a browser could run script in them "
-                f"on the site; save the document as PDF (or plain text or an image) instead. Published types: {allowed}")
+        return N_("`%(suffix)s` files are not published, because a browser could run script in them "
+                  "on the site; save the document as PDF (or plain text or an image) instead. Published types: %(allowed)s",
+                  suffix=suffix or N_("(no extension)"), allowed=allowed)
     return None
 
 
 def seed_problem(seed: str) -> str | None:
     """Why `seed:` does not name a file inside content/sources/, judged on the text alone."""
     if not seed or seed.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", seed) or "\\" in seed:
-        return "`seed` is a file name inside content/sources/, e.g. 000_report.txt, not an absolute path"
+        return N_("`seed` is a file name inside content/sources/, e.g. 000_report.txt, not an absolute path")
     if any(part in ("", ".", "..") for part in seed.split("/")):
-        return "`seed` is a file name inside content/sources/, e.g. 000_report.txt; `..` and empty folders are not allowed"
+        return N_("`seed` is a file name inside content/sources/, e.g. 000_report.txt; `..` and empty folders are not allowed")
     return source_file_problem(seed)

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
-def N_(message: str) -> str:  # marks a msgid for extraction; translated where it is used
-    return message
+# N_ marks a msgid for extraction; without parameters it is the msgid itself, translated where it is used.
+from .messages import N_
 
 
 # The words English-like languages put after a large figure; Chinese uses 万 and 亿 instead.
@@ -81,12 +81,13 @@ def scaled_unit(unit: Text | None, scale: float | None) -> ScaledUnit:
         for lang, text in written.items():
             factor, _ = _prefix_scale(text)
             if factor and factor != 1:
-                problems.append(f"the `{lang}` unit `{text}` starts with a figure; write the unit alone "
-                                f"(e.g. yuan) and add `scale: {factor:g}`")
+                problems.append(N_("the `%(lang)s` unit `%(text)s` starts with a figure; write the unit alone "
+                                   "(e.g. yuan) and add `scale: %(factor)s`", lang=lang, text=text, factor=float(factor)))
         return ScaledUnit(1.0, written, tuple(problems))
     if implied is not None and scale is not None and implied[1] != scale:
-        problems.append(f"the unit `{zh}` already means ×{implied[1]:g}, but `scale` is {scale:g}; "
-                        f"write `unit: {{zh: {zh[len(implied[0]):] or '…'}, …}}` with `scale: {scale:g}`, or remove `scale`")
+        problems.append(N_("the unit `%(zh)s` already means ×%(implied)s, but `scale` is %(scale)s; "
+                           "write `unit: {zh: %(base)s, …}` with `scale: %(scale)s`, or remove `scale`",
+                           zh=zh, implied=float(implied[1]), scale=float(scale), base=zh[len(implied[0]):] or "…"))
     factor = scale if scale is not None else implied[1]  # type: ignore[index]
     base: dict[str, str] = {}
     for lang, text in written.items():
@@ -102,12 +103,13 @@ def scaled_unit(unit: Text | None, scale: float | None) -> ScaledUnit:
             base[lang] = rest
         else:
             base[lang] = text
-            problems.append(f"the `{lang}` unit `{text}` does not match the scale ×{factor:g}; "
-                            f"write the unit alone, e.g. `{lang}: {rest}`")
+            problems.append(N_("the `%(lang)s` unit `%(text)s` does not match the scale ×%(factor)s; "
+                               "write the unit alone, e.g. `%(lang)s: %(rest)s`", lang=lang, text=text, factor=float(factor), rest=rest))
     for lang, text in base.items():
         if re.search(r"[0-9]", text):
-            problems.append(f"the `{lang}` unit `{written[lang]}` still contains a figure; "
-                            f"write the unit alone (e.g. yuan) and let `scale` carry ×{factor:g}")
+            problems.append(N_("the `%(lang)s` unit `%(text)s` still contains a figure; "
+                               "write the unit alone (e.g. yuan) and let `scale` carry ×%(factor)s", lang=lang, text=written[lang],
+                               factor=float(factor)))
     return ScaledUnit(factor, base, tuple(problems))
 
 

@@ -23,14 +23,15 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import model as m
 from .loader import Document, Loc, dotted, load_yaml, read_text
+from .messages import Msg, N_
 from .problems import Problem
 from . import safety
 from .units import scaled_unit
 
 # How to record a changed target, quoted wherever an editor is likely to need it.
-REVISION_HOWTO = ("keep the current figure in `target:` (and the current `deadline:`), and record the change under "
-                  "`revisions:` as `- {date: 2020-03-01, field: value, from: 12, to: 14, reason: {zh: …, en: …}, source: seed-000}` "
-                  "(field: value or deadline; from/to are the old and new target value or deadline)")
+REVISION_HOWTO = N_("keep the current figure in `target:` (and the current `deadline:`), and record the change under "
+                    "`revisions:` as `- {date: 2020-03-01, field: value, from: 12, to: 14, reason: {zh: …, en: …}, source: seed-000}` "
+                    "(field: value or deadline; from/to are the old and new target value or deadline)")
 # Unknown fields that mean "the target was changed": point at `revisions`.
 _REVISION_WORDS = ("original", "old", "previous", "revis", "adjust", "changed", "new_target", "new_deadline")
 
@@ -51,9 +52,9 @@ class TranslationReport:
         lines = []
         for lang in languages:
             missing = self.total - self.present[lang] - self.converted[lang]
-            lines.append(f"{lang}: {self.present[lang]}/{self.total} texts translated"
-                         + (f", {self.converted[lang]} converted at build time" if self.converted[lang] else "")
-                         + (f", {missing} missing" if missing else ""))
+            lines.append(N_("%(lang)s: %(present)d/%(total)d texts translated", lang=lang, present=self.present[lang], total=self.total)
+                         + (N_(", %(n)d converted at build time", n=self.converted[lang]) if self.converted[lang] else Msg(""))
+                         + (N_(", %(n)d missing", n=missing) if missing else Msg("")))
         return lines
 
 
@@ -155,7 +156,129 @@ def _field_names(cls: type) -> list[str]:
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    return N_("; did you mean `%(word)s`?", word=close[0]) if close else Msg("")
+
+
+# --- common slips, named with their fix --------------------------------------------
+
+def _fields_below(cls: type, depth: int = 3) -> dict[str, str]:
+    """Field names of the blocks nested inside `cls`, each with the field that holds its block."""
+    found: dict[str, str] = {}  # a name under several blocks is placed under the first; progress entries come first
+    if depth == 0 or not dataclasses.is_dataclass(cls):
+        return found
+    hints = typing.get_type_hints(cls, include_extras=True)
+    for name, hint in sorted(hints.items(), key=lambda kv: kv[0] != "progress"):
+        inner = _unwrap(hint)
+        if dataclasses.is_dataclass(inner):
+            for sub in _field_names(inner):
+                found.setdefault(sub, name)
+            for sub, holder in _fields_below(inner, depth - 1).items():
+                found.setdefault(sub, holder)
+    return found
+
+
+_HOLDERS = {"targets": N_("a target (an item of `targets:`)"), "progress": N_("a progress entry (an item of `progress:`)"),
+            "milestones": N_("a milestone (an item of `milestones:`)"), "baseline": N_("`baseline:`"),
+            "override": N_("`override:`"), "period": N_("`period:`"), "thresholds": N_("`thresholds:`")}
+
+
+def _misplaced_key(cls: type, loc: Loc, name: str) -> Msg | None:
+    """An unknown key that is a field one level up or down: the indentation is wrong, not the word."""
+    holder = _class_at(cls, loc)
+    if holder is None:
+        return None
+    below = _fields_below(holder)
+    if name in below:
+        where = below[name]
+        return N_("`%(name)s` is not a field of this block but of %(holder)s: indent it under %(holder)s, "
+                  "in line with that block's keys", name=name, holder=_HOLDERS.get(where, f"`{where}:`"))
+    for end in range(len(loc) - 2, -1, -1):  # the enclosing blocks, nearest first
+        outer = _class_at(cls, loc[:end] + ("x",))
+        if outer is not None and outer is not holder and name in _field_names(outer):
+            return N_("`%(name)s` is not a field of this block but of the block that holds it: indent it less, "
+                      "in line with the keys of that block", name=name)
+    return None
+
+
+# Words an editor writes for done / not done, and the YAML they mean.
+_YES = {"是", "已完成", "完成", "已完工", "已建成", "已实现", "已落实", "有", "对", "done", "completed", "√", "✓"}
+_NO = {"否", "未完成", "没有", "无", "未", "不", "not done", "no data", "×", "✗"}
+
+
+def _target_kind(data: Any, loc: Loc) -> str | None:
+    """The `kind` of the target that holds `loc` (e.g. targets[0].progress[1].value), if it says."""
+    if len(loc) < 2 or loc[0] != "targets" or not isinstance(data, dict):
+        return None
+    try:
+        kind = data["targets"][loc[1]].get("kind")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def _yes_no_words(given: Any) -> Msg | None:
+    if not isinstance(given, str):
+        return None
+    word = given.strip()
+    if word in _YES or word.lower() in _YES:
+        return N_("`%(given)s` is a word, not a yes/no value: for a milestone write `true` (done), e.g. value: true", given=given)
+    if word in _NO or word.lower() in _NO:
+        return N_("`%(given)s` is a word, not a yes/no value: for a milestone write `false` (not done yet), e.g. value: false", given=given)
+    return None
+
+
+_SCALED = re.compile(r"^\s*([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万|亿)\s*(\S*)\s*$")
+# A figure followed by a percent sign or a unit word (个, 户, km), or with thousands separators; not a date.
+_WITH_EXTRA = re.compile(r"^\s*([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(%|％|[^\W\d_][^\s]*)?\s*$")
+
+
+def _plain(number: float) -> str:
+    return f"{number:.6f}".rstrip("0").rstrip(".")
+
+
+def _number_in_words(given: Any) -> Msg | None:
+    """`2.47万`, `80%`, `1,200` or `6个`: the figure is there, written the way a report writes it."""
+    if not isinstance(given, str):
+        return None
+    scaled = _SCALED.match(given)
+    if scaled:
+        digits = float(scaled[1].replace(",", "").replace("，", ""))
+        factor = 10_000 if scaled[2] == "万" else 100_000_000
+        return N_("`%(given)s` uses %(scale)s: write the figure in digits, %(number)s (if the target's `unit` is already "
+                  "in %(scale)s, e.g. %(scale)s元, write %(digits)s)", given=given, scale=scaled[2],
+                  number=_plain(digits * factor), digits=_plain(digits))
+    extra = _WITH_EXTRA.match(given)
+    if extra:
+        digits = _plain(float(extra[1].replace(",", "").replace("，", "")))
+        if extra[2] in ("%", "％"):
+            return N_("`%(given)s`: write the percentage without the %% sign, %(number)s", given=given, number=digits)
+        return N_("`%(given)s`: write digits only, %(number)s; the unit belongs in the target's `unit`, "
+                  "and numbers take no thousands separators", given=given, number=digits)
+    return None
+
+
+def _comma_split(doc: Document, loc: Loc) -> Msg | None:
+    """A key that exists only because an unquoted comma split a one-line `{zh: …, en: …}` text."""
+    if loc not in doc.keys:
+        return None
+    line_no, column = doc.keys[loc]
+    try:
+        line = doc.path.read_text(encoding="utf-8-sig").splitlines()[line_no - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+    before = line[: column - 1].rstrip()
+    if not before.endswith(",") or "{" not in before:
+        return None
+    start = before.rfind(": ", before.rfind("{"))
+    if start < 0:
+        return None
+    end = line.find("}", column - 1)
+    value = line[start + 2: end if end >= 0 else len(line)].strip()
+    key = before[max(before.rfind("{", 0, start), before.rfind(",", 0, start)) + 1:start].strip()
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return N_("the comma in `%(value)s` ends the text there, so `%(name)s` was read as another field: in a one-line "
+              "`{zh: …, en: …}` text that contains a comma, put the text in double quotes: %(key)s: %(quoted)s",
+              value=value, name=loc[-1], key=key, quoted=quoted)
 
 
 def _resolve(data: Any, loc: Loc) -> int:
@@ -184,54 +307,61 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
     name = str(loc[-1]) if loc else ""
     revision_value = "revisions" in loc and any(part in ("from", "to") for part in loc[loc.index("revisions"):])
     if kind == "missing":
-        message = f"required field `{name}` is missing; add it (see the editor's guide in README.md)"
+        message = N_("required field `%(name)s` is missing; add it (see the editor's guide in README.md)", name=name)
     elif revision_value and kind != "missing":
-        message = (f"`{given}` is neither a number nor a date; write the target value (e.g. 12) for `field: value`, "
-                   "or the deadline (YYYY-MM-DD) for `field: deadline`")
+        message = N_("`%(given)s` is neither a number nor a date; write the target value (e.g. 12) for `field: value`, "
+                     "or the deadline (YYYY-MM-DD) for `field: deadline`", given=given)
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bound = next(iter(error.get("ctx", {}).values()), "")
         bound = f"{bound:g}" if isinstance(bound, (int, float)) else bound
-        words = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
-                 "less_than_equal": "at most"}[kind]
-        message = f"`{given}` is out of range; write a number {words} {bound}"
+        message = {"greater_than": N_("`%(given)s` is out of range; write a number more than %(bound)s", given=given, bound=bound),
+                   "greater_than_equal": N_("`%(given)s` is out of range; write a number at least %(bound)s", given=given, bound=bound),
+                   "less_than": N_("`%(given)s` is out of range; write a number less than %(bound)s", given=given, bound=bound),
+                   "less_than_equal": N_("`%(given)s` is out of range; write a number at most %(bound)s", given=given, bound=bound)}[kind]
         if bound in (f"{m.MAX_FIGURE:g}", f"{-m.MAX_FIGURE:g}"):  # the bound on every figure: sums must stay finite
-            message = (f"`{given}` is too large a figure (at most {m.MAX_FIGURE:,.0f} either way); check the digits, "
-                       "or write it in a larger unit with `scale`")
+            message = N_("`%(given)s` is too large a figure (at most %(max)s either way); check the digits, "
+                         "or write it in a larger unit with `scale`", given=given, max=f"{m.MAX_FIGURE:,.0f}")
     elif kind == "finite_number":
-        message = f"`{given}` is not an ordinary number (.nan and .inf are not figures); write digits, e.g. 10000"
+        message = N_("`%(given)s` is not an ordinary number (.nan and .inf are not figures); write digits, e.g. 10000", given=given)
     elif kind in ("unexpected_keyword_argument", "extra_forbidden"):
         holder = _class_at(cls, loc)
         allowed = _field_names(holder) if holder else []
-        message = f"unknown field `{name}`" + (_did_you_mean(name, allowed) or (f"; allowed here: {', '.join(allowed)}" if allowed else ""))
+        message = (_misplaced_key(cls, loc, name)
+                   or N_("unknown field `%(name)s`", name=name) + (_did_you_mean(name, allowed) or (N_("; allowed here: %(fields)s", fields=allowed) if allowed else "")))
         if holder is m.Target and any(word in name.lower() for word in _REVISION_WORDS) and name != "revisions":
-            message += f"; to record a changed target value or deadline, {REVISION_HOWTO}"
+            message += N_("; to record a changed target value or deadline, %(howto)s", howto=REVISION_HOWTO)
     elif kind.startswith("date"):
         reason = error["msg"].split(",", 1)[1].strip() if "," in error["msg"] else ""
         impossible = "outside expected range" in reason
-        message = (f"`{given}` is not a real date" if impossible else f"`{given}` is not a date") + \
-            "; write dates as YYYY-MM-DD, e.g. 2020-06-30"
+        message = (N_("`%(given)s` is not a real date", given=given) if impossible else N_("`%(given)s` is not a date", given=given)) + \
+            N_("; write dates as YYYY-MM-DD, e.g. 2020-06-30")
     elif kind.startswith(("float", "int")):
-        message = f"expected a number, got `{given}`; write digits only, e.g. 90 or 14.6 (no units, no commas)"
+        yes_no = _yes_no_words(given) if _target_kind(doc.data, loc) in ("milestone", None) else None
+        message = (yes_no or _number_in_words(given)
+                   or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=given))
     elif kind.startswith("bool"):
-        message = f"expected true or false, got `{given}`"
+        message = _yes_no_words(given) or N_("expected true or false, got `%(given)s`", given=given)
     elif kind == "literal_error":
         allowed = error.get("ctx", {}).get("expected", "")
-        message = f"`{given}` is not allowed here; use one of {allowed}"
+        message = N_("`%(given)s` is not allowed here; use one of %(allowed)s", given=given, allowed=allowed)
         choices = [c.strip(" '") for c in allowed.replace(" or ", ",").split(",")]
         message += _did_you_mean(str(given), choices)
     elif kind in ("dict_type", "dataclass_type", "dataclass_exact_type"):
-        message = f"expected a block of `key: value` lines here, got `{given}`"
+        message = N_("expected a block of `key: value` lines here, got `%(given)s`", given=given)
     elif kind == "list_type":
-        message = f"expected a list here (lines starting with `- `), got `{given}`"
+        message = N_("expected a list here (lines starting with `- `), got `%(given)s`", given=given)
+    elif kind == "string_type" and given is None and _comma_split(doc, loc):
+        message = _comma_split(doc, loc)
     elif kind == "string_type":
-        message = f"expected text, got `{given}`; put it in quotes if it is meant as text"
+        message = N_("expected text, got `%(given)s`; put it in quotes if it is meant as text", given=given)
     elif kind == "string_pattern_mismatch":
-        message = f"`{given}` is not a valid id; use lower-case letters, digits and hyphens, e.g. elderly-care"
+        message = N_("`%(given)s` is not a valid id; use lower-case letters, digits and hyphens, e.g. elderly-care", given=given)
     elif kind == "string_too_long":
         limit = error.get("ctx", {}).get("max_length", safety.MAX_SLUG)
-        message = f"`{str(given)[:20]}…` is {len(str(given))} characters long; an id has at most {limit}: shorten it"
+        message = N_("`%(start)s…` is %(length)s characters long; an id has at most %(limit)s: shorten it",
+                     start=str(given)[:20], length=len(str(given)), limit=limit)
     elif kind == "too_short":
-        message = "must not be empty; add at least one item"
+        message = N_("must not be empty; add at least one item")
     else:
         message = error["msg"]
     line, column = doc.where(where_loc, key=kind in ("unexpected_keyword_argument", "extra_forbidden"))
@@ -247,8 +377,11 @@ def _typed(doc: Document, kind: str) -> tuple[Any, list[Problem]]:
         problems = []
         for error in exc.errors():
             problem = _shape_problem(doc, FILE_KINDS[kind], error)
-            if problem.field not in seen:  # a union yields one error per member: keep the first
-                seen.add(problem.field)
+            # A union yields one error per member: keep the first. One unquoted comma can split a text
+            # into several fields: one message for the line.
+            key = (problem.line, "comma") if problem.message.startswith("the comma in `") else problem.field
+            if key not in seen:
+                seen.add(key)
                 problems.append(problem)
         return None, problems
 
@@ -276,9 +409,14 @@ class _Rules:
         if isinstance(obj, dict):
             self.translations.total += 1
             languages = self.bulletin.languages
+            if any(obj.get(lang) in PLACEHOLDERS for lang in languages):
+                self.add(doc, loc, N_("this is still the example text written by `bulletin new`; replace it with the real text "
+                                      "in every language"))
             for lang in obj:
-                if lang not in languages:
-                    self.add(doc, loc + (lang,), f"unknown language `{lang}`; the bulletin's languages are {', '.join(languages)}"
+                if lang not in languages and _comma_split(doc, loc + (lang,)):
+                    self.add(doc, loc + (lang,), _comma_split(doc, loc + (lang,)))
+                elif lang not in languages:
+                    self.add(doc, loc + (lang,), N_("unknown language `%(lang)s`; the bulletin's languages are %(languages)s", lang=lang, languages=languages)
                              + _did_you_mean(lang, languages))
             for lang in languages:
                 if obj.get(lang, "").strip():
@@ -286,7 +424,7 @@ class _Rules:
                 elif m.CONVERTED.get(lang) in languages and obj.get(m.CONVERTED[lang], "").strip():
                     self.translations.converted[lang] += 1  # made at build time (zh-Hant from zh)
                 else:
-                    self.add(doc, loc, f"missing the `{lang}` text; add `{lang}: …` beside the others",
+                    self.add(doc, loc, N_("missing the `%(lang)s` text; add `%(lang)s: …` beside the others", lang=lang),
                              self.bulletin.missing_translations)
         elif isinstance(obj, list):
             for i, item in enumerate(obj):
@@ -297,19 +435,55 @@ class _Rules:
 
     def ref(self, doc: Document, loc: Loc, value: str, known: dict, what: str, where: str) -> None:
         if value not in known and value not in self.unverified.get(what, ()):
-            self.add(doc, loc, f"unknown {what} `{value}`" + (_did_you_mean(value, list(known)) or f"; add it to {where} first"))
+            named = _named(value, known)
+            if named:
+                self.add(doc, loc, N_("`%(value)s` is the name of %(what)s `%(id)s`, not its id; write the id: %(id)s",
+                                      value=value, what=_WHAT.get(what, what), id=named))
+                return
+            self.add(doc, loc, N_("unknown %(what)s `%(value)s`", what=_WHAT.get(what, what), value=value)
+                     + (_did_you_mean(value, list(known)) or N_("; add it to %(where)s first", where=where)))
+
+
+def _named(value: str, known: dict) -> str | None:
+    """The id of the item whose name (in any language, or short name) is `value`."""
+    wanted = value.strip()
+    names = {ident: [v.strip() for attr in ("name", "short_name", "title", "short_title")
+                     for v in (getattr(item, attr, None) or {}).values() if isinstance(v, str) and v.strip()]
+             for ident, item in known.items()}
+    for ident, texts in names.items():
+        if wanted in texts:
+            return ident
+    # A shortened or lengthened name (昌平区民政局 for 北京市昌平区民政局): only when one item matches.
+    if len(wanted) >= 3:
+        close = [ident for ident, texts in names.items() if any(wanted in t or t in wanted for t in texts if len(t) >= 3)]
+        if len(close) == 1:
+            return close[0]
+    return None
+
+
+# Texts written by `bulletin new` for the editor to replace; left as they are, they would be published.
+PLACEHOLDERS = frozenset({
+    "新措施（请填写标题）", "New measure (write the title)",
+    "用一两句话说明这项措施要做什么。", "Say in a sentence or two what this measure will do.",
+    "新方案（请填写标题）", "New programme (write the title)",
+    "用一两句话概括这个方案。", "Sum up the programme in a sentence or two.",
+    "新单位（请填写名称）", "New department (write its name)",
+    "新来源（请填写标题）", "New source (write its title)",
+    "发布单位（请填写）", "Publisher (write it)",
+})
 
 
 def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
     if b.default_language and b.default_language not in b.languages:
-        rules.add(doc, ("default_language",), f"`{b.default_language}` is not one of the languages ({', '.join(b.languages)})")
+        rules.add(doc, ("default_language",), N_("`%(lang)s` is not one of the languages (%(languages)s)", lang=b.default_language, languages=b.languages))
     if len(set(b.languages)) != len(b.languages):
-        rules.add(doc, ("languages",), "a language is listed twice")
+        rules.add(doc, ("languages",), N_("a language is listed twice"))
     if b.thresholds.ahead <= b.thresholds.behind:
-        rules.add(doc, ("thresholds",), "`ahead` must be larger than `behind`")
+        rules.add(doc, ("thresholds",), N_("`ahead` must be larger than `behind`"))
     if b.pace_rule and b.pace_rule.seriously_behind is not None and b.pace_rule.seriously_behind <= b.pace_rule.behind:
-        rules.add(doc, ("pace_rule", "seriously_behind"), f"`seriously_behind` ({b.pace_rule.seriously_behind:g} points) must be "
-                                                          f"more than `behind` ({b.pace_rule.behind:g} points)")
+        rules.add(doc, ("pace_rule", "seriously_behind"), N_("`seriously_behind` (%(serious)s points) must be "
+                                                             "more than `behind` (%(behind)s points)",
+                                                             serious=float(b.pace_rule.seriously_behind), behind=float(b.pace_rule.behind)))
     problem = safety.base_url_problem(b.base_url)
     if problem:
         rules.add(doc, ("base_url",), problem)
@@ -347,11 +521,12 @@ def language_problem(code: str) -> str | None:
 
     # A script subtag is allowed for Traditional Chinese (zh-Hant), which the build converts from zh.
     if not re.fullmatch(r"[a-z]{2,3}", code) and code not in m.CONVERTED:
-        return f"`{code}` is not a language code; write a two- or three-letter code in lower case, such as zh, en or fr (or zh-Hant)"
+        return N_("`%(code)s` is not a language code; write a two- or three-letter code in lower case, such as zh, en or fr "
+                  "(or zh-Hant)", code=code)
     try:
         Locale.parse(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
-        return f"`{code}` is not a language CLDR knows; write a code such as zh, en or fr"
+        return N_("`%(code)s` is not a language CLDR knows; write a code such as zh, en or fr", code=code)
     return None
 
 
@@ -370,14 +545,15 @@ def _check_sources(rules: _Rules, documents: list, published: set[str], root: Pa
                 elif src.seed in published:
                     continue
                 elif not os.path.lexists(root / "sources" / src.seed):
-                    rules.add(doc, ("sources", i, "seed"), f"no file content/sources/{src.seed}; copy the document there or remove `seed`")
+                    rules.add(doc, ("sources", i, "seed"), N_("no file content/sources/%(seed)s; copy the document there or remove `seed`", seed=src.seed))
                 else:
-                    rules.add(doc, ("sources", i, "seed"), f"content/sources/{src.seed} cannot be published (see the problem reported for that file)")
+                    rules.add(doc, ("sources", i, "seed"), N_("content/sources/%(seed)s cannot be published (see the problem reported for that file)",
+                                                              seed=src.seed))
 
 
 def file_error_message(exc: OSError) -> str:
     reason = exc.strerror or type(exc).__name__
-    return f"this file cannot be read ({reason}); check that it exists, is a file and is readable, or delete it"
+    return N_("this file cannot be read (%(reason)s); check that it exists, is a file and is readable, or delete it", reason=reason)
 
 
 def _check_rounds(doc: Document, b: m.Bulletin) -> tuple[list[Problem], Any]:
@@ -419,7 +595,7 @@ def _unique(rules: _Rules, doc: Document, items: list, key: str, what: str) -> d
     for i, item in enumerate(items):
         ident = item.id
         if ident in seen:
-            rules.add(doc, (key, i, "id"), f"duplicate {what} id `{ident}`; ids must be unique")
+            rules.add(doc, (key, i, "id"), N_("duplicate %(what)s id `%(id)s`; ids must be unique", what=_WHAT.get(what, what), id=ident))
         else:
             seen[ident] = item
     return seen
@@ -430,22 +606,28 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     numeric = t.kind != "milestone"
     if t.kind == "milestone":
         if t.target is not None and t.target is not True:
-            rules.add(doc, loc + ("target",), "a milestone's target is `true` (done); use kind: count for numbers")
+            rules.add(doc, loc + ("target",), N_("a milestone's target is `true` (done); use kind: count for numbers"))
         for i, entry in enumerate(t.progress):
             if not isinstance(entry.value, bool):
-                rules.add(doc, loc + ("progress", i, "value"), "a milestone's progress is true (done) or false (not yet)")
+                rules.add(doc, loc + ("progress", i, "value"), N_("a milestone's progress is true (done) or false (not yet)"))
             elif entry.value and not entry.source:
-                rules.add(doc, loc + ("progress", i), "a completed milestone needs a `source` that shows it was done")
+                rules.add(doc, loc + ("progress", i), N_("a completed milestone needs a `source` that shows it was done"))
     else:
         if isinstance(t.target, bool):
-            rules.add(doc, loc + ("target",), f"a {t.kind} target is a number; use kind: milestone for yes/no")
+            rules.add(doc, loc + ("target",), N_("a %(kind)s target is a number; use kind: milestone for yes/no", kind=t.kind))
         for i, entry in enumerate(t.progress):
             if isinstance(entry.value, bool):
-                rules.add(doc, loc + ("progress", i, "value"), f"a {t.kind} target's progress is a number, not true/false")
+                rules.add(doc, loc + ("progress", i, "value"), N_("a %(kind)s target's progress is a number, not true/false", kind=t.kind))
     if t.kind == "amount" and t.unit is None:
-        rules.add(doc, loc + ("unit",), "an amount needs a `unit`, e.g. {zh: 元, en: yuan} with `scale: 10000` for figures in 万元")
+        rules.add(doc, loc + ("unit",), N_("an amount needs a `unit`, e.g. {zh: 元, en: yuan} with `scale: 10000` for figures in 万元"))
+    if t.kind == "percentage" and not (isinstance(t.target, (int, float)) and not isinstance(t.target, bool) and t.target <= 1):
+        for i, entry in enumerate(t.progress):
+            if isinstance(entry.value, float) and not isinstance(entry.value, bool) and 0 < entry.value < 1:
+                rules.add(doc, loc + ("progress", i, "value"), N_(
+                    "%(value)s on a percentage target looks like a fraction: a percentage is written as 80 for 80%%; "
+                    "write %(percent)s if %(percent)s%% is meant", value=entry.value, percent=_plain(entry.value * 100)), "warning")
     if t.scale is not None and t.kind in ("percentage", "milestone"):
-        rules.add(doc, loc + ("scale",), f"a {t.kind} target has no scale; remove `scale`")
+        rules.add(doc, loc + ("scale",), N_("a %(kind)s target has no scale; remove `scale`", kind=t.kind))
     elif t.unit is not None or t.scale is not None:
         for message in scaled_unit(t.unit, t.scale).problems:
             rules.add(doc, loc + ("unit",), message, "error" if t.scale is not None else "warning")
@@ -457,31 +639,35 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
         values += [(("progress", i, "value"), e.value) for i, e in enumerate(t.progress)]
         for sub, value in values:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 100:
-                rules.add(doc, loc + sub, f"{value:g} is outside 0–100; a percentage is written as 90 for 90%")
+                rules.add(doc, loc + sub, N_("%(value)s is outside 0–100; a percentage is written as 90 for 90%%", value=float(value)))
     if numeric and isinstance(t.target, (int, float)) and not isinstance(t.target, bool):
         if t.direction == "down" and t.baseline is None:
-            rules.add(doc, loc + ("direction",), "a target that goes down needs a `baseline` (the value it starts from), "
-                                                 "e.g. baseline: {value: 40, date: 2020-01-01}")
+            rules.add(doc, loc + ("direction",), N_("a target that goes down needs a `baseline` (the value it starts from), "
+                                                    "e.g. baseline: {value: 40, date: 2020-01-01}"))
         elif t.baseline is not None and t.direction == "up" and t.target < t.baseline.value:
-            rules.add(doc, loc + ("target",), f"the target {t.target:g} is below the baseline {t.baseline.value:g}; "
-                                              "add `direction: down` for a figure that should fall")
+            rules.add(doc, loc + ("target",), N_("the target %(target)s is below the baseline %(baseline)s; "
+                                                 "add `direction: down` for a figure that should fall", target=float(t.target), baseline=float(t.baseline.value)))
         elif t.baseline is not None and t.direction == "down" and t.target > t.baseline.value:
-            rules.add(doc, loc + ("target",), f"the target {t.target:g} is above the baseline {t.baseline.value:g} "
-                                              "but `direction` is down; remove `direction: down` or correct the figures")
+            rules.add(doc, loc + ("target",), N_("the target %(target)s is above the baseline %(baseline)s "
+                                                 "but `direction` is down; remove `direction: down` or correct the figures",
+                                                 target=float(t.target), baseline=float(t.baseline.value)))
     if numeric and t.milestones and t.target is None:
-        rules.add(doc, loc + ("milestones",), "interim milestones need a final `target` value")
+        rules.add(doc, loc + ("milestones",), N_("interim milestones need a final `target` value"))
     if start and deadline and deadline < start:
-        rules.add(doc, loc + ("deadline",), f"deadline {deadline} is before the start {start}")
+        rules.add(doc, loc + ("deadline",), N_("deadline %(deadline)s is before the start %(start)s", deadline=deadline, start=start))
     for i, ms in enumerate(t.milestones):
         if deadline and ms.date > deadline:
-            rules.add(doc, loc + ("milestones", i, "date"), f"milestone {ms.date} is after the deadline {deadline}")
+            rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is after the deadline %(deadline)s", date=ms.date, deadline=deadline))
     for i, entry in enumerate(t.progress):
         where = loc + ("progress", i, "date")
         if entry.date > as_of:
-            rules.add(doc, where, f"progress dated {entry.date} is after the reporting date as_of {as_of}; "
-                                  "correct the date or move as_of forward")
+            rules.add(doc, where, N_("progress dated %(date)s is after the reporting date as_of %(as_of)s; "
+                                     "correct the date or move as_of forward", date=entry.date, as_of=as_of))
+        if start and entry.date < start and not (t.baseline and entry.date < t.baseline.date):
+            rules.add(doc, where, N_("progress dated %(date)s is before the work starts (%(start)s, from the target, measure "
+                                     "or programme); correct the date, or set an earlier `start`", date=entry.date, start=start))
         if t.baseline and entry.date < t.baseline.date:
-            rules.add(doc, where, f"progress dated {entry.date} is before the baseline date {t.baseline.date}")
+            rules.add(doc, where, N_("progress dated %(date)s is before the baseline date %(baseline)s", date=entry.date, baseline=t.baseline.date))
         if entry.source:
             rules.ref(doc, loc + ("progress", i, "source"), entry.source, sources, "source", "sources.yaml")
 
@@ -495,28 +681,29 @@ def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadli
         where = loc + ("revisions", i)
         rules.ref(doc, where + ("source",), rev.source, sources, "source", "sources.yaml")
         if rev.date > as_of:
-            rules.add(doc, where + ("date",), f"revision dated {rev.date} is after the reporting date as_of {as_of}")
+            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after the reporting date as_of %(as_of)s", date=rev.date, as_of=as_of))
         if previous_date and rev.date < previous_date:
-            rules.add(doc, where + ("date",), f"revisions are listed oldest first; {rev.date} comes before {previous_date}")
+            rules.add(doc, where + ("date",), N_("revisions are listed oldest first; %(date)s comes before %(previous)s",
+                                                 date=rev.date, previous=previous_date))
         previous_date = rev.date
         if rev.field == "value":
             if t.kind == "milestone" or t.target is None:
-                rules.add(doc, where + ("field",), "only a target with a numeric `target:` value can have its value revised; "
-                                                   "record `field: deadline` for a changed deadline")
+                rules.add(doc, where + ("field",), N_("only a target with a numeric `target:` value can have its value revised; "
+                                                      "record `field: deadline` for a changed deadline"))
                 continue
             wrong = [k for k, v in (("from", rev.from_), ("to", rev.to)) if isinstance(v, dt.date)]
         else:
             wrong = [k for k, v in (("from", rev.from_), ("to", rev.to)) if not isinstance(v, dt.date)]
         if wrong:
-            kind = "a number (the target value)" if rev.field == "value" else "a date written YYYY-MM-DD (the deadline)"
+            kind = N_("a number (the target value)") if rev.field == "value" else N_("a date written YYYY-MM-DD (the deadline)")
             for k in wrong:
-                rules.add(doc, where + (k,), f"for `field: {rev.field}`, `{k}` is {kind}")
+                rules.add(doc, where + (k,), N_("for `field: %(field)s`, `%(key)s` is %(kind)s", field=rev.field, key=k, kind=kind))
             continue
         if rev.from_ == rev.to:
-            rules.add(doc, where + ("to",), "`from` and `to` are the same: nothing was changed")
+            rules.add(doc, where + ("to",), N_("`from` and `to` are the same: nothing was changed"))
         if rev.field in last and last[rev.field] != rev.from_:
-            rules.add(doc, where + ("from",), f"`from: {_shown(rev.from_)}` should be `{_shown(last[rev.field])}`, "
-                                              f"the `to` of the previous {rev.field} revision")
+            rules.add(doc, where + ("from",), N_("`from: %(given)s` should be `%(expected)s`, the `to` of the previous %(field)s revision",
+                                                 given=_shown(rev.from_), expected=_shown(last[rev.field]), field=rev.field))
         last[rev.field] = rev.to
     for what, value in last.items():
         now = current[what]
@@ -524,8 +711,8 @@ def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadli
             key = "target" if what == "value" else "deadline"
             i = max(j for j, r in enumerate(t.revisions) if r.field == what)
             rules.add(doc, loc + ("revisions", i, "to"),
-                      f"the latest {what} revision says `to: {_shown(value)}` but the target's `{key}` is {_shown(now)}; "
-                      f"{REVISION_HOWTO}")
+                      N_("the latest %(what)s revision says `to: %(to)s` but the target's `%(key)s` is %(now)s; %(howto)s",
+                         what=what, to=_shown(value), key=key, now=_shown(now), howto=REVISION_HOWTO))
 
 
 def _shown(value: Any) -> str:
@@ -554,9 +741,9 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
     if ms.override:
         o = ms.override
         if o.status in ("paused", "dropped") and not o.reason:
-            rules.add(doc, ("override",), f"a `{o.status}` override needs a `reason` saying why, in every language")
+            rules.add(doc, ("override",), N_("a `%(status)s` override needs a `reason` saying why, in every language", status=o.status))
         if o.status == "completed" and not o.source:
-            rules.add(doc, ("override",), "a `completed` override needs a `source` that shows it was done")
+            rules.add(doc, ("override",), N_("a `completed` override needs a `source` that shows it was done"))
         if o.source:
             rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
     rules.departments = departments
@@ -564,7 +751,7 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
     seen: set[str] = set()
     for i, t in enumerate(ms.targets):
         if t.id in seen:
-            rules.add(doc, ("targets", i, "id"), f"duplicate target id `{t.id}` in this measure")
+            rules.add(doc, ("targets", i, "id"), N_("duplicate target id `%(id)s` in this measure", id=t.id))
         seen.add(t.id)
         t_window = t.window(window)
         _check_target(rules, doc, ("targets", i), t, t_window.start, t_window.end, as_of, sources)
@@ -588,12 +775,12 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
             continue
         slug, _, lang = path.name[:-len(".md")].rpartition(".")
         if not slug or lang not in languages:
-            problems.append(Problem(name, 1, 1, "", f"page files are named <slug>.<language>.md with a language from {', '.join(languages)}"))
+            problems.append(Problem(name, 1, 1, "", N_("page files are named <slug>.<language>.md with a language from %(languages)s", languages=languages)))
             continue
         problem = safety.slug_problem(slug, "page name")
         if problem is None and slug in safety.GENERATED_NAMES:
-            problem = (f"a page may not be named `{slug}`: the site has its own `{slug}/` section there; "
-                       f"rename the file, e.g. to about-{slug}.{lang}.md")
+            problem = N_("a page may not be named `%(slug)s`: the site has its own `%(slug)s/` section there; "
+                         "rename the file, e.g. to about-%(slug)s.%(lang)s.md", slug=slug, lang=lang)
         if problem:
             problems.append(Problem(name, 1, 1, "", problem + "; page files are named <slug>.<language>.md"))
             continue
@@ -613,7 +800,7 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
             continue
         first, _, body = text.partition("\n")
         if not first.startswith("# "):
-            problems.append(Problem(name, 1, 1, "", "start the page with its title as a `# Heading` line"))
+            problems.append(Problem(name, 1, 1, "", N_("start the page with its title as a `# Heading` line")))
             continue
         pages.setdefault(slug, {})[lang] = (first[2:].strip(), body.strip())
     result = {slug: m.Page(slug, {l: v[0] for l, v in by.items()}, {l: v[1] for l, v in by.items()})
@@ -631,6 +818,9 @@ def _display(path: Path, root: Path) -> str:
 
 
 _SINGULAR = {"departments": "department", "categories": "category", "sources": "source"}
+# The kinds of thing an id names, as words in a message (the dict keys stay the code's names).
+_WHAT = {"department": N_("department"), "category": N_("category"), "source": N_("source"), "programme": N_("programme"),
+         "departments": N_("department"), "categories": N_("category"), "sources": N_("source")}
 
 
 def _raw_ids(kind: str, data: Any) -> dict[str, set[str]]:
@@ -648,7 +838,7 @@ def check(root: Path) -> CheckResult:
     problems: list[Problem] = []
     if not os.path.lexists(root / "bulletin.yaml"):
         return CheckResult(None, [Problem(_display(root / "bulletin.yaml", root), 1, 1, "",
-                                          "no bulletin.yaml: is this the content directory? (see the README's editor's guide)")], TranslationReport())
+                                          N_("no bulletin.yaml: is this the content directory? (see the README's editor's guide)"))], TranslationReport())
     typed: dict[str, list[tuple[Document, Any]]] = {kind: [] for kind in FILE_KINDS}
     failed: list[tuple[str, Document]] = []
     found, refused = discover_checked(root)
@@ -672,7 +862,7 @@ def check(root: Path) -> CheckResult:
         else:
             failed.append((kind, doc))
     for path in misnamed_files(root):
-        problems.append(Problem(_display(path, root), 1, 1, "", f"this file is not read: content files end in .yaml; rename it to {path.stem}.yaml"))
+        problems.append(Problem(_display(path, root), 1, 1, "", N_("this file is not read: content files end in .yaml; rename it to %(name)s.yaml", name=path.stem)))
     if not typed["bulletin"]:
         problems.sort(key=lambda p: (p.file, p.line, p.column))
         return CheckResult(None, problems, TranslationReport())
@@ -703,7 +893,7 @@ def check(root: Path) -> CheckResult:
     for doc, p in typed["programme"]:
         rules.texts(doc, p)
         if p.id in registry["programmes"]:
-            rules.add(doc, ("id",), f"duplicate programme id `{p.id}`")
+            rules.add(doc, ("id",), N_("duplicate programme id `%(id)s`", id=p.id))
             continue
         registry["programmes"][p.id] = p
         files[f"programme:{p.id}"] = os.path.relpath(doc.path, root)
@@ -712,16 +902,22 @@ def check(root: Path) -> CheckResult:
         for i, src in enumerate(p.sources):
             rules.ref(doc, ("sources", i), src, registry["sources"], "source", "sources.yaml")
         if p.period.end < p.period.start:
-            rules.add(doc, ("period", "end"), f"the period ends ({p.period.end}) before it starts ({p.period.start})")
+            rules.add(doc, ("period", "end"), N_("the period ends (%(end)s) before it starts (%(start)s)", end=p.period.end, start=p.period.start))
 
     measures: dict[str, m.Measure] = {}
     numbers: dict[tuple[str, int], str] = {}
     for doc, ms in typed["measure"]:
         rules.texts(doc, ms)
+        folder = doc.path.parent.name if doc.path.parent != root / "measures" else None
+        if folder and folder != ms.programme and ms.programme in registry["programmes"] and folder in registry["programmes"]:
+            rules.add(doc, ("programme",), N_("this file is in the folder measures/%(folder)s/ but says programme: %(programme)s; "
+                                              "move it to measures/%(programme)s/, or write programme: %(folder)s",
+                                              folder=folder, programme=ms.programme))
         _check_measure(rules, doc, ms, registry)
         key = (ms.programme, ms.number)
         if key in numbers:
-            rules.add(doc, ("number",), f"measure number {ms.number} is already used in programme `{ms.programme}` by {numbers[key]}")
+            rules.add(doc, ("number",), N_("measure number %(number)s is already used in programme `%(programme)s` by %(file)s",
+                                           number=ms.number, programme=ms.programme, file=numbers[key]))
             continue
         numbers[key] = doc.name
         measures[ms.id] = ms
@@ -738,7 +934,8 @@ def check(root: Path) -> CheckResult:
                 rules.translations.converted[lang] += 1
             else:
                 problems.append(Problem(_display(root / "pages" / f"{slug}.{lang}.md", root), 1, 1, "",
-                                        f"page `{slug}` has no `{lang}` version; add pages/{slug}.{lang}.md", bulletin.missing_translations))
+                                        N_("page `%(slug)s` has no `%(lang)s` version; add pages/%(slug)s.%(lang)s.md", slug=slug, lang=lang),
+                                        bulletin.missing_translations))
     problems += rules.problems
     # Programmes in the order they began (then by id), and their measures by number.
     registry["programmes"] = dict(sorted(registry["programmes"].items(), key=lambda kv: (kv[1].period.start, kv[0])))

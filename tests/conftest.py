@@ -18,6 +18,12 @@ os.environ.setdefault("BULLETIN_REPORT_PDFS", "0")
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read the English messages unless they ask for another language (`--lang`, or delenv)."""
+    monkeypatch.setenv("BULLETIN_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def minimal_dir() -> Path:
     """tests/fixtures/minimal: a small valid content tree (read-only; copy it before changing it)."""

@@ -1,0 +1,593 @@
+"""`bulletin returns export | import`: departments report progress in spreadsheets (进展情况汇总表).
+
+Export writes one workbook per department with a row per target it leads: read-only
+context, then the cells to fill (`value`, `date`, `source`, `note.<lang>`). Import reads
+filled workbooks (or CSV with the same key row), checks every filled row with the same
+rules as `check` (by running `check` on a copy of the content with the entries added),
+and only when every row of every file is right adds the entries to the measure files,
+through a round-trip YAML writer that keeps the editors' comments, key order and layout.
+An entry already in the file (same date and value) is not added again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .messages import N_, Msg, Printer, cli_text, editor_language
+from .model import Content, Measure, Target
+from .validate import _number_in_words, _yes_no_words, check
+
+MAX_RETURN_BYTES = 20 * 1024 * 1024  # a department's return is a few kilobytes; this stops accidents
+KEY_ROW = 1  # the row of column keys; human headers follow in each language
+FILL = ("value", "date", "source")  # cells the department fills, then note.<lang>
+
+# Column key -> (zh header, en header). Context columns are read-only.
+CONTEXT = {
+    "id": ("编号（措施/指标，勿改）", "id (measure/target, do not edit)"),
+    "programme": ("方案", "Programme"),
+    "measure": ("措施序号", "Measure no."),
+    "measure_title": ("措施", "Measure"),
+    "target_title": ("指标", "Target"),
+    "kind": ("类型", "Kind"),
+    "unit": ("单位", "Unit"),
+    "target": ("目标值", "Target value"),
+    "deadline": ("完成时限", "Deadline"),
+    "last_value": ("上次填报值", "Last reported value"),
+    "last_date": ("上次填报日期", "Last reported on"),
+    "expected": ("本轮应达到", "Expected by this round"),
+}
+FILLED = {
+    "value": ("本次填报值", "Value to report"),
+    "date": ("填报日期", "Date (YYYY-MM-DD)"),
+    "source": ("来源编号", "Source id"),
+}
+KIND_WORDS = {"count": ("数量", "count"), "percentage": ("百分比", "percentage"), "amount": ("金额", "amount"),
+              "milestone": ("是否完成", "yes/no milestone")}
+YES_NO = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False}
+
+
+def _text(value: dict | None, lang: str, languages: list[str]) -> str:
+    if not value:
+        return ""
+    return value.get(lang) or next((value[other] for other in languages if value.get(other)), "")
+
+
+def _headers(languages: list[str]) -> dict[str, tuple[str, str]]:
+    heads = dict(CONTEXT)
+    heads.update(FILLED)
+    for lang in languages:
+        heads[f"note.{lang}"] = (f"说明（{lang}）", f"Note ({lang})")
+    return heads
+
+
+def _expected(content: Content, ms: Measure, t: Target, on: dt.date) -> float | None:
+    """The value expected on `on` if progress keeps pace with the time elapsed (序时进度)."""
+    from .status import expected_value_fraction
+
+    if t.kind == "milestone" or not isinstance(t.target, (int, float)) or isinstance(t.target, bool):
+        return None
+    window = t.window(content.window(ms))
+    baseline = t.baseline.value if t.baseline else 0.0
+    share = expected_value_fraction(window.start, window.end, on, baseline, t.target, list(t.milestones))
+    return round(baseline + (t.target - baseline) * share, 2)
+
+
+def export(content_dir: Path, output: Path, departments: list[str] | None = None, round_date: dt.date | None = None) -> list[Path]:
+    """Write `<department>.xlsx` for each department that leads a target; return the files written."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    result = check(content_dir)
+    if result.content is None or result.errors:
+        raise ReturnsError([N_("the content has errors; run `python build.py check` and fix them first")])
+    c = result.content
+    languages = c.bulletin.languages
+    unknown = [d for d in departments or [] if d not in c.departments]
+    if unknown:
+        raise ReturnsError([N_("unknown department `%(id)s`; choose one of: %(ids)s", id=d, ids=list(c.departments)) for d in unknown])
+    on = round_date or c.bulletin.as_of
+    heads = _headers(languages)
+    keys = list(heads)
+    written = []
+    output.mkdir(parents=True, exist_ok=True)
+    for dept_id in departments or list(c.departments):
+        rows = [(ms, t) for ms in c.measures.values() if dept_id in ms.lead for t in ms.targets]
+        if not rows:
+            continue
+        wb = Workbook()
+        ws = wb.active
+        ws.title = re.sub(r"[\[\]:*?/\\]", "-", dept_id)[:31]
+        ws.append(keys)
+        ws.append([heads[k][0] for k in keys])
+        ws.append([heads[k][1] for k in keys])
+        first = KEY_ROW + 3
+        for ms, t in rows:
+            last = max(t.progress, key=lambda e: e.date, default=None)
+            unit = " / ".join(dict.fromkeys(filter(None, (_text(t.unit, lang, languages) for lang in languages))))
+            unit = unit or ("%" if t.kind == "percentage" else "")
+            target = "" if t.target is None else ("是/yes" if t.target is True else t.target)
+            ws.append([
+                f"{ms.id}/{t.id}", _text(c.programmes[ms.programme].short_title or c.programmes[ms.programme].title, languages[0], languages),
+                ms.number, _text(ms.title, languages[0], languages), _text(t.title, languages[0], languages),
+                " / ".join(dict.fromkeys(KIND_WORDS[t.kind])), unit, target,
+                c.window(ms).end if t.deadline is None else t.deadline,
+                "" if last is None else ({True: "是", False: "否"}.get(last.value, last.value) if isinstance(last.value, bool) else last.value),
+                "" if last is None else last.date,
+                _expected(c, ms, t, on),
+                None, on, None, *[None for _ in languages],
+            ])
+        last_row = ws.max_row
+        for row in ws.iter_rows(min_row=1, max_row=last_row):
+            for cell in row:
+                if cell.data_type == "f":  # text starting with `=` from the content: shown as text, never run as a formula
+                    cell.data_type = "s"
+        fill_col = {k: keys.index(k) + 1 for k in keys}
+        bold = Font(bold=True)
+        grey = PatternFill("solid", fgColor="EEEEEE")
+        for row in ws.iter_rows(min_row=1, max_row=first - 1):
+            for cell in row:
+                cell.font = bold
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in ws.iter_rows(min_row=first, max_row=last_row):
+            for cell in row:
+                key = keys[cell.column - 1]
+                editable = key in FILLED or key.startswith("note.")
+                cell.protection = Protection(locked=not editable)
+                if not editable:
+                    cell.fill = grey
+                if key in ("date", "deadline", "last_date"):
+                    cell.number_format = "yyyy-mm-dd"
+        # Data validation: numbers or yes/no by target, dates, a drop-down of source ids.
+        numbers = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
+                                 error="请填写数字 / Write a number", errorTitle="bulletin", showErrorMessage=True)
+        yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True,
+                                error="请选择 是 或 否 / Choose 是 (yes) or 否 (no)", showErrorMessage=True)
+        dates = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True,
+                               error="请填写日期 YYYY-MM-DD / Write a date", showErrorMessage=True)
+        sources = DataValidation(type="list", formula1=f"=Sources!$A$2:$A${len(c.sources) + 1}", allow_blank=True,
+                                 error="请从列表中选择来源编号 / Choose a source id from the list", showErrorMessage=True)
+        for dv in (numbers, yes_no, dates, sources):
+            ws.add_data_validation(dv)
+        value_letter = get_column_letter(fill_col["value"])
+        percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                                 error="请填写 0–100 的数字，80% 写作 80 / Write a number from 0 to 100: 80 for 80%",
+                                 errorTitle="bulletin", showErrorMessage=True)
+        ws.add_data_validation(percent)
+        for i, (_, t) in enumerate(rows):
+            dv = yes_no if t.kind == "milestone" else percent if t.kind == "percentage" else numbers
+            dv.add(f"{value_letter}{first + i}")
+        dates.add(f"{get_column_letter(fill_col['date'])}{first}:{get_column_letter(fill_col['date'])}{last_row}")
+        sources.add(f"{get_column_letter(fill_col['source'])}{first}:{get_column_letter(fill_col['source'])}{last_row}")
+        ref = wb.create_sheet("Sources")
+        ref.append(["id", "来源 / source"])
+        for sid, src in c.sources.items():
+            ref.append([sid, " / ".join(filter(None, (src.title.get(lang) for lang in languages)))])
+        ref.protection.sheet = True
+        # Widths that fit Chinese: a CJK character is about two Latin ones wide.
+        for col in range(1, len(keys) + 1):
+            letter = get_column_letter(col)
+            widest = max((_display_width(cell.value) for cell in ws[letter][1:]), default=8)
+            ws.column_dimensions[letter].width = min(60, max(10, widest + 2))
+        ws.freeze_panes = ws.cell(row=first, column=2)
+        # Printed (departments often sign a paper copy): landscape, all columns on one page width.
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.print_title_rows = f"1:{first - 1}"
+        ws.protection.sheet = True  # context columns locked; the cells to fill are unlocked
+        ws.protection.formatCells = False
+        ws.protection.formatColumns = False
+        path = output / f"{dept_id}.xlsx"
+        wb.save(path)
+        written.append(path)
+    return written
+
+
+def _display_width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+# --- import -------------------------------------------------------------------------
+
+class ReturnsError(Exception):
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@dataclass
+class Row:
+    file: str
+    sheet: str
+    row: int
+    cells: dict[str, Any]
+    columns: dict[str, str]  # key -> column letter (or number for CSV)
+
+
+@dataclass
+class Entry:
+    row: Row
+    measure: str
+    target: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_rows(path: Path) -> list[Row]:
+    """The filled rows of a workbook or CSV: every row after the key row whose `value` cell is not empty."""
+    name = str(path)
+    if path.stat().st_size > MAX_RETURN_BYTES:
+        raise ValueError(f"larger than {MAX_RETURN_BYTES // 1024 // 1024} MiB")
+    if path.suffix.lower() == ".csv":
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # Excel on Chinese Windows saves "CSV" in GBK
+            text = raw.decode("gb18030")
+        table = [(path.stem, list(csv.reader(io.StringIO(text))))]
+        letters = lambda i: str(i + 1)  # noqa: E731
+    else:
+        from openpyxl import load_workbook
+        from openpyxl.utils import get_column_letter
+
+        wb = load_workbook(path, data_only=True)
+        # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
+        table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows()]) for ws in wb.worksheets]
+        letters = lambda i: get_column_letter(i + 1)  # noqa: E731
+    rows = []
+    for sheet, data in table:
+        key_at = next((i for i, r in enumerate(data) if "id" in r and "value" in r), None)
+        if key_at is None:
+            continue
+        keys = [str(k).strip() if k is not None else "" for k in data[key_at]]
+        columns = {k: letters(i) for i, k in enumerate(keys) if k}
+        headers = set(CONTEXT["id"])
+        for number, values in enumerate(data[key_at + 1:], key_at + 2):
+            cells = {k: values[i] if i < len(values) else None for i, k in enumerate(keys) if k}
+            if cells.get("id") in headers or not str(cells.get("id") or "").strip():
+                continue
+            if _blank(cells.get("value")):
+                continue  # not reported this round
+            rows.append(Row(name, sheet, number, cells, columns))
+    return rows
+
+
+def _cell_value(cell) -> Any:
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return round(value * 100, 10)
+    return value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _where(row: Row, key: str) -> str:
+    return f"{row.file}:{row.sheet}:{row.row}:{row.columns.get(key, key)}"
+
+
+def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
+    if target.kind == "milestone":
+        if isinstance(raw, bool):
+            return raw, None
+        from .validate import _NO, _YES
+
+        word = str(raw).strip().lower()
+        if word in YES_NO:
+            return YES_NO[word], None
+        if word in _YES or word in _NO:  # 已完成 / 未完成: unambiguous in a return
+            return word in _YES, None
+        return None, (_yes_no_words(raw) or N_("`%(given)s`: a milestone is reported as 是 (done) or 否 (not yet)", given=raw))
+    if isinstance(raw, bool):
+        return None, N_("`%(given)s`: this target is reported as a number, not yes/no", given=raw)
+    if isinstance(raw, (int, float)):
+        number = float(raw)
+    else:
+        try:
+            number = float(str(raw).strip())
+        except ValueError:
+            number = None
+    if number is not None and math.isfinite(number):
+        return number, None
+    text = str(raw).strip()
+    if number is None:
+        return None, (_number_in_words(text) or _yes_no_words(text)
+                      or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw))
+    return None, N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw)
+
+
+def _parse_date(raw: Any) -> tuple[dt.date | None, Msg | None]:
+    if isinstance(raw, dt.datetime):
+        return raw.date(), None
+    if isinstance(raw, dt.date):
+        return raw, None
+    text = str(raw or "").strip()
+    if not text:
+        return None, N_("the date is empty; write the date of the figure as YYYY-MM-DD, e.g. 2020-06-30")
+    # 2020/6/30, 2020.6.30 and 2020年6月30日 are how a spreadsheet user writes a date
+    loose = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    try:
+        if loose:
+            return dt.date(int(loose[1]), int(loose[2]), int(loose[3])), None
+        return dt.date.fromisoformat(text), None
+    except ValueError:
+        return None, N_("`%(given)s` is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-30", given=raw)
+
+
+@dataclass
+class Plan:
+    """Entries to add, by measure file (relative to the content directory), and those already there."""
+
+    added: dict[str, list[tuple[str, dict]]]  # file -> [(target id, entry)]
+    skipped: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple[Plan, list[str]]:
+    """Parse and check every row; return what would be added, and every problem found (warnings in plan.warnings)."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    languages = content.bulletin.languages
+    added: dict[str, list[tuple[str, dict]]] = {}
+    skipped = 0
+    seen: dict[tuple[str, str, dt.date], tuple[str, Any]] = {}  # -> (where, value)
+    rows_at: dict[tuple[str, str, int], tuple[Row, dict]] = {}  # (file, target, index) -> row, for mapping check's problems
+    for path in files:
+        try:
+            rows = _read_rows(path)
+        except Exception as exc:  # a file that is not a workbook: say which, not a traceback
+            problems.append(f"{path}: " + N_("cannot be read as a spreadsheet (%(error)s); save it as .xlsx or UTF-8 .csv", error=str(exc)))
+            continue
+        for row in rows:
+            ident = str(row.cells.get("id", "")).strip()
+            measure_id, _, target_id = ident.partition("/")
+            ms = content.measures.get(measure_id)
+            target = next((t for t in ms.targets if t.id == target_id), None) if ms else None
+            if target is None:
+                problems.append(f"{_where(row, 'id')}: " + N_("unknown target `%(id)s`; keep the id column as exported", id=ident))
+                continue
+            bad = False
+            value, err = _parse_value(row.cells.get("value"), target)
+            if err:
+                problems.append(f"{_where(row, 'value')}: " + err)
+                bad = True
+            date, err = _parse_date(row.cells.get("date"))
+            if err:
+                problems.append(f"{_where(row, 'date')}: " + err)
+                bad = True
+            source = row.cells.get("source")
+            source = None if _blank(source) else str(source).strip()
+            note = {lang: str(row.cells[f"note.{lang}"]).strip() for lang in languages
+                    if not _blank(row.cells.get(f"note.{lang}"))}
+            if bad:
+                continue
+            entry: dict[str, Any] = {"date": date, "value": value if isinstance(value, bool) else _number(value)}
+            if source:
+                entry["source"] = source
+            if note:
+                entry["note"] = note
+            existing = [e for e in target.progress if e.date == date]
+            if any(e.value == value for e in existing):
+                skipped += 1  # imported before: nothing to add
+                continue
+            if existing:
+                problems.append(f"{_where(row, 'value')}: " + N_(
+                    "the file already has a report for %(date)s with value %(old)s; correct the date, or change the measure file by hand",
+                    date=date, old=existing[0].value))
+                continue
+            key = (ms.id, target.id, date)
+            if key in seen and seen[key][1] == entry["value"]:
+                skipped += 1  # the same figure from a co-leading department's return
+                continue
+            if key in seen:
+                problems.append(f"{_where(row, 'value')}: " + N_(
+                    "%(id)s is reported twice for %(date)s with different values (also at %(other)s); keep one row",
+                    id=ident, date=date, other=seen[key][0]))
+                continue
+            seen[key] = (_where(row, "value"), entry["value"])
+            rel = content.files[f"measure:{ms.id}"]
+            added.setdefault(rel, []).append((target.id, entry))
+            index = len(target.progress) + sum(1 for tid, _ in added[rel][:-1] if tid == target.id)
+            rows_at[(rel, target.id, index)] = (row, entry)
+    if not added:
+        return Plan(added, skipped), problems
+    # The same rules as `check`: add the entries to a copy of the content and check it.
+    with tempfile.TemporaryDirectory(prefix="bulletin-returns-") as tmp:
+        copy = Path(tmp) / "content"
+        shutil.copytree(content_dir, copy, ignore=shutil.ignore_patterns("sources"))
+        (copy / "sources").mkdir(exist_ok=True)
+        if (content_dir / "sources").is_dir():  # `seed:` files are checked for existence only
+            for item in (content_dir / "sources").iterdir():
+                (copy / "sources" / item.name).touch()
+        for rel, entries in added.items():
+            (copy / rel).write_text(_with_entries((content_dir / rel).read_text(encoding="utf-8-sig"), entries), encoding="utf-8")
+        result = check(copy)
+        targets_of = {rel: [t.id for t in content.measures[mid].targets]
+                      for mid in content.measures for rel in [content.files[f"measure:{mid}"]] if rel in added}
+        for problem in result.problems:
+            rel = Path(problem.file).resolve()
+            try:
+                rel_name = str(rel.relative_to(copy.resolve()))
+            except ValueError:
+                rel_name = problem.file
+            match = re.match(r"targets\[(\d+)\]\.progress\[(\d+)\](?:\.(\w+))?", problem.field)
+            found = None
+            if match and rel_name in targets_of:
+                tid = targets_of[rel_name][int(match[1])]
+                found = rows_at.get((rel_name, tid, int(match[2])))
+            warning = N_("warning: ") if problem.severity == "warning" else ""
+            if found:
+                row, _ = found
+                column = {"value": "value", "date": "date", "source": "source"}.get(match[3] or "", "value")
+                line = f"{_where(row, column)}: " + warning + problem.message
+            elif problem.severity == "warning":
+                continue  # a warning the content had before this import
+            else:
+                line = f"{rel_name}: {problem.field}: " + problem.message
+            (warnings if problem.severity == "warning" else problems).append(line)
+    return Plan(added, skipped, warnings), problems
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+# --- round-trip YAML ----------------------------------------------------------------
+
+def _yaml(text: str):
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.version = (1, 1)  # the loader reads YAML 1.1 (PyYAML): `yes` stays what it was
+    y.preserve_quotes = True
+    y.width = 4096  # never re-wrap long lines
+    mapping, sequence, offset = _indentation(text)
+    y.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return y
+
+
+def _indentation(text: str) -> tuple[int, int, int]:
+    """The file's own indentation: mapping step, and how far `- ` sits inside its key."""
+    lines = text.splitlines()
+    mapping, offset = 2, 0
+    for a, b in zip(lines, lines[1:]):
+        key = re.match(r"^( *)[A-Za-z_][\w-]*:\s*(#.*)?$", a)
+        if not key:
+            continue
+        dash = re.match(r"^( *)- ", b)
+        inner = re.match(r"^( *)[A-Za-z_][\w-]*:", b)
+        if dash:
+            offset = max(0, len(dash[1]) - len(key[1]))
+            break
+        if inner and len(inner[1]) > len(key[1]):
+            mapping = len(inner[1]) - len(key[1])
+    return mapping, offset + 2, offset
+
+
+def _with_entries(text: str, entries: list[tuple[str, dict]]) -> str:
+    """`text` (a measure file) with the progress entries added, keeping its comments and layout."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    y = _yaml(text)
+    data = y.load(text)
+    for target_id, entry in entries:
+        target = next(t for t in data["targets"] if t.get("id") == target_id)
+        item = CommentedMap()
+        for key in ("date", "value", "source"):
+            if key in entry:
+                item[key] = entry[key]
+        if "note" in entry:
+            note = CommentedMap(entry["note"])
+            note.fa.set_flow_style()
+            item["note"] = note
+        if "progress" not in target or target["progress"] is None:
+            target["progress"] = CommentedSeq()
+        if not target["progress"]:  # `progress: []` becomes a block list, as editors write entries
+            target["progress"].fa.set_block_style()
+        target["progress"].append(item)
+    out = io.StringIO()
+    y.dump(data, out)
+    result = out.getvalue()
+    if result.startswith("%YAML"):  # the version directive ruamel adds: the file never had one
+        result = result.split("---\n", 1)[1] if "---\n" in result else result
+    return result
+
+
+def apply(content_dir: Path, plan: Plan) -> None:
+    """Write every changed measure file; each replaced whole, after all are prepared."""
+    prepared = []
+    for rel, entries in plan.added.items():
+        path = content_dir / rel
+        text = _with_entries(path.read_text(encoding="utf-8-sig"), entries)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        prepared.append((tmp, path))
+    for tmp, path in prepared:
+        os.replace(tmp, path)
+
+
+# --- commands -------------------------------------------------------------------------
+
+def cmd_export(args: argparse.Namespace) -> int:
+    say = Printer(editor_language(args.lang, args.content))
+    try:
+        written = export(args.content, args.output, args.department or None, args.round)
+    except ReturnsError as exc:
+        for message in exc.messages:
+            print(say(N_("returns: ")) + say(message), file=sys.stderr)
+        return 1
+    for path in written:
+        print(say(N_("returns: wrote %(path)s", path=path)))
+    if not written:
+        print(say(N_("returns: no department leads a target; nothing written")))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    say = Printer(editor_language(args.lang, args.content))
+    result = check(args.content)
+    if result.content is None or result.errors:
+        print(say(N_("returns: the content has errors; run `python build.py check` and fix them first")))
+        return 1
+    missing = [f for f in args.files if not f.is_file()]
+    if missing:
+        for f in missing:
+            print(say(N_("returns: no file %(path)s", path=f)))
+        return 1
+    plan, problems = plan_import(args.content, args.files, result.content)
+    for warning in plan.warnings:
+        print(say(warning))
+    if problems:
+        for problem in problems:
+            print(say(problem))
+        print(say(N_("returns: %(n)d problem(s); nothing was written", n=len(problems))))
+        return 1
+    apply(args.content, plan)
+    for rel, entries in plan.added.items():
+        print(say(N_("returns: %(file)s: added %(n)d progress entries (%(targets)s)", file=Path(args.content) / rel, n=len(entries),
+                     targets=sorted({tid for tid, _ in entries}))))
+    print(say(N_("returns: %(added)d entries added, %(skipped)d already there", added=sum(len(e) for e in plan.added.values()),
+                 skipped=plan.skipped)))
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(cli_text(N_("`%(given)s` is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-30",
+                                                     given=text))) from None
+
+
+def register(sub, project_args, lang_args) -> None:
+    p = sub.add_parser("returns", help=N_("departments' progress returns by spreadsheet: export, import"))
+    rsub = p.add_subparsers(dest="returns_command", required=True)
+    e = rsub.add_parser("export", help=N_("write one .xlsx per department, a row per target it leads"))
+    project_args(e)
+    lang_args(e)
+    e.add_argument("--department", action="extend", nargs="+", metavar="ID",
+                   help=N_("department id (repeat for several; default: every department)"))
+    e.add_argument("--round", type=_date, help=N_("reporting round date, YYYY-MM-DD (default: the bulletin's as_of)"))
+    e.add_argument("--output", type=Path, required=True, help=N_("folder for the workbooks"))
+    e.set_defaults(func=cmd_export)
+    i = rsub.add_parser("import", help=N_("add the filled rows of returns (.xlsx or .csv) to the measure files"))
+    project_args(i)
+    lang_args(i)
+    i.add_argument("files", nargs="+", type=Path, help=N_("filled returns"))
+    i.set_defaults(func=cmd_import)

@@ -1,0 +1,225 @@
+"""`bulletin returns export | import`: a department fills its spreadsheet, the editors import it, the site shows it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+
+from bulletin.builder import Builder
+from conftest import require_tool, shared_chart_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+MEASURE = "measures/huitian/02-household-visits.yaml"  # households-visited, led by changping-civil-affairs
+
+
+def _export(run_cli, root: Path, *extra: str) -> Path:
+    run = run_cli("returns", "export", "--content", "content", "--department", "changping-civil-affairs",
+                  "--round", "2020-06-30", "--output", "returns", *extra, cwd=root)
+    assert run.code == 0, run.out
+    return root / "returns" / "changping-civil-affairs.xlsx"
+
+
+def _fill(path: Path, target_id: str, **cells) -> Path:
+    """Fill one row as a department would in Excel, by the column keys in the first row."""
+    wb = load_workbook(path)
+    ws = wb.active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == target_id)
+    for key, value in cells.items():
+        ws.cell(row, keys.index(key) + 1, value)
+    wb.save(path)
+    return path
+
+
+def _progress(content: Path, target: str) -> list[dict]:
+    data = yaml.safe_load((content / MEASURE).read_text(encoding="utf-8"))
+    return next(t for t in data["targets"] if t["id"] == target)["progress"]
+
+
+def test_export_has_key_row_headers_in_both_languages_validation_and_protection(content_dir, run_cli):
+    path = _export(run_cli, content_dir.parent)
+    wb = load_workbook(path)
+    ws = wb.active
+    keys = [c.value for c in ws[1]]
+    assert keys[0] == "id" and {"value", "date", "source", "note.zh", "note.en"} <= set(keys)
+    assert ws.cell(2, keys.index("value") + 1).value == "本次填报值"  # Chinese header
+    assert ws.cell(3, keys.index("value") + 1).value == "Value to report"  # English header
+    ids = [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]
+    assert "huitian-2/households-visited" in ids  # a target the department leads
+    assert "huitian-1/boundary-survey" not in ids  # led by another department
+    assert ws.freeze_panes == "B4"
+    assert ws.protection.sheet
+    row = 4 + ids.index("huitian-2/households-visited")
+    assert ws.cell(row, 1).protection.locked and not ws.cell(row, keys.index("value") + 1).protection.locked
+    assert str(ws.cell(row, keys.index("date") + 1).value).startswith("2020-06-30")  # pre-filled with the round
+    kinds = {dv.type for dv in ws.data_validations.dataValidation}
+    assert {"decimal", "date", "list"} <= kinds
+    assert ws.column_dimensions["E"].width >= 20  # the target's Chinese title fits
+
+
+def test_filled_return_is_imported_checked_and_shown_on_the_site(content_dir, run_cli, tmp_path_factory):
+    root = content_dir.parent
+    before = (content_dir / MEASURE).read_text(encoding="utf-8")
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report",
+                 **{"note.zh": "已走访61%的住户。", "note.en": "61% of households visited, so far."})
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    assert "households-visited" in run.out and "1" in run.out
+
+    entries = _progress(content_dir, "households-visited")
+    assert entries[-1] == {"date": __import__("datetime").date(2020, 6, 30), "value": 61, "source": "progress-report",
+                           "note": {"zh": "已走访61%的住户。", "en": "61% of households visited, so far."}}
+    after = (content_dir / MEASURE).read_text(encoding="utf-8")
+    assert after.startswith(before.rstrip("\n"))  # the comment, key order and layout above are untouched
+    assert run_cli("check", "--content", "content", cwd=root).code == 0
+
+    out = root / "output"
+    # Relative, as the commands above were given it (the loader's parse cache keeps the path as first given).
+    Builder(Path("content"), ROOT / "templates", ROOT / "theme", out, cache=shared_chart_cache(tmp_path_factory)).build()
+    page = (out / "en" / "measures" / "huitian-2" / "index.html").read_text(encoding="utf-8")
+    assert "61% of households visited, so far." in page
+
+    again = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert again.code == 0, again.out
+    assert (content_dir / MEASURE).read_text(encoding="utf-8") == after  # importing twice adds nothing
+    assert "0 entries added, 1 already there" in again.out
+
+
+def test_comments_inside_the_measure_file_survive_an_import(content_dir, run_cli):
+    root = content_dir.parent
+    measure = content_dir / MEASURE
+    text = measure.read_text(encoding="utf-8").replace("  kind: percentage\n", "  kind: percentage   # 按户数计\n")
+    text = text.replace("  progress:\n", "  # 进展按季度填报\n  progress:\n")
+    measure.write_text(text, encoding="utf-8")
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    assert run_cli("returns", "import", "--content", "content", str(path), cwd=root).code == 0
+    after = measure.read_text(encoding="utf-8")
+    assert "kind: percentage   # 按户数计" in after and "  # 进展按季度填报\n  progress:\n" in after
+    keys = [line.split(":")[0].strip() for line in after.splitlines() if line.startswith("  ") and not line.startswith("  -")
+            and not line.startswith("   ") and ":" in line and not line.lstrip().startswith("#")]
+    assert keys[:4] == ["title", "kind", "target", "baseline"]  # key order kept
+
+
+def test_a_bad_row_names_file_sheet_row_and_column_and_nothing_is_written(content_dir, run_cli, tmp_path):
+    root = content_dir.parent
+    good = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    other = root / "returns" / "other.csv"
+    other.write_text("id,value,date,source,note.zh,note.en\n"
+                     "huitian-3/stations,2.47万,2020-06-30,progress-report,,\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in (content_dir / "measures").rglob("*.yaml")}
+    run = run_cli("returns", "import", "--content", "content", str(good.relative_to(root)), str(other.relative_to(root)), cwd=root)
+    assert run.code == 1
+    assert "returns/other.csv:other:2:2: `2.47万`" in run.out and "24700" in run.out
+    assert "nothing was written" in run.out
+    assert {p: p.read_bytes() for p in before} == before  # the good file's row was not written either
+
+
+def test_a_row_that_check_rejects_is_reported_at_its_cell(content_dir, run_cli):
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="no-such-report", date="2020-07-15")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1
+    sheet = "changping-civil-affairs"
+    assert any(line.startswith(f"returns/changping-civil-affairs.xlsx:{sheet}:") and ":O: unknown source `no-such-report`" in line
+               for line in run.lines), run.out
+    assert any(":N: progress dated 2020-07-15 is after the reporting date" in line for line in run.lines), run.out
+
+
+def test_csv_return_with_milestone_and_note(content_dir, run_cli):
+    root = content_dir.parent
+    csv = root / "return.csv"
+    csv.write_text("id,value,date,source,note.zh,note.en\n"
+                   "huitian-1/office-relocation,是,2020-06-25,progress-report,两个街道已迁入新址。,\"Both offices moved, as planned.\"\n"
+                   "huitian-3/stations,,2020-06-30,,,\n", encoding="utf-8-sig")
+    run = run_cli("returns", "import", "--content", "content", "return.csv", cwd=root)
+    assert run.code == 0, run.out
+    data = yaml.safe_load((content_dir / "measures/huitian/01-adjust-community-size.yaml").read_text(encoding="utf-8"))
+    last = data["targets"][1]["progress"][-1]
+    assert last["value"] is True and last["note"]["en"] == "Both offices moved, as planned."
+    assert run_cli("check", "--content", "content", cwd=root).code == 0
+
+
+def test_messages_of_returns_follow_lang(content_dir, run_cli):
+    root = content_dir.parent
+    (root / "r.csv").write_text("id,value,date\nhuitian-2/households-visited,是,2020-06-30\n", encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "--lang", "zh", "r.csv", cwd=root)
+    assert run.code == 1 and "未写入任何内容" in run.out
+
+
+def test_a_return_saved_again_by_libreoffice_calc_still_imports(content_dir, run_cli, tmp_path):
+    soffice = require_tool(shutil.which("soffice") or shutil.which("libreoffice"), "LibreOffice (soffice)")
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report",
+                 **{"note.zh": "已走访。", "note.en": "Visited."})
+    saved = tmp_path / "calc"
+    subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--convert-to", "xlsx", "--outdir", str(saved), str(path)], check=True, capture_output=True, timeout=180,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    resaved = saved / path.name
+    assert resaved.exists()
+    run = run_cli("returns", "import", "--content", "content", str(resaved), cwd=root)
+    assert run.code == 0, run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+
+def test_percent_formatted_cell_and_a_date_written_the_chinese_way_are_read_as_meant(content_dir, run_cli):
+    root = content_dir.parent
+    path = _export(run_cli, root)
+    wb = load_workbook(path)
+    ws = wb.active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "huitian-2/households-visited")
+    cell = ws.cell(row, keys.index("value") + 1, 0.61)  # typed as 61% in a percent-formatted cell
+    cell.number_format = "0%"
+    ws.cell(row, keys.index("date") + 1, "2020年6月28日")
+    ws.cell(row, keys.index("source") + 1, "progress-report")
+    wb.save(path)
+    run = run_cli("returns", "import", "--content", "content", str(path), cwd=root)
+    assert run.code == 0, run.out
+    last = _progress(content_dir, "households-visited")[-1]
+    assert last["value"] == 61 and str(last["date"]) == "2020-06-28"
+
+
+def test_content_text_that_looks_like_a_formula_is_exported_as_text(content_dir, run_cli):
+    measure = content_dir / MEASURE
+    measure.write_text(measure.read_text(encoding="utf-8").replace("title: {zh: 入户走访, en: Door-to-door visits}",
+                                                                   "title: {zh: '=HYPERLINK(\"http://x\")', en: Visits}"),
+                       encoding="utf-8")
+    path = _export(run_cli, content_dir.parent)
+    ws = load_workbook(path).active
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_starter_bulletin_round_trip_and_a_gbk_csv(tmp_path, run_cli):
+    """`new bulletin`, export, a CSV saved by Excel on Chinese Windows (GBK), import: the entry is a block list item."""
+    assert run_cli("new", "bulletin", "site", cwd=tmp_path).code == 0
+    root = tmp_path / "site"
+    as_of = yaml.safe_load((root / "content" / "bulletin.yaml").read_text(encoding="utf-8"))["as_of"]
+    assert run_cli("returns", "export", "--content", "content", "--output", "r", cwd=root).code == 0
+    assert (root / "r" / "civil-affairs.xlsx").is_file()
+    (root / "r.csv").write_bytes(("id,value,date,source,note.zh,note.en\n"
+                                  f"example-plan-1/stations,2,{as_of},example-plan,已建成两个。,Two built.\n").encode("gb18030"))
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 0, run.out
+    text = (root / "content" / "measures" / "example-plan" / "01-elderly-care-stations.yaml").read_text(encoding="utf-8")
+    assert f"  progress:\n  - date: {as_of}\n    value: 2\n" in text
+    assert "note: {zh: 已建成两个。, en: Two built.}" in text
+    assert run_cli("check", "--content", "content", cwd=root).code == 0
+
+
+def test_empty_date_and_infinite_value_are_refused(content_dir, run_cli):
+    root = content_dir.parent
+    (root / "r.csv").write_text("id,value,date\nhuitian-2/households-visited,61,\nhuitian-3/stations,inf,2020-06-30\n",
+                                encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1
+    assert "r.csv:r:2:3: the date is empty" in run.out
+    assert "r.csv:r:3:2: expected a number, got `inf`" in run.out

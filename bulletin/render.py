@@ -114,6 +114,8 @@ class Renderer:
         g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
         g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
+        g["figure_id"] = _figure_id
+        g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
         return env
 
@@ -202,6 +204,11 @@ class Renderer:
             return self.base_path + target if absolute else relative_link(target, here)
         return url
 
+    def x_default(self, path: str) -> str:
+        """The x-default alternate, the same in pages and sitemap: the language chooser for the
+        home page, else the page in the default language."""
+        return self.base_url if path == "index.html" else self.canonical(self.default, path)
+
     def canonical(self, lang: str, path: str) -> str:
         return self.base_url + f"{lang}/{path}".removesuffix("index.html")
 
@@ -212,35 +219,14 @@ class Renderer:
         alternates = [(other, url(spec.path, language=other), self.canonical(other, spec.path)) for other in self.langs]
         figures = [self.figure(kind, args, lang) for kind, args in spec.charts] if self.chart_renderer else []
         context = dict(spec.context, page=spec, url=url, alternates=alternates, canonical=self.canonical(code, spec.path),
-                       x_default=self.base_url, figures={f.id: f for f in figures if f is not None})
+                       x_default=self.x_default(spec.path), figures={f.id: f for f in figures if f is not None})
         html = env.get_template(spec.template).render(context)
         return html.encode("utf-8")
 
     def figure(self, kind: str, args: tuple, lang: Lang):
         from . import charts
 
-        site, r = self.site, self.chart_renderer
-        if kind == "programme_statuses":
-            per = [(lang.text(p.short_title or p.title).text, site.counts(site.measures(programme=pid)))
-                   for pid, p in self.content.programmes.items()]
-            return charts.programme_statuses(per, lang=lang, renderer=r, fig_id="programme-statuses",
-                                             caption=lang.gettext("Measures by status, per programme"))
-        if kind == "status_breakdown":
-            facet, ident = args
-            measures = site.measures(**{facet: ident})
-            return charts.status_breakdown(site.counts(measures), lang=lang, renderer=r, fig_id=f"status-{facet}-{ident}",
-                                           caption=lang.gettext("Measures by status"))
-        if kind == "target_progress":
-            mid, tid = args
-            ms = self.content.measures[mid]
-            target = next(t for t in ms.targets if t.id == tid)
-            return charts.target_progress(target, site.assessments[mid].targets[tid], lang=lang, renderer=r,
-                                          fig_id=f"progress-{tid}")
-        if kind == "deadlines_per_month":
-            months = [(month, len(items)) for month, items in site.by_deadline_month()]
-            return charts.deadlines_per_month(months, lang=lang, renderer=r, fig_id="deadlines-per-month",
-                                              caption=lang.gettext("Measures due per month"))
-        raise ValueError(f"unknown chart kind {kind}")
+        return charts.make_figure(kind, args, self.site, lang, self.chart_renderer)
 
     def render_all(self, pages: list[PageSpec] | None = None, only: set[str] | None = None) -> dict[str, bytes]:
         """Render `pages` (default: all) in every language; `only` limits to these page paths."""
@@ -259,6 +245,7 @@ class Renderer:
         env = self.envs[self.default]
         files["index.html"] = env.get_template("root.html").render(
             canonical=self.base_url, alternates=[(c, f"{c}/index.html", self.canonical(c, "index.html")) for c in self.langs], x_default=self.base_url,
+            choices=self.language_choices(),
         ).encode("utf-8")
         files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
         for code, lang in self.langs.items():
@@ -268,10 +255,24 @@ class Renderer:
             files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
-        urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs]) for spec in pages if spec.in_sitemap]
-        files["sitemap.xml"] = env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url).encode("utf-8")
+        urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs], self.x_default(spec.path))
+                for spec in pages if spec.in_sitemap]
+        files["sitemap.xml"] = env.get_template("sitemap.xml").render(urls=urls).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
         return files
+
+    def language_choices(self) -> list[dict[str, str]]:
+        """The root page's choices, each in its own language: the bulletin's title there and a call to enter."""
+        b = self.content.bulletin
+        choices = []
+        for code, lang in self.langs.items():
+            description = lang.gettext("Figures as of %(date)s.") % {"date": lang.date(b.as_of)}
+            if b.description:
+                description = f"{lang.text(b.description).text} {description}"
+            choices.append({"code": code, "href": f"{code}/index.html", "html_lang": lang.html_lang, "name": lang.name,
+                            "title": lang.text(b.title).text, "action": lang.gettext("Read the bulletin in this language"),
+                            "description": description})
+        return choices
 
     def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
         buffer = io.StringIO()
@@ -280,31 +281,39 @@ class Renderer:
         writer.writerows(rows)
         return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads the Chinese correctly
 
+    # Open data in the reader's language: headers and labels translated, codes kept in their own
+    # columns (status, kind, ids) for programs, dates ISO 8601, yes/no milestones as words.
     def measures_csv(self, lang: Lang) -> bytes:
-        c, text = self.content, lambda v: lang.text(v).text
-        header = ["programme", "number", "id", "title", "category", "lead", "support", "deadline", "status", "status_reason", "url"]
+        c, text, _ = self.content, lambda v: lang.text(v).text, lang.gettext
+        header = [_("Programme ID"), _("Number"), _("Measure ID"), _("Title"), _("Category"), _("Lead"), _("Supporting"),
+                  _("Deadline"), _("Status"), _("Status code"), _("Reason"), _("Address")]
         rows = []
         for ms in c.measures.values():
             a = self.site.assessments[ms.id]
             rows.append([ms.programme, ms.number, ms.id, text(ms.title), text(c.categories[ms.category].name),
                          "; ".join(text(c.departments[d].name) for d in ms.lead),
                          "; ".join(text(c.departments[d].name) for d in ms.support),
-                         self.site.deadline_of(ms).isoformat(), a.status.value,
+                         self.site.deadline_of(ms).isoformat(), _(STATUS_LABELS[a.status]), a.status.value,
                          str(Markup(self.measure_reason(lang, ms)).striptags()), self.canonical(lang.code, measure_path(ms.id))])
         return self._csv(header, rows)
 
     def progress_csv(self, lang: Lang) -> bytes:
-        c, text = self.content, lambda v: lang.text(v).text
-        header = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value", "deadline",
-                  "date", "value", "note", "source", "source_title"]
+        c, text, _ = self.content, lambda v: lang.text(v).text, lang.gettext
+
+        def cell(value: Any) -> Any:
+            return (_("yes") if value else _("no")) if isinstance(value, bool) else _figure(value)
+
+        header = [_("Programme ID"), _("Measure ID"), _("Target ID"), _("Target"), _("Kind"), _("Kind code"), _("Unit"),
+                  _("Baseline"), _("Target value"), _("Deadline"), _("Date"), _("Value"), _("Note"), _("Source ID"),
+                  _("Source")]
         rows = []
         for ms in c.measures.values():
             for t in ms.targets:
                 a = self.site.assessments[ms.id].targets[t.id]
                 for e in t.progress:
-                    rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
-                                 _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
-                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
+                    rows.append([ms.programme, ms.id, t.id, text(t.title), _(KIND_LABELS[t.kind]), t.kind, text(t.unit),
+                                 cell(t.baseline.value) if t.baseline else "", cell(t.target),
+                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), cell(e.value),
                                  text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else ""])
         return self._csv(header, rows)
 
@@ -348,6 +357,13 @@ def _figure(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _figure_id(kind: str, *args: Any) -> str:
+    """The id of a chart kind's figure, from the one registry of chart kinds (for templates)."""
+    from .charts import figure_id
+
+    return figure_id(kind, *args)
 
 
 def status_css() -> bytes:

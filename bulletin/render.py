@@ -303,7 +303,7 @@ class Renderer:
         def cell(value: Any) -> Any:
             return (_("yes") if value else _("no")) if isinstance(value, bool) else _figure(value)
 
-        header = [_("Programme ID"), _("Measure ID"), _("Target ID"), _("Target"), _("Kind"), _("Kind code"), _("Unit"),
+        header = [_("Programme ID"), _("Measure ID"), _("Target ID"), _("Target name"), _("Kind"), _("Kind code"), _("Unit"),
                   _("Baseline"), _("Target value"), _("Deadline"), _("Date"), _("Value"), _("Note"), _("Source ID"),
                   _("Source")]
         rows = []

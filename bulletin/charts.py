@@ -505,6 +505,11 @@ def _time_axis(month_format: str, **extra) -> alt.Axis:
     return alt.Axis(format=month_format, labelOverlap="greedy", **extra)
 
 
+def _number_format(lang: Lang, kind: str) -> str:
+    """d3 format of axis numbers, as `Lang.number` writes them: no separator in Chinese (1452), 1,452 in English."""
+    return kind if _lang_key(lang) == "zh" else "," + kind
+
+
 def _numeric(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -523,12 +528,12 @@ def _status_scale(statuses: list[Status], lang: Lang) -> dict:
     return {"domain": [status_label_with_symbol(s, lang) for s in statuses], "range": [STATUS_COLOURS[s] for s in statuses]}
 
 
-def _status_bars(*, values: list[dict], scale: dict, x_title: str, layout: Layout, summary: str) -> alt.LayerChart:
+def _status_bars(*, values: list[dict], scale: dict, x_title: str, count_format: str, layout: Layout, summary: str) -> alt.LayerChart:
     base = alt.Chart(alt.Data(values=values)).encode(
         y=alt.Y(field="status", type="nominal", sort=scale["domain"], title=None,
                 axis=alt.Axis(ticks=False, domain=False, labelPadding=6, labelLimit=layout.width // 2)))
     x = alt.X(field="n", type="quantitative", title=x_title,
-              axis=alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=",d", grid=True))
+              axis=alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format, grid=True))
     bars = base.mark_bar(height={"band": 0.72}).encode(
         x=x, color=alt.Color(field="status", type="nominal", legend=None, scale=alt.Scale(**scale)),
         description=alt.Description(field="tip", type="nominal"))
@@ -553,7 +558,7 @@ def status_breakdown(counts: dict[Status, int], *, lang: Lang, renderer: ChartRe
     summary = lang.ngettext("{total} measure by status: {parts}.", "{total} measures by status: {parts}.", total) \
         .format(total=_count_label(total, lang), parts=_join(parts, lang)) if parts else lang.gettext("No measures.")
     args = {layout.name: dict(values=values, scale=_status_scale(statuses, lang), x_title=lang.gettext("Measures"),
-                              layout=layout, summary=summary) for layout in LAYOUTS}
+                              count_format=_number_format(lang, "d"), layout=layout, summary=summary) for layout in LAYOUTS}
     svg, variants = _draw(_status_bars, args, lang, renderer, caption=caption, summary=summary)
     return Figure(
         id=fig_id, svg=svg, caption=caption, summary=summary,
@@ -618,7 +623,7 @@ def _segment_layout(per_programme: list[tuple[str, dict[Status, int]]], statuses
 
 
 def _programme_bars(*, names: list[dict], segments: list[dict], callouts: list[dict], totals: list[dict], height: int,
-                    scale: dict, x_title: str, layout: Layout, summary: str) -> alt.LayerChart:
+                    scale: dict, x_title: str, count_format: str, layout: Layout, summary: str) -> alt.LayerChart:
     longest = max((t["total"] for t in totals), default=0) or 1
     # y in pixels from the top: the domain is the chart's height, reversed.
     y_scale = alt.Scale(domain=[height, 0], nice=False, zero=False)
@@ -630,7 +635,7 @@ def _programme_bars(*, names: list[dict], segments: list[dict], callouts: list[d
         return alt.X(field=name, type="quantitative", **kw)
 
     text = alt.Text(field="label", type="nominal")
-    x_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=",d", grid=True)
+    x_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format, grid=True)
     bars = alt.Chart(alt.Data(values=segments)).mark_bar().encode(
         x=x("x0", title=x_title, scale=alt.Scale(domain=[0, longest], nice=False), axis=x_axis), x2=alt.X2(field="x1"),
         y=y("y"), y2=alt.Y2(field="y2"),
@@ -671,7 +676,8 @@ def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, la
     for layout in LAYOUTS:
         names, segments, callouts, total_rows, height = _segment_layout(per_programme, statuses, lang, layout)
         args[layout.name] = dict(names=names, segments=segments, callouts=callouts, totals=total_rows, height=height,
-                                 scale=_status_scale(statuses, lang), x_title=lang.gettext("Measures"), layout=layout,
+                                 scale=_status_scale(statuses, lang), x_title=lang.gettext("Measures"),
+                                 count_format=_number_format(lang, "d"), layout=layout,
                                  summary=summary)
     svg, variants = _draw(_programme_bars, args, lang, renderer, caption=caption, summary=summary)
     return Figure(
@@ -721,13 +727,14 @@ def _rule_labels(rules: list[_Rule], first: dt.date, last: dt.date, layout: Layo
 
 def _progress_chart(*, rule_values: list[dict], rows: int, lines: list[dict], pace: list[dict], reported: list[dict],
                     first: str, last: str, ticks: list[str], series: list[str], point_colour: str, y_title: str,
-                    percentage: bool, month_format: str, layout: Layout, summary: str) -> alt.LayerChart:
+                    percentage: bool, value_format: str, month_format: str, layout: Layout,
+                    summary: str) -> alt.LayerChart:
     def day(iso: str) -> alt.DateTime:
         return _datetime(dt.date.fromisoformat(iso))
 
     x = alt.X(field="date", type="temporal", title=None, scale=alt.Scale(type="utc", domain=[day(first), day(last)]),
               axis=_time_axis(month_format, values=[day(t) for t in ticks]))
-    y_axis = alt.Axis(format=",~r", tickCount=4 if layout.narrow else 5,
+    y_axis = alt.Axis(format=value_format, tickCount=4 if layout.narrow else 5,
                       labelExpr="datum.label + '%'" if percentage else alt.Undefined)
     value = alt.Y(field="value", type="quantitative", title=y_title, axis=y_axis)
     tip = alt.Description(field="tip", type="nominal")
@@ -846,6 +853,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
             rule_values=rule_values, rows=rows, lines=pace + line, pace=pace, reported=line, first=_iso(first),
             last=_iso(last), ticks=ticks, series=[reported_name] + ([pace_name] if pace else []),
             point_colour=STATUS_COLOURS[assessment.status], y_title=y_title, percentage=target.kind == "percentage",
+            value_format=_number_format(lang, "~r"),
             month_format=MONTH_FORMAT[_lang_key(lang)], layout=layout, summary=summary)
     svg, variants = _draw(_progress_chart, args, lang, renderer, caption=caption, summary=summary)
     table.sort(key=lambda r: (r[0], r[1]))
@@ -857,9 +865,10 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
     )
 
 
-def _month_bars(*, values: list[dict], count_title: str, month_format: str, layout: Layout, summary: str) -> alt.LayerChart:
+def _month_bars(*, values: list[dict], count_title: str, count_format: str, month_format: str, layout: Layout,
+                summary: str) -> alt.LayerChart:
     """Wide: one column per month with deadlines. Narrow: one row per month, so no label can collide."""
-    count_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=",d")
+    count_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format)
     base = alt.Chart(alt.Data(values=values))
     tip, text = alt.Description(field="tip", type="nominal"), alt.Text(field="label", type="nominal")
     if layout.narrow:
@@ -898,7 +907,7 @@ def deadlines_per_month(months: list[tuple[dt.date, int]], *, lang: Lang, render
                                 "{total} measures due between {first} and {last}; most in {month} ({count}).", total).format(
             total=_count_label(total, lang), first=lang.month(months[0][0]), last=lang.month(months[-1][0]),
             month=lang.month(busiest[0]), count=_count_label(busiest[1], lang))
-    args = {layout.name: dict(values=values, count_title=lang.gettext("Measures due"),
+    args = {layout.name: dict(values=values, count_title=lang.gettext("Measures due"), count_format=_number_format(lang, "d"),
                               month_format=MONTH_FORMAT[_lang_key(lang)], layout=layout, summary=summary)
             for layout in LAYOUTS}
     svg, variants = _draw(_month_bars, args, lang, renderer, caption=caption, summary=summary)

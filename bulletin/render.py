@@ -25,6 +25,7 @@ from .palette import STATUS_SYMBOLS
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
+from .typography import polish
 
 # Status names are gettext msgids, marked with N_ so extraction finds them.
 def N_(message: str) -> str:
@@ -102,17 +103,17 @@ class Renderer:
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
                  department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
-        g["t"] = lambda text, **kw: self.text(lang, text, **kw)
+        g["t"] = lambda text, **kw: polish(self.text(lang, text, **kw), lang.code)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
-        g["md"] = lambda text, inline=False: self.markdown(lang, text, inline=inline)
+        g["md"] = lambda text, inline=False: polish(self.markdown(lang, text, inline=inline), lang.code)
         g["status_label"] = lambda s: lang.gettext(STATUS_LABELS[Status(s)])
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
         g["status_from_slug"] = status_from_slug
         g["assessment"] = lambda mid: self.site.assessments[mid]
-        g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
-        g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
+        g["measure_reason"] = lambda ms: polish(self.measure_reason(lang, ms), lang.code)
+        g["target_reason"] = lambda ms, t: polish(escape(self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])), lang.code)
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
         g["figure_id"] = _figure_id
         g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper

@@ -118,6 +118,7 @@ class Renderer:
         g["figure_id"] = _figure_id
         g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
+        env.filters["polish"] = lambda text: polish(escape(text), lang.code)  # typography of generated sentences
         return env
 
     def text(self, lang: Lang, value: Text | None) -> Markup:

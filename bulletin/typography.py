@@ -34,7 +34,7 @@ _KEEP = {
                      r"|(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}"
                      r"|[-+]?\d[\d,]*(?:\.\d+)?(?:%| [a-z]+\b)?"),
 }
-_TAG = re.compile(r"(<[^>]*>)")
+_TAG = re.compile(r"(<[^>]*>|&#?\w+;)")  # tags and character references are never touched
 
 
 def zh_punctuation(text: str) -> str:
@@ -49,7 +49,7 @@ def _segments(html: str):
     """(is_text, part) of an HTML fragment, outside tags only; skips the inside of <a> href etc."""
     for part in _TAG.split(html):
         if part:
-            yield not part.startswith("<"), part
+            yield not (part.startswith("<") or (part.startswith("&") and part.endswith(";"))), part
 
 
 def polish(html: Markup | str, lang_code: str) -> Markup:

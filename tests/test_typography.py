@@ -41,3 +41,10 @@ def test_only_text_is_touched_never_tags_or_addresses():
 
 def test_english_text_keeps_its_punctuation():
     assert str(polish("Deadline: 31 December 2020, target 1,452", "en")).count(",") == 2
+
+
+def test_character_references_stay_whole():
+    # Escaped quotes (&#34;) sit next to digits and Chinese characters in escaped text.
+    for lang in ("zh", "en"):
+        out = str(polish("“回天有我&#34;2020年&#39;工作方案&amp;12345热线", lang))
+        assert "&#34;" in out and "&#39;" in out and "&amp;" in out, out

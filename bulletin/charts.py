@@ -71,17 +71,9 @@ FONT_SIZE = 13  # every text in every chart: never smaller
 # Bumped when the spec conventions or the SVG post-processing change, to invalidate caches.
 CHART_STYLE_VERSION = "2"
 
-# The reader's browser draws the SVG text: the first family it has wins. vl-convert
-# measures with the first it has (Noto Sans CJK SC on the build machine).
-_CJK = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei'"
-FONT_FAMILY = {
-    "zh": f"{_CJK}, sans-serif",
-    "en": f"'Noto Sans', 'Segoe UI', 'Helvetica Neue', Arial, {_CJK}, sans-serif",
-}
-
-# The font vl-convert measures text with (present on the build machine: fonts-noto-cjk,
-# and fonts-liberation, which Chromium depends on); the reader's browser uses FONT_FAMILY
-# through the page's CSS.
+# The font vl-convert measures text with, per language (present on the build machine:
+# fonts-noto-cjk, and fonts-liberation, which Chromium depends on). The reader's browser
+# draws the SVG text with the families theme/style.css lists for `.chart-svg text`.
 MEASURE_FONT = {"zh": "Noto Sans CJK SC", "en": "Liberation Sans"}
 
 # d3 time formats for month labels on time axes, per language.
@@ -143,7 +135,6 @@ def _vl_version() -> str:
 
 
 VL_VERSION = _vl_version()
-_SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
 
 
 def _locale_names(lang: Lang) -> tuple[str, str]:
@@ -166,7 +157,7 @@ def _locale_names(lang: Lang) -> tuple[str, str]:
 
 
 def _lang_key(lang: Lang) -> str:
-    return lang.locale.language if lang.locale.language in FONT_FAMILY else "en"
+    return lang.locale.language if lang.locale.language in MEASURE_FONT else "en"
 
 
 # --------------------------------------------------------------------------- renderer
@@ -356,7 +347,7 @@ def theme_name(lang: Lang) -> str:
     return f"bulletin-{_lang_key(lang)}"
 
 
-for _key in FONT_FAMILY:
+for _key in MEASURE_FONT:
     alt.theme.register(f"bulletin-{_key}", enable=False)(lambda key=_key: alt.theme.ThemeConfig(_theme(key)))
 
 _THEME_LOCK = threading.Lock()  # the enabled Altair theme is process-wide
@@ -624,6 +615,9 @@ def _segment_layout(per_programme: list[tuple[str, dict[Status, int]]], statuses
 
 def _programme_bars(*, names: list[dict], segments: list[dict], callouts: list[dict], totals: list[dict], height: int,
                     scale: dict, x_title: str, count_format: str, layout: Layout, summary: str) -> alt.LayerChart:
+    # As many legend columns as fit: a label is never cut.
+    widest = max((_text_width(label) for label in scale["domain"]), default=0) + 30
+    legend_columns = max(1, min(4, int((layout.width - 16) // max(widest, 1)), len(scale["domain"]) or 1))
     longest = max((t["total"] for t in totals), default=0) or 1
     # y in pixels from the top: the domain is the chart's height, reversed.
     y_scale = alt.Scale(domain=[height, 0], nice=False, zero=False)
@@ -640,8 +634,8 @@ def _programme_bars(*, names: list[dict], segments: list[dict], callouts: list[d
         x=x("x0", title=x_title, scale=alt.Scale(domain=[0, longest], nice=False), axis=x_axis), x2=alt.X2(field="x1"),
         y=y("y"), y2=alt.Y2(field="y2"),
         color=alt.Color(field="status", type="nominal", title=None, scale=alt.Scale(**scale),
-                        legend=alt.Legend(columns=2 if layout.narrow else 4, direction="horizontal",
-                                          labelLimit=layout.width // 2 - 30)),
+                        legend=alt.Legend(columns=legend_columns, direction="horizontal",
+                                          labelLimit=layout.width // legend_columns - 30)),
         description=alt.Description(field="tip", type="nominal"))
     inside = alt.Chart(alt.Data(values=[s for s in segments if s["label"]])).mark_text(baseline="middle").encode(
         x=x("mid"), y=y("y_mid"), text=text, color=alt.Color(field="ink", type="nominal", scale=None))

@@ -333,8 +333,8 @@ def _theme(key: str) -> dict:
         "axis": {**common, "aria": False, "gridColor": "#e3e3e3", "domainColor": "#8a8a8a", "tickColor": "#8a8a8a",
                  "labelLimit": 220, "labelSeparation": 8},
         # A horizontal title above the y axis: rotated Chinese text reads sideways.
-        "axisQuantitative": {"titleAngle": 0, "titleAnchor": "end", "titleAlign": "left", "titleBaseline": "bottom"},
-        "axisY": {"titleX": -30, "titleY": -10},
+        "axisY": {"titleAngle": 0, "titleAnchor": "end", "titleAlign": "left", "titleBaseline": "bottom",
+                  "titleX": -30, "titleY": -10},
         "legend": {**common, "aria": False, "orient": "bottom", "symbolType": "square", "labelLimit": 260,
                    "symbolStrokeColor": OUTLINE, "symbolStrokeWidth": 1},
         "text": {"fontSize": FONT_SIZE, "color": TEXT_COLOUR, "aria": False},

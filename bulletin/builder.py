@@ -21,7 +21,7 @@ from jinja2 import TemplateError, meta
 from .model import Content
 from .problems import ContentError, Problem, TemplateFailure
 from .site import Site, changed_keys, status_keys
-from .validate import check
+from .advice import full_check
 from .writer import WriteStats, write_site
 
 DEFAULT_CACHE = Path(".cache")
@@ -100,7 +100,7 @@ class Builder:
         from .render import Renderer, status_css
 
         started = time.perf_counter()
-        result = check(self.content_dir)
+        result = full_check(self.content_dir, warnings=False)
         if result.content is None or result.errors:
             raise ContentError(result.problems)
         content = result.content

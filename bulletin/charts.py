@@ -59,6 +59,7 @@ from .l10n import Lang
 from .model import Target
 from .palette import OUTLINE, STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS
 from .status import DISPLAY_ORDER, Assessment, Status, expected_line
+from .units import axis_title, format_figure
 
 DEFAULT_CACHE_DIR = Path(".cache/charts")
 # Intrinsic widths of the two layouts (the SVG scales with CSS; viewBox kept). The page
@@ -91,9 +92,10 @@ STATUS_MSGIDS: dict[Status, str] = {
     Status.ON_TRACK: "On track",
     Status.BEHIND: "Behind",
     Status.OVERDUE: "Overdue",
+    Status.OVERDUE_UNREPORTED: "Overdue, not reported",
     Status.IN_PROGRESS: "In progress",
     Status.NOT_STARTED: "Not started",
-    Status.NO_DATA: "No data",
+    Status.NO_DATA: "Not yet reported",
     Status.ONGOING: "Ongoing",
     Status.PAUSED: "Paused",
     Status.DROPPED: "Dropped",
@@ -506,12 +508,10 @@ def _numeric(value: Any) -> bool:
 
 
 def _value_text(value: float, target: Target, lang: Lang) -> str:
-    """A target's value with its unit: 87.5% / 6个 / 6 stations."""
-    number = lang.number(value)
+    """A target's value with its unit: 87.5% / 6个 / 6 stations / 1.3亿元 / 130 million yuan."""
     if target.kind == "percentage":
-        return f"{number}%"
-    unit = lang.text(target.unit).text
-    return lang.gettext("{number} {unit}").format(number=number, unit=unit) if unit else number
+        return f"{lang.number(value)}%"
+    return format_figure(lang, value, target.unit, target.scale)
 
 
 def _status_scale(statuses: list[Status], lang: Lang) -> dict:
@@ -837,7 +837,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
     else:
         summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}.").format(**facts)
 
-    unit = lang.text(target.unit).text
+    unit = axis_title(lang, target.unit, target.scale)  # the ticks are the figures as written
     y_title = lang.gettext("Per cent") if target.kind == "percentage" else (unit or lang.gettext("Value"))
     args = {}
     for layout in LAYOUTS:

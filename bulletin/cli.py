@@ -22,10 +22,10 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .advice import full_check
     from .status import assess, count_by_status
-    from .validate import check
 
-    result = check(args.content)
+    result = full_check(args.content)
     for problem in result.problems:
         print(problem.annotation() if args.format == "github" else problem)
     errors = len(result.errors)

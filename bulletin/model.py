@@ -11,6 +11,7 @@ written side by side in the YAML, e.g. `{zh: 养老驿站, en: elderly-care stat
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 import datetime as dt
 from typing import Annotated, Literal, Union
@@ -42,6 +43,24 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class PointsRule:
+    """The pace rule of Chinese supervision practice: compare shares in percentage points.
+
+    Behind when the share reached is more than `behind` points below the share expected
+    (序时进度); ahead when it is at least `ahead` points above it. `seriously_behind` adds a
+    flag beside "behind", not another status: the status set and its colours stay the same."""
+
+    __pydantic_config__ = STRICT
+    kind: Annotated[Literal["points"], _doc("`points`: percentage points between the share reached and the share expected.")]
+    behind: Annotated[float, Field(gt=0, le=100, description="More than this many points below the expected share is 'behind'.")] = 10
+    ahead: Annotated[float, Field(gt=0, le=100, description="At least this many points above the expected share is 'ahead'.")] = 10
+    seriously_behind: Annotated[float | None, Field(gt=0, le=100, description="Optional: more than this many points below is flagged 'seriously behind' (严重滞后) beside the status.")] = None
+
+
+PaceRule = Union[Thresholds, PointsRule]
+
+
+@dataclass(frozen=True)
 class Bulletin:
     """content/bulletin.yaml: the whole site."""
 
@@ -55,7 +74,15 @@ class Bulletin:
     description: Annotated[Text | None, _doc("One-paragraph description for the home page.")] = None
     stale_after_days: Annotated[int, Field(gt=0, description="A target whose latest report is older than this is flagged as stale.")] = 180
     thresholds: Thresholds = field(default_factory=Thresholds)
+    pace_rule: Annotated[PointsRule | None, _doc("Optional: `{kind: points, behind: 10, ahead: 10}` compares shares in percentage points instead of the `thresholds` ratios.")] = None
+    due_soon_days: Annotated[int, Field(ge=0, description="An unfinished target or measure due within this many days of the reporting date is flagged 'due soon'.")] = 30
     missing_translations: Annotated[Literal["error", "warning"], _doc("Whether a text missing in a language fails `check`.")] = "error"
+    missing_explanation: Annotated[Literal["error", "warning", "off"], _doc("A measure that is behind, overdue or overdue and not reported without an `explanation`: an error, a warning (the default), or `off` for a bulletin transcribed from sources that give no reasons.")] = "warning"
+
+    @property
+    def pace(self) -> PaceRule:
+        """The pace rule statuses are measured with: the points rule when configured, else the ratio thresholds."""
+        return self.pace_rule or self.thresholds
 
     @property
     def default_lang(self) -> str:
@@ -145,6 +172,32 @@ class ProgressEntry:
 
 
 @dataclass(frozen=True)
+class NextStep:
+    """A dated action the responsible department has committed to (整改措施 / 下一步)."""
+
+    __pydantic_config__ = STRICT
+    date: Annotated[dt.date, _doc("When the action is due.")]
+    action: Annotated[Text, _doc("What will be done, in every language.")]
+    department: Annotated[str, _doc("Department id of the body responsible.")]
+
+
+RevisedField = Literal["value", "deadline"]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A recorded change to a target's value or deadline: the target file holds the current one."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", populate_by_name=True)
+    date: Annotated[dt.date, _doc("When the change was decided.")]
+    field: Annotated[RevisedField, _doc("What changed: `value` (the target value) or `deadline`.")]
+    from_: Annotated[Union[dt.date, float], Field(alias="from", description="The value or deadline before the change.")]
+    to: Annotated[Union[dt.date, float], _doc("The value or deadline after the change.")]
+    reason: Annotated[Text, _doc("Why it was changed, in every language.")]
+    source: Annotated[str, _doc("Source id of the document that records the change.")]
+
+
+@dataclass(frozen=True)
 class Target:
     """指标: something measurable."""
 
@@ -154,7 +207,8 @@ class Target:
     kind: TargetKind
     source: Annotated[str, _doc("Source id stating this target.")]
     target: Annotated[Union[float, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
-    unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}.")] = None
+    unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}; for figures in 万元 write {zh: 元, en: yuan} with scale: 10000.")] = None
+    scale: Annotated[float | None, Field(gt=0, allow_inf_nan=False, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
     baseline: Baseline | None = None
     start: Annotated[dt.date | None, _doc("When work towards the target starts; defaults to the baseline date, then the measure's start.")] = None
     deadline: Annotated[dt.date | None, _doc("Defaults to the measure's deadline.")] = None
@@ -162,11 +216,38 @@ class Target:
     milestones: list[Milestone] = field(default_factory=list)
     progress: list[ProgressEntry] = field(default_factory=list)
     note: Annotated[Text | None, _doc("Markdown.")] = None
+    explanation: Annotated[Text | None, _doc("Why the target is behind or late, in every language (Markdown).")] = None
+    next_steps: Annotated[list[NextStep], _doc("Dated actions with the responsible department.")] = field(default_factory=list)
+    revisions: Annotated[list[Revision], _doc("Changes to the target value or deadline, oldest first; `target` and `deadline` hold the current ones.")] = field(default_factory=list)
 
     def window(self, measure_window: Period) -> Period:
         """When work on the target starts and is due: its own dates, else the baseline's, else the measure's."""
         return Period(self.start or (self.baseline.date if self.baseline else measure_window.start),
                       self.deadline or measure_window.end)
+
+    def as_at(self, date: dt.date) -> "Target":
+        """The target as it stood on `date`: revisions decided after that day are undone.
+
+        The file holds the current target; each revision records from → to, so going back
+        in time replaces `to` by `from`, newest revision first. Progress is left as it is."""
+        target, deadline = self.target, self.deadline
+        kept = []
+        for rev in sorted(self.revisions, key=lambda r: r.date):
+            if rev.date <= date:
+                kept.append(rev)
+        for rev in sorted((r for r in self.revisions if r.date > date), key=lambda r: r.date, reverse=True):
+            if rev.field == "value" and not isinstance(rev.from_, dt.date):
+                target = rev.from_
+            elif rev.field == "deadline" and isinstance(rev.from_, dt.date):
+                deadline = rev.from_
+        return dataclasses.replace(self, target=target, deadline=deadline, revisions=kept)
+
+    @property
+    def original(self) -> "Target":
+        """The target as first set, before any revision."""
+        if not self.revisions:
+            return self
+        return self.as_at(min(r.date for r in self.revisions) - dt.timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -198,10 +279,16 @@ class Measure:
     places: list[Text] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     override: Override | None = None
+    explanation: Annotated[Text | None, _doc("Why the measure is behind or late, in every language (Markdown).")] = None
+    next_steps: Annotated[list[NextStep], _doc("Dated actions with the responsible department.")] = field(default_factory=list)
 
     @property
     def id(self) -> str:
         return f"{self.programme}-{self.number}"
+
+    def as_at(self, date: dt.date) -> "Measure":
+        """The measure with every target as it stood on `date` (see `Target.as_at`)."""
+        return dataclasses.replace(self, targets=[t.as_at(date) for t in self.targets])
 
     def window(self, programme_period: Period) -> Period:
         """When work on the measure starts and is due: its own dates, else the programme's period."""

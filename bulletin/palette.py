@@ -48,7 +48,7 @@ _SYMBOLS = {
     "behind": "▼",
     "seriously_behind": "■",
     "overdue": "!",
-    "overdue_unreported": "◆",
+    "overdue_unreported": "!?",  # late, and nothing known
     "in_progress": "◐",
     "not_started": "○",
     "no_data": "?",

@@ -20,12 +20,13 @@ from markupsafe import Markup, escape
 
 from .l10n import Lang, Localised, languages_for
 from .markup import render_markdown
-from .model import Measure, Target, Text
+from .model import Measure, NextStep, Target, Text
 from .palette import STATUS_SYMBOLS
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
                    programme_path, status_from_slug, status_path, status_slug)
-from .status import DISPLAY_ORDER, SEVERITY, Assessment, Status
+from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .typography import polish
+from .units import format_figure, scaled_unit
 
 # Status names are gettext msgids, marked with N_ so extraction finds them.
 def N_(message: str) -> str:
@@ -34,8 +35,9 @@ def N_(message: str) -> str:
 
 STATUS_LABELS: dict[Status, str] = {
     Status.COMPLETED: N_("Completed"), Status.AHEAD: N_("Ahead"), Status.ON_TRACK: N_("On track"),
-    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.IN_PROGRESS: N_("In progress"),
-    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("No data"), Status.ONGOING: N_("Ongoing"),
+    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.OVERDUE_UNREPORTED: N_("Overdue, not reported"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("Not yet reported"), Status.ONGOING: N_("Ongoing"),
     Status.PAUSED: N_("Paused"), Status.DROPPED: N_("Dropped"),
 }
 STATUS_MEANINGS: dict[Status, str] = {
@@ -44,9 +46,10 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.ON_TRACK: N_("Progress keeps pace with the share of time elapsed."),
     Status.BEHIND: N_("Progress lags the share of time elapsed."),
     Status.OVERDUE: N_("The deadline has passed and the target has not been reached."),
-    Status.IN_PROGRESS: N_("A yes/no milestone that is not yet done, before its deadline."),
+    Status.OVERDUE_UNREPORTED: N_("The deadline has passed and nothing has been reported by the reporting date (逾期未报)."),
+    Status.IN_PROGRESS: N_("Work under way with no pace to measure: a yes/no milestone not yet done before its deadline, or a measure whose reported targets are done while others are not yet reported."),
     Status.NOT_STARTED: N_("The reporting date is before the work starts."),
-    Status.NO_DATA: N_("Nothing has been reported against the target."),
+    Status.NO_DATA: N_("Nothing has been reported yet, and the deadline has not passed."),
     Status.ONGOING: N_("Continuing work with no end target."),
     Status.PAUSED: N_("Paused by the editors, who give the reason."),
     Status.DROPPED: N_("Dropped by the editors, who give the reason."),
@@ -111,12 +114,16 @@ class Renderer:
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
         g["status_from_slug"] = status_from_slug
+        g["status_slug"] = status_slug
+        g["due_soon_count"] = lambda measures: sum(1 for ms in measures if self.site.assessments[ms.id].due_soon)
         g["assessment"] = lambda mid: self.site.assessments[mid]
         g["measure_reason"] = lambda ms: polish(self.measure_reason(lang, ms), lang.code)
         g["target_reason"] = lambda ms, t: polish(escape(self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])), lang.code)
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
         g["figure_id"] = _figure_id
         g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
+        g["original"] = lambda t: t.original
+        g["UNREPORTED"] = UNREPORTED
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
         env.filters["polish"] = lambda text: polish(escape(text), lang.code)  # typography of generated sentences
         return env
@@ -145,8 +152,7 @@ class Renderer:
             return ""
         if target.kind == "percentage":
             return f"{lang.number(value)}%"
-        unit = lang.text(target.unit).text if target.unit else ""
-        return f"{lang.number(value)} {unit}".strip() if lang.code != "zh" else f"{lang.number(value)}{unit}"
+        return format_figure(lang, value, target.unit, target.scale)
 
     def target_reason(self, lang: Lang, ms: Measure, t: Target, a: Assessment) -> str:
         _ = lang.gettext
@@ -170,7 +176,7 @@ class Renderer:
             sentence = _("A yes/no milestone due by %(deadline)s, not yet reported done.")
         elif s == Status.NOT_STARTED:
             sentence = _("Work is due to start on %(start)s.")
-        elif s == Status.NO_DATA and a.deadline and a.as_of > a.deadline:
+        elif s == Status.OVERDUE_UNREPORTED:
             sentence = _("No progress has been reported; the deadline was %(deadline)s.")
         elif s == Status.NO_DATA:
             sentence = _("No progress has been reported yet; the deadline is %(deadline)s.")
@@ -189,13 +195,42 @@ class Renderer:
             label = lang.gettext(STATUS_LABELS[a.status])
             why = self.text(lang, ms.override.reason) if ms.override.reason else escape(lang.gettext("Confirmed by the cited source."))
             return Markup(f"{escape(label)}{escape(lang.gettext(LABEL_SEPARATOR))}{why}")
+        _ = lang.gettext
         if not ms.targets:
-            return escape(lang.gettext("This measure has no measurable target in its sources."))
+            if a.status == Status.OVERDUE_UNREPORTED:
+                return escape(_("This measure has no measurable target in its sources, and its deadline %(deadline)s has passed "
+                                "with no progress reported.") % {"deadline": lang.date(a.deadline)})
+            return escape(_("This measure has no measurable target in its sources."))
         target = next(t for t in ms.targets if t.id == a.deciding)
         sentence = self.target_reason(lang, ms, target, a.targets[target.id])
         if len(ms.targets) == 1:
             return escape(sentence)
-        return Markup(f"{self.text(lang, target.title)}{escape(lang.gettext(LABEL_SEPARATOR))}{escape(sentence)}")
+        colon = escape(_(LABEL_SEPARATOR))
+        parts = [Markup(f"{self.text(lang, target.title)}{colon}{escape(sentence)}"),
+                 self._reported_sentence(lang, a, len(ms.targets))]
+        # Unreported targets other than the deciding one are named, latest first: they must not vanish.
+        titles = {t.id: t.title for t in ms.targets}
+        for status in (Status.OVERDUE_UNREPORTED, Status.NO_DATA):
+            others = [tid for tid in a.unreported if tid != a.deciding and a.targets[tid].status == status]
+            if others:
+                names = escape(_(", ")).join(self.text(lang, titles[tid]) for tid in others)
+                stop = escape(_(". ").rstrip())  # a full stop: 。 in Chinese
+                parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{stop}"))
+        return Markup(" ").join(parts) if lang.code != "zh" else Markup("").join(parts)
+
+    def _reported_sentence(self, lang: Lang, a, n: int) -> Markup:
+        """"2 of 3 targets reported, 2 completed.": how much of the measure the status rests on."""
+        done = sum(1 for t in a.targets.values() if t.status == Status.COMPLETED)
+        args = {"k": lang.number(a.reported), "n": lang.number(n), "c": lang.number(done)}
+        if done:
+            return escape(lang.gettext("%(k)s of %(n)s targets reported, %(c)s completed.") % args)
+        return escape(lang.gettext("%(k)s of %(n)s targets reported.") % args)
+
+    def next_steps_text(self, lang: Lang, steps: list[NextStep]) -> str:
+        """Next steps on one line for the CSV: date, department: action; …"""
+        dept = self.content.departments
+        return "; ".join(f"{s.date.isoformat()} {lang.text(dept[s.department].name).text if s.department in dept else s.department}"
+                         f"{lang.gettext(LABEL_SEPARATOR)}{lang.text(s.action).text}" for s in steps)
 
     # --- pages -------------------------------------------------------------------
     def link_builder(self, lang: str, current: str, *, absolute: bool) -> Callable[..., str]:
@@ -288,7 +323,8 @@ class Renderer:
     def measures_csv(self, lang: Lang) -> bytes:
         c, text, _ = self.content, lambda v: lang.text(v).text, lang.gettext
         header = [_("Programme ID"), _("Number"), _("Measure ID"), _("Title"), _("Category"), _("Lead"), _("Supporting"),
-                  _("Deadline"), _("Status"), _("Status code"), _("Reason"), _("Address")]
+                  _("Deadline"), _("Status"), _("Status code"), _("Reason"), _("Address"), _("Due soon"),
+                  _("Targets reported"), _("Targets"), _("Explanation"), _("Next steps")]
         rows = []
         for ms in c.measures.values():
             a = self.site.assessments[ms.id]
@@ -296,7 +332,9 @@ class Renderer:
                          "; ".join(text(c.departments[d].name) for d in ms.lead),
                          "; ".join(text(c.departments[d].name) for d in ms.support),
                          self.site.deadline_of(ms).isoformat(), _(STATUS_LABELS[a.status]), a.status.value,
-                         str(Markup(self.measure_reason(lang, ms)).striptags()), self.canonical(lang.code, measure_path(ms.id))])
+                         str(Markup(self.measure_reason(lang, ms)).striptags()), self.canonical(lang.code, measure_path(ms.id)),
+                         _("yes") if a.due_soon else _("no"), a.reported, len(ms.targets), text(ms.explanation),
+                         self.next_steps_text(lang, ms.next_steps)])
         return self._csv(header, rows)
 
     def progress_csv(self, lang: Lang) -> bytes:
@@ -307,16 +345,22 @@ class Renderer:
 
         header = [_("Programme ID"), _("Measure ID"), _("Target ID"), _("Target name"), _("Kind"), _("Kind code"), _("Unit"),
                   _("Baseline"), _("Target value"), _("Deadline"), _("Date"), _("Value"), _("Note"), _("Source ID"),
-                  _("Source")]
+                  _("Source"), _("Scale"), _("Original target value"), _("Original deadline")]
         rows = []
         for ms in c.measures.values():
             for t in ms.targets:
                 a = self.site.assessments[ms.id].targets[t.id]
+                first = t.original
+                window = self.content.window(ms)
+                original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
+                scale = scaled_unit(t.unit, t.scale).scale
                 for e in t.progress:
                     rows.append([ms.programme, ms.id, t.id, text(t.title), _(KIND_LABELS[t.kind]), t.kind, text(t.unit),
                                  cell(t.baseline.value) if t.baseline else "", cell(t.target),
                                  a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), cell(e.value),
-                                 text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else ""])
+                                 text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
+                                 _figure(scale), cell(first.target),
+                                 original_deadline.isoformat() if original_deadline else ""])
         return self._csv(header, rows)
 
     def bulletin_json(self, lang: Lang) -> bytes:
@@ -324,6 +368,10 @@ class Renderer:
         data = {
             "language": lang.code, "title": text(c.bulletin.title), "organisation": text(c.bulletin.organisation),
             "as_of": c.bulletin.as_of.isoformat(), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
+            "pace_rule": ({"kind": "points", "ahead": c.bulletin.pace_rule.ahead, "behind": c.bulletin.pace_rule.behind,
+                           "seriously_behind": c.bulletin.pace_rule.seriously_behind}
+                          if c.bulletin.pace_rule else {"kind": "ratio", "ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind}),
+            "due_soon_days": c.bulletin.due_soon_days,
             "programmes": [{"id": p.id, "title": text(p.title), "period": [p.period.start.isoformat(), p.period.end.isoformat()],
                             "issuers": p.issuers, "sources": p.sources} for p in c.programmes.values()],
             "departments": {d.id: text(d.name) for d in c.departments.values()},
@@ -334,6 +382,9 @@ class Renderer:
         }
         return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
+    def _steps_json(self, lang: Lang, steps: list[NextStep]) -> list[dict]:
+        return [{"date": s.date.isoformat(), "action": lang.text(s.action).text, "department": s.department} for s in steps]
+
     def _measure_json(self, lang: Lang, ms: Measure) -> dict:
         text = lambda v: lang.text(v).text if v else None
         a = self.site.assessments[ms.id]
@@ -341,15 +392,30 @@ class Renderer:
             "id": ms.id, "programme": ms.programme, "number": ms.number, "title": text(ms.title), "category": ms.category,
             "lead": ms.lead, "support": ms.support, "deadline": self.site.deadline_of(ms).isoformat(),
             "status": a.status.value, "stale": a.stale, "reason": str(Markup(self.measure_reason(lang, ms)).striptags()),
+            "due_soon": a.due_soon, "seriously_behind": a.seriously_behind, "targets_reported": a.reported,
+            "explanation": text(ms.explanation), "next_steps": self._steps_json(lang, ms.next_steps),
             "targets": [{
                 "id": t.id, "title": text(t.title), "kind": t.kind, "unit": text(t.unit), "direction": t.direction,
+                # Figures are as the source gives them: `scale` × `base_unit` each (e.g. 10000 × yuan for 万元).
+                "scale": scaled_unit(t.unit, t.scale).scale, "base_unit": text(scaled_unit(t.unit, t.scale).unit),
                 "baseline": {"value": t.baseline.value, "date": t.baseline.date.isoformat()} if t.baseline else None,
-                "target": t.target, "status": a.targets[t.id].status.value,
+                "target": t.target, "deadline": a.targets[t.id].deadline.isoformat() if a.targets[t.id].deadline else None,
+                "original": {"target": t.original.target,
+                             "deadline": t.original.window(self.content.window(ms)).end.isoformat()},
+                "revisions": [{"date": r.date.isoformat(), "field": r.field, "from": _json_value(r.from_), "to": _json_value(r.to),
+                               "reason": text(r.reason), "source": r.source} for r in t.revisions],
+                "status": a.targets[t.id].status.value, "due_soon": a.targets[t.id].due_soon,
+                "seriously_behind": a.targets[t.id].seriously_behind,
+                "explanation": text(t.explanation), "next_steps": self._steps_json(lang, t.next_steps),
                 "expected": a.targets[t.id].expected, "reached": a.targets[t.id].reached,
                 "milestones": [{"date": m.date.isoformat(), "value": m.value} for m in t.milestones],
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _figure(value: Any) -> Any:

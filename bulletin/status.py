@@ -11,20 +11,28 @@ milestones bend the expected line: it runs baseline → milestone → … → ta
 Every result carries the figures behind it, so the site can say in one sentence why.
 
 Precedence, first match wins: the editor's override (paused / dropped / completed) >
-completed > not_started (as_of before start) > no_data (no report at all, for numeric
-targets and yes/no milestones alike) > overdue (deadline passed) > pace (ahead / on_track /
-behind; in_progress for a milestone reported not yet done). `ongoing` is a target with no
-end value that has started. Stale data (latest report older than stale_after_days) is a
-flag beside the status, never a status.
+completed > not_started (as_of before start) > nothing reported by as_of (overdue_unreported
+once the deadline has passed, 逾期未报; no_data before it, 尚未报告) > overdue (deadline
+passed) > pace (ahead / on_track / behind; in_progress for a milestone reported not yet
+done). `ongoing` is a target with no end value that has started. Stale data (latest report
+older than stale_after_days) and due soon (deadline within due_soon_days) are flags beside
+the status, never statuses.
+
+The pace rule is either the ratio p / e against `thresholds` (the default), or the
+percentage-point rule of supervision practice: behind when p is more than N points below e.
+
+A measure rolls its targets up so that unreported targets never hide reported ones; see
+`combine`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .model import Content, Measure, Milestone, Period, ProgressEntry, Target, Thresholds
+from .model import Content, Measure, Milestone, PaceRule, Period, PointsRule, ProgressEntry, Target, Thresholds
 
 
 class Status(StrEnum):
@@ -33,6 +41,7 @@ class Status(StrEnum):
     ON_TRACK = "on_track"
     BEHIND = "behind"
     OVERDUE = "overdue"
+    OVERDUE_UNREPORTED = "overdue_unreported"
     IN_PROGRESS = "in_progress"
     NOT_STARTED = "not_started"
     NO_DATA = "no_data"
@@ -43,13 +52,20 @@ class Status(StrEnum):
 
 # A measure takes the worst status of its targets: this is the order, worst first.
 # `completed` comes last because a measure is completed only when every target is.
+# Overdue and not reported ranks with overdue (just before it: supervision treats 逾期未报 as
+# the most serious case). `no_data` is never compared with reported statuses: see `combine`.
 SEVERITY: tuple[Status, ...] = (
-    Status.OVERDUE, Status.BEHIND, Status.NO_DATA, Status.IN_PROGRESS, Status.ON_TRACK,
+    Status.OVERDUE_UNREPORTED, Status.OVERDUE, Status.BEHIND, Status.NO_DATA, Status.IN_PROGRESS, Status.ON_TRACK,
     Status.AHEAD, Status.NOT_STARTED, Status.ONGOING, Status.COMPLETED,
 )
+# Nothing reported by the reporting date: these statuses say so, and never decide a measure
+# that has reported targets.
+UNREPORTED: frozenset[Status] = frozenset({Status.NO_DATA, Status.OVERDUE_UNREPORTED})
+# Finished one way or another: never "due soon".
+CLOSED: frozenset[Status] = frozenset({Status.COMPLETED, Status.DROPPED, Status.PAUSED})
 # The order statuses are listed in on the site: the editor's overrides last.
 DISPLAY_ORDER: tuple[Status, ...] = (
-    Status.OVERDUE, Status.BEHIND, Status.ON_TRACK, Status.AHEAD, Status.IN_PROGRESS,
+    Status.OVERDUE_UNREPORTED, Status.OVERDUE, Status.BEHIND, Status.ON_TRACK, Status.AHEAD, Status.IN_PROGRESS,
     Status.COMPLETED, Status.NOT_STARTED, Status.NO_DATA, Status.ONGOING, Status.PAUSED, Status.DROPPED,
 )
 
@@ -67,6 +83,13 @@ class Assessment:
     latest: ProgressEntry | None = None
     stale: bool = False  # no report within the reporting interval
     next_milestone: Milestone | None = None
+    due_soon: bool = False  # unfinished, and the deadline falls within due_soon_days of as_of
+    seriously_behind: bool = False  # behind by more than the points rule's `seriously_behind`
+
+    @property
+    def reported(self) -> bool:
+        """Whether anything was reported by the reporting date."""
+        return self.latest is not None
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,19 @@ class MeasureAssessment:
     deciding: str | None = None  # id of the target whose status the measure took
     stale: bool = False
     overridden: bool = False
+    due_soon: bool = False
+    deadline: dt.date | None = None  # the measure's own deadline
+    seriously_behind: bool = False  # the deciding target is seriously behind
+
+    @property
+    def reported(self) -> int:
+        """How many of the measure's targets have a report by the reporting date."""
+        return sum(1 for a in self.targets.values() if a.reported)
+
+    @property
+    def unreported(self) -> list[str]:
+        """Ids of targets with an end value and nothing reported (no_data / overdue_unreported)."""
+        return [tid for tid, a in self.targets.items() if a.status in UNREPORTED]
 
 
 def expected_fraction(start: dt.date, deadline: dt.date, as_of: dt.date) -> float:
@@ -113,11 +149,18 @@ def expected_value_fraction(start: dt.date, deadline: dt.date, as_of: dt.date,
     return 1.0
 
 
-def pace(p: float, e: float, thresholds: Thresholds) -> Status:
-    """ahead / on_track / behind from progress p against expected e.
+def pace(p: float, e: float, thresholds: PaceRule) -> Status:
+    """ahead / on_track / behind from progress p against expected e, by the configured rule.
 
-    The ratio is rounded to 9 decimals so that a figure exactly on a threshold (e.g. p/e
+    Figures are rounded to 9 decimals so that a figure exactly on a threshold (e.g. p/e
     = 0.95, which is 0.9499999… in binary floating point) falls on the documented side."""
+    if isinstance(thresholds, PointsRule):
+        gap = round((p - e) * 100, 9)  # percentage points above (+) or below (−) the expected share
+        if gap >= thresholds.ahead:
+            return Status.AHEAD
+        if gap < -thresholds.behind:  # "more than N points below"
+            return Status.BEHIND
+        return Status.ON_TRACK
     if e <= 0:
         return Status.ON_TRACK  # nothing was expected yet
     ratio = round(p / e, 9)
@@ -134,9 +177,38 @@ def _latest(progress: list[ProgressEntry], as_of: dt.date) -> ProgressEntry | No
     return max(reversed(reported), key=lambda e: e.date) if reported else None
 
 
+def seriously_behind(p: float | None, e: float | None, rule: PaceRule) -> bool:
+    """More than `seriously_behind` percentage points below the expected share (points rule only)."""
+    if not isinstance(rule, PointsRule) or rule.seriously_behind is None or p is None or e is None:
+        return False
+    return round((p - e) * 100, 9) < -rule.seriously_behind
+
+
+def due_soon(status: Status, deadline: dt.date | None, as_of: dt.date, days: int) -> bool:
+    """Unfinished and due within `days` of the reporting date (the day itself included)."""
+    return status not in CLOSED and deadline is not None and 0 <= (deadline - as_of).days <= days
+
+
 def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: dt.date,
-                  thresholds: Thresholds, stale_after_days: int) -> Assessment:
+                  thresholds: PaceRule, stale_after_days: int, due_soon_days: int = 30) -> Assessment:
     """Status of one target at as_of. `start` and `deadline` are already resolved from the measure."""
+    a = _assess_target(target, start=start, deadline=deadline, as_of=as_of, thresholds=thresholds,
+                       stale_after_days=stale_after_days)
+    flags = {}
+    if due_soon(a.status, a.deadline, as_of, due_soon_days) and a.status != Status.ONGOING:
+        flags["due_soon"] = True
+    if a.status == Status.BEHIND and seriously_behind(a.reached, a.expected, thresholds):
+        flags["seriously_behind"] = True
+    return dataclasses.replace(a, **flags) if flags else a
+
+
+def _unreported(as_of: dt.date, deadline: dt.date) -> Status:
+    """Nothing reported: 逾期未报 once the deadline has passed, 尚未报告 before."""
+    return Status.OVERDUE_UNREPORTED if as_of > deadline else Status.NO_DATA
+
+
+def _assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: dt.date,
+                   thresholds: PaceRule, stale_after_days: int) -> Assessment:
     window = target.window(Period(start, deadline))
     start, deadline = window.start, window.end
     latest = _latest(target.progress, as_of)
@@ -151,8 +223,8 @@ def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: d
             return Assessment(Status.COMPLETED, **base, expected=e, reached=1.0)
         if as_of < start:
             return Assessment(Status.NOT_STARTED, **base, expected=0.0)
-        if latest is None:  # no report at all, before or after the deadline
-            return Assessment(Status.NO_DATA, **base, expected=e)
+        if latest is None:  # no report at all
+            return Assessment(_unreported(as_of, deadline), **base, expected=e)
         if as_of > deadline:
             return Assessment(Status.OVERDUE, **base, expected=1.0, reached=0.0, stale=stale)
         return Assessment(Status.IN_PROGRESS, **base, expected=e, reached=0.0, stale=stale)
@@ -172,7 +244,7 @@ def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: d
     if latest is None:
         if as_of < start:
             return Assessment(Status.NOT_STARTED, **base, expected=0.0)
-        return Assessment(Status.NO_DATA, **base, expected=e)
+        return Assessment(_unreported(as_of, deadline), **base, expected=e)
     value = -float(latest.value) if target.direction == "down" else float(latest.value)
     p = progress_fraction(value, baseline, goal)
     if value >= goal:
@@ -184,12 +256,41 @@ def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: d
     return Assessment(pace(p, e, thresholds), **base, reached=p, expected=e, stale=stale)
 
 
-def combine(statuses: dict[str, Status]) -> tuple[Status, str | None]:
-    """A measure's status: the worst of its targets; completed only when all are."""
+def combine(statuses: dict[str, Status], reported: set[str] | None = None) -> tuple[Status, str | None]:
+    """A measure's status from its targets' statuses, and the id of the target that decides it.
+
+    - Continuing targets with no end value (`ongoing`) do not decide a measure that also has
+      targets with an end value.
+    - Unreported targets (no_data, overdue_unreported) never hide reported ones: with any
+      target reported, the measure takes the least favourable *reported* status.
+    - It is completed only when every deciding target is. When every reported target is
+      completed but others have no report yet, the measure is not done: it is
+      overdue_unreported if one of those is past its deadline, else in_progress.
+    - With no target reported it is overdue_unreported if any target is past its deadline
+      with nothing reported; else `ongoing` when continuing work has figures reported (a
+      report is never shown as "not yet reported"); else no_data.
+
+    `reported` names the targets with a report by the reporting date; by default every target
+    whose status is not an unreported one.
+    """
     if not statuses:
         return Status.NO_DATA, None
-    worst = min(statuses.items(), key=lambda kv: _rank(kv[1]))
-    return worst[1], worst[0]
+    deciding = {tid: s for tid, s in statuses.items() if s != Status.ONGOING} or dict(statuses)
+    decided = {tid: s for tid, s in deciding.items() if s not in UNREPORTED}
+    unreported = {tid: s for tid, s in deciding.items() if s in UNREPORTED}
+    if decided:
+        worst_id, worst = min(decided.items(), key=lambda kv: _rank(kv[1]))
+        if worst != Status.COMPLETED or not unreported:
+            return worst, worst_id
+        late = [tid for tid, s in unreported.items() if s == Status.OVERDUE_UNREPORTED]
+        return (Status.OVERDUE_UNREPORTED, late[0]) if late else (Status.IN_PROGRESS, next(iter(unreported)))
+    worst_id, worst = min(unreported.items(), key=lambda kv: _rank(kv[1]))
+    if worst == Status.NO_DATA:
+        has_reports = reported if reported is not None else {tid for tid, s in statuses.items() if s not in UNREPORTED}
+        continuing = [tid for tid, s in statuses.items() if s == Status.ONGOING and tid in has_reports]
+        if continuing:
+            return Status.ONGOING, continuing[0]
+    return worst, worst_id
 
 
 def _rank(status: Status) -> float:
@@ -200,16 +301,27 @@ def _rank(status: Status) -> float:
 
 
 def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.date, as_of: dt.date,
-                   thresholds: Thresholds, stale_after_days: int) -> MeasureAssessment:
+                   thresholds: PaceRule, stale_after_days: int, due_soon_days: int = 30) -> MeasureAssessment:
     window = measure.window(Period(period_start, period_end))
     targets = {t.id: assess_target(t, start=window.start, deadline=window.end, as_of=as_of,
-                                   thresholds=thresholds, stale_after_days=stale_after_days)
+                                   thresholds=thresholds, stale_after_days=stale_after_days, due_soon_days=due_soon_days)
                for t in measure.targets}
     stale = any(a.stale for a in targets.values())
     if measure.override is not None:  # the editor's word, with its reason, stands
-        return MeasureAssessment(Status(measure.override.status), targets, None, stale, overridden=True)
-    status, deciding = combine({tid: a.status for tid, a in targets.items()})
-    return MeasureAssessment(status, targets, deciding, stale)
+        status = Status(measure.override.status)
+        return MeasureAssessment(status, targets, None, stale, overridden=True, deadline=window.end)
+    if targets:
+        status, deciding = combine({tid: a.status for tid, a in targets.items()},
+                                   {tid for tid, a in targets.items() if a.reported})
+    else:  # no measurable target: nothing can be reported against it
+        status, deciding = _unreported(as_of, window.end), None
+    soon = status not in CLOSED and (due_soon(status, window.end, as_of, due_soon_days)
+                                     or any(a.due_soon for a in targets.values()))
+    serious_ids = [tid for tid, a in targets.items() if a.seriously_behind]
+    serious = status == Status.BEHIND and bool(serious_ids)
+    if serious and deciding not in serious_ids:
+        deciding = serious_ids[0]  # of two behind targets, the one further behind decides
+    return MeasureAssessment(status, targets, deciding, stale, due_soon=soon, deadline=window.end, seriously_behind=serious)
 
 
 def assess(content: Content) -> dict[str, MeasureAssessment]:
@@ -219,8 +331,8 @@ def assess(content: Content) -> dict[str, MeasureAssessment]:
     for mid, measure in content.measures.items():
         programme = content.programmes[measure.programme]
         result[mid] = assess_measure(measure, period_start=programme.period.start, period_end=programme.period.end,
-                                     as_of=content.as_of(measure.programme), thresholds=b.thresholds,
-                                     stale_after_days=b.stale_after_days)
+                                     as_of=content.as_of(measure.programme), thresholds=b.pace,
+                                     stale_after_days=b.stale_after_days, due_soon_days=b.due_soon_days)
     return result
 
 

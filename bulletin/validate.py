@@ -9,6 +9,7 @@ dates against `as_of`, percentages, translations) follow once the shapes are rig
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import typing
 from collections import Counter
@@ -21,6 +22,14 @@ from pydantic import TypeAdapter, ValidationError
 from . import model as m
 from .loader import Document, Loc, dotted, load_yaml, read_text
 from .problems import Problem
+from .units import scaled_unit
+
+# How to record a changed target, quoted wherever an editor is likely to need it.
+REVISION_HOWTO = ("keep the current figure in `target:` (and the current `deadline:`), and record the change under "
+                  "`revisions:` as `- {date: 2020-03-01, field: value, from: 12, to: 14, reason: {zh: …, en: …}, source: seed-000}` "
+                  "(field: value or deadline; from/to are the old and new target value or deadline)")
+# Unknown fields that mean "the target was changed": point at `revisions`.
+_REVISION_WORDS = ("original", "old", "previous", "revis", "adjust", "changed", "new_target", "new_deadline")
 
 # Which dataclass each content file holds. Glob patterns are relative to content/.
 FILE_KINDS: dict[str, type] = {
@@ -104,7 +113,7 @@ def _class_at(cls: type, loc: Loc) -> type | None:
 
 
 def _field_names(cls: type) -> list[str]:
-    return [f.name for f in dataclasses.fields(cls)]
+    return [f.name.rstrip("_") for f in dataclasses.fields(cls)]  # `from_` is written `from`
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
@@ -136,12 +145,26 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
     else:
         where_loc = loc[:found]  # drop pydantic's union-member suffixes such as "float"
     name = str(loc[-1]) if loc else ""
+    revision_value = "revisions" in loc and any(part in ("from", "to") for part in loc[loc.index("revisions"):])
     if kind == "missing":
         message = f"required field `{name}` is missing; add it (see the editor's guide in README.md)"
+    elif revision_value and kind != "missing":
+        message = (f"`{given}` is neither a number nor a date; write the target value (e.g. 12) for `field: value`, "
+                   "or the deadline (YYYY-MM-DD) for `field: deadline`")
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(error.get("ctx", {}).values()), "")
+        bound = f"{bound:g}" if isinstance(bound, (int, float)) else bound
+        words = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
+                 "less_than_equal": "at most"}[kind]
+        message = f"`{given}` is out of range; write a number {words} {bound}"
+    elif kind == "finite_number":
+        message = f"`{given}` is not an ordinary number; write digits, e.g. 10000"
     elif kind in ("unexpected_keyword_argument", "extra_forbidden"):
         holder = _class_at(cls, loc)
         allowed = _field_names(holder) if holder else []
         message = f"unknown field `{name}`" + (_did_you_mean(name, allowed) or (f"; allowed here: {', '.join(allowed)}" if allowed else ""))
+        if holder is m.Target and any(word in name.lower() for word in _REVISION_WORDS) and name != "revisions":
+            message += f"; to record a changed target value or deadline, {REVISION_HOWTO}"
     elif kind.startswith("date"):
         reason = error["msg"].split(",", 1)[1].strip() if "," in error["msg"] else ""
         impossible = "outside expected range" in reason
@@ -199,6 +222,7 @@ class _Rules:
         # Ids written in files that failed validation, by kind ("source", ...): references to
         # them are not reported again, so one typo in sources.yaml is one problem, not fifty.
         self.unverified: dict[str, set[str]] = {}
+        self.departments: dict = {}  # known department ids, for next steps
 
     def add(self, doc: Document, loc: Loc, message: str, severity: str = "error") -> None:
         line, column = doc.where(loc)
@@ -238,6 +262,9 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
         rules.add(doc, ("languages",), "a language is listed twice")
     if b.thresholds.ahead <= b.thresholds.behind:
         rules.add(doc, ("thresholds",), "`ahead` must be larger than `behind`")
+    if b.pace_rule and b.pace_rule.seriously_behind is not None and b.pace_rule.seriously_behind <= b.pace_rule.behind:
+        rules.add(doc, ("pace_rule", "seriously_behind"), f"`seriously_behind` ({b.pace_rule.seriously_behind:g} points) must be "
+                                                          f"more than `behind` ({b.pace_rule.behind:g} points)")
     if not b.base_url.startswith(("http://", "https://")):
         rules.add(doc, ("base_url",), "write the full address, starting with https://")
 
@@ -271,7 +298,14 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
             if isinstance(entry.value, bool):
                 rules.add(doc, loc + ("progress", i, "value"), f"a {t.kind} target's progress is a number, not true/false")
     if t.kind == "amount" and t.unit is None:
-        rules.add(doc, loc + ("unit",), "an amount needs a `unit`, e.g. {zh: 万元, en: 10,000 yuan}")
+        rules.add(doc, loc + ("unit",), "an amount needs a `unit`, e.g. {zh: 元, en: yuan} with `scale: 10000` for figures in 万元")
+    if t.scale is not None and t.kind in ("percentage", "milestone"):
+        rules.add(doc, loc + ("scale",), f"a {t.kind} target has no scale; remove `scale`")
+    elif t.unit is not None or t.scale is not None:
+        for message in scaled_unit(t.unit, t.scale).problems:
+            rules.add(doc, loc + ("unit",), message, "error" if t.scale is not None else "warning")
+    _check_revisions(rules, doc, loc, t, deadline, as_of, sources)
+    _check_steps(rules, doc, loc, t.next_steps)
     if t.kind == "percentage":
         values = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
         values += [(("milestones", i, "value"), ms.value) for i, ms in enumerate(t.milestones)]
@@ -307,6 +341,58 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
             rules.ref(doc, loc + ("progress", i, "source"), entry.source, sources, "source", "sources.yaml")
 
 
+def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, as_of, sources: dict) -> None:
+    """Revisions form a chain per field (each `from` is the previous `to`) ending at the current target."""
+    current = {"value": t.target, "deadline": deadline}
+    last: dict[str, Any] = {}
+    previous_date = None
+    for i, rev in enumerate(t.revisions):
+        where = loc + ("revisions", i)
+        rules.ref(doc, where + ("source",), rev.source, sources, "source", "sources.yaml")
+        if rev.date > as_of:
+            rules.add(doc, where + ("date",), f"revision dated {rev.date} is after the reporting date as_of {as_of}")
+        if previous_date and rev.date < previous_date:
+            rules.add(doc, where + ("date",), f"revisions are listed oldest first; {rev.date} comes before {previous_date}")
+        previous_date = rev.date
+        if rev.field == "value":
+            if t.kind == "milestone" or t.target is None:
+                rules.add(doc, where + ("field",), "only a target with a numeric `target:` value can have its value revised; "
+                                                   "record `field: deadline` for a changed deadline")
+                continue
+            wrong = [k for k, v in (("from", rev.from_), ("to", rev.to)) if isinstance(v, dt.date)]
+        else:
+            wrong = [k for k, v in (("from", rev.from_), ("to", rev.to)) if not isinstance(v, dt.date)]
+        if wrong:
+            kind = "a number (the target value)" if rev.field == "value" else "a date written YYYY-MM-DD (the deadline)"
+            for k in wrong:
+                rules.add(doc, where + (k,), f"for `field: {rev.field}`, `{k}` is {kind}")
+            continue
+        if rev.from_ == rev.to:
+            rules.add(doc, where + ("to",), "`from` and `to` are the same: nothing was changed")
+        if rev.field in last and last[rev.field] != rev.from_:
+            rules.add(doc, where + ("from",), f"`from: {_shown(rev.from_)}` should be `{_shown(last[rev.field])}`, "
+                                              f"the `to` of the previous {rev.field} revision")
+        last[rev.field] = rev.to
+    for what, value in last.items():
+        now = current[what]
+        if now is not None and value != (float(now) if what == "value" else now):
+            key = "target" if what == "value" else "deadline"
+            i = max(j for j, r in enumerate(t.revisions) if r.field == what)
+            rules.add(doc, loc + ("revisions", i, "to"),
+                      f"the latest {what} revision says `to: {_shown(value)}` but the target's `{key}` is {_shown(now)}; "
+                      f"{REVISION_HOWTO}")
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _check_steps(rules: _Rules, doc: Document, loc: Loc, steps: list[m.NextStep]) -> None:
+    for i, step in enumerate(steps):
+        rules.ref(doc, loc + ("next_steps", i, "department"), step.department, rules.departments,
+                  "department", "departments.yaml")
+
+
 def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -> None:
     programmes, departments, categories, sources = (content[k] for k in ("programmes", "departments", "categories", "sources"))
     rules.ref(doc, ("programme",), ms.programme, programmes, "programme", "content/programmes/")
@@ -328,6 +414,8 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), "a `completed` override needs a `source` that shows it was done")
         if o.source:
             rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
+    rules.departments = departments
+    _check_steps(rules, doc, (), ms.next_steps)
     seen: set[str] = set()
     for i, t in enumerate(ms.targets):
         if t.id in seen:

@@ -15,7 +15,7 @@ from bulletin.status import Status, assess_target
 
 ZH = {
     "Completed": "已完成", "Ahead": "超前", "On track": "按期", "Behind": "滞后", "Overdue": "逾期",
-    "In progress": "进行中", "Not started": "未开始", "No data": "无数据", "Ongoing": "持续推进",
+    "In progress": "进行中", "Not started": "未开始", "Not yet reported": "尚未报告", "Overdue, not reported": "逾期未报", "Ongoing": "持续推进",
     "Paused": "暂停", "Dropped": "取消",
     "Measures": "措施数", "Status": "状态", "Programme": "方案", "Total": "合计", "Measures due": "到期措施数",
     "Month": "月份", "Date": "日期", "Series": "类别", "Value": "数值", "Per cent": "百分比",
@@ -155,7 +155,7 @@ def test_tables_match_the_data(zh, en, renderer):
     assert {r[0]: int(r[1]) for r in fig.rows} == {status_label(s, en): n for s, n in COUNTS.items()}
 
     fig = charts.programme_statuses(PER_PROGRAMME, lang=zh, renderer=renderer, fig_id="p", caption="c")
-    assert fig.columns == ["方案", "逾期", "滞后", "按期", "已完成", "无数据", "合计"]
+    assert fig.columns == ["方案", "逾期", "滞后", "按期", "已完成", "尚未报告", "合计"]
     assert fig.rows == [["回天行动计划", "0", "3", "0", "10", "17", "30"], ["朝阳区方案", "2", "0", "4", "0", "0", "6"]]
 
 

@@ -156,7 +156,7 @@ def test_minimal_fixture_is_valid_and_covers_every_status(minimal_dir, tmp_path,
     run = run_cli("check", "--content", "content", cwd=tmp_path)
     assert run.code == 0, run.out
     assert run.summary == ("check: 1 programmes, 9 measures, 11 targets, 11 progress entries; statuses: overdue 1, "
-                           "behind 1, on_track 1, ahead 1, in_progress 1, completed 1, not_started 1, no_data 1, "
+                           "behind 1, on_track 1, ahead 1, in_progress 1, completed 1, not_started 1, ongoing 1, "
                            "paused 1; 0 errors, 0 warnings")
     assert "translations: zh: 50/50 texts translated; en: 50/50 texts translated" in run.lines
 

@@ -8,6 +8,7 @@ which only saves time: the cache is keyed by the chart's full input).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import posixpath
@@ -20,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from bulletin.builder import Builder
-from bulletin.status import assess
+from bulletin.status import Status, assess
 from bulletin.validate import check
 
 from conftest import shared_chart_cache  # noqa: E402
@@ -377,17 +378,18 @@ def test_robots_txt_names_the_sitemap(site, base_url):
 # Downloads speak the reader's language: headers and labels translated, codes in their own columns.
 MEASURE_COLUMNS = {
     "en": ["Programme ID", "Number", "Measure ID", "Title", "Category", "Lead", "Supporting", "Deadline", "Status",
-           "Status code", "Reason", "Address"],
-    "zh": ["方案编号", "序号", "措施编号", "标题", "分类", "牵头单位", "配合单位", "完成时限", "状态", "状态代码", "原因", "网址"],
+           "Status code", "Reason", "Address", "Due soon", "Targets reported", "Targets", "Explanation", "Next steps"],
+    "zh": ["方案编号", "序号", "措施编号", "标题", "分类", "牵头单位", "配合单位", "完成时限", "状态", "状态代码", "原因", "网址",
+           "即将到期", "已报告指标数", "指标", "原因说明", "下一步工作"],
 }
 PROGRESS_COLUMNS = {
     "en": ["Programme ID", "Measure ID", "Target ID", "Target name", "Kind", "Kind code", "Unit", "Baseline", "Target value",
-           "Deadline", "Date", "Value", "Note", "Source ID", "Source"],
+           "Deadline", "Date", "Value", "Note", "Source ID", "Source", "Scale", "Original target value", "Original deadline"],
     "zh": ["方案编号", "措施编号", "指标编号", "指标名称", "类型", "类型代码", "单位", "基数", "目标值", "完成时限", "日期", "数值",
-           "备注", "来源编号", "来源"],
+           "备注", "来源编号", "来源", "数量级", "原定目标值", "原定完成时限"],
 }
-STATUS_WORDS = {"en": {"no_data": "No data", "behind": "Behind", "ongoing": "Ongoing"},
-                "zh": {"no_data": "无数据", "behind": "滞后", "ongoing": "持续推进"}}
+STATUS_WORDS = {"en": {"no_data": "Not yet reported", "behind": "Behind", "ongoing": "Ongoing"},
+                "zh": {"no_data": "尚未报告", "behind": "滞后", "ongoing": "持续推进"}}
 
 
 @pytest.mark.parametrize("code", LANGS)
@@ -602,3 +604,71 @@ def test_filters_narrow_lists_with_plain_links(site, content, list_page):
         assert 'aria-current="page"' in html
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     assert f"{list_page}/{targets[0]}/" not in sitemap, "filtered views stay out of the sitemap"
+
+
+# --------------------------------------------------------------------------- statuses as a reader sees them (issue 11)
+
+def test_no_measure_shows_no_data_while_a_target_has_a_report(site, content):
+    out, assessments = site, assess(content)
+    for mid, a in assessments.items():
+        if any(t.reported for t in a.targets.values()):
+            assert a.status != Status.NO_DATA, mid
+            for code in ("zh", "en"):
+                page = (out / code / "measures" / mid / "index.html").read_text(encoding="utf-8")
+                verdict = re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+                assert "status-no-data" not in verdict, (mid, code)
+    # The measure the issue names: 2 of 3 targets completed, the park open.
+    a = assessments["huitian-action-2018-9"]
+    assert a.status not in (Status.NO_DATA, Status.COMPLETED) and a.reported == 2
+    page = (out / "en" / "measures" / "huitian-action-2018-9" / "index.html").read_text(encoding="utf-8")
+    assert "2 of 3 targets reported, 2 completed." in page
+
+
+def test_no_past_deadline_unreported_target_or_measure_shows_no_data(site, content):
+    out, assessments = site, assess(content)
+    late = 0
+    for mid, a in assessments.items():
+        for tid, ta in a.targets.items():
+            if not ta.reported and ta.deadline and ta.as_of > ta.deadline and ta.status != Status.ONGOING:
+                assert ta.status == Status.OVERDUE_UNREPORTED, (mid, tid)
+                late += 1
+        if a.deadline and content.as_of(content.measures[mid].programme) > a.deadline and not any(t.reported for t in a.targets.values()):
+            assert a.status in (Status.OVERDUE_UNREPORTED, Status.ONGOING), mid
+            page = (out / "en" / "measures" / mid / "index.html").read_text(encoding="utf-8")
+            assert "status-no-data" not in re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+    assert late > 0  # the demo has such targets (35 of its 70 measures are past their deadline)
+
+
+FIGURE_THEN_SCALE = re.compile(r"\d\s*(?:10,000|10000|一万) ?yuan|万万|\d[\d,.]*\s+10,000\b")
+
+
+def test_no_page_shows_wan_wan_or_a_scale_after_a_figure(site):
+    out = site
+    offenders = []
+    for path in sorted(out.rglob("*.html")):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+        text = re.sub(r"\s+", " ", text)
+        for match in FIGURE_THEN_SCALE.finditer(text):
+            offenders.append(f"{path.relative_to(out)}: …{text[max(0, match.start() - 30):match.end() + 10]}…")
+    assert not offenders, offenders[:5]
+    zh = (out / "zh" / "measures" / "beijing-citywide-2017-7" / "index.html").read_text(encoding="utf-8")
+    en = (out / "en" / "measures" / "beijing-citywide-2017-7" / "index.html").read_text(encoding="utf-8")
+    assert "1.3亿元" in zh and "130 million yuan" in en
+
+
+def test_home_shows_completed_and_overdue_work_and_cards_open_their_own_lists(site, content):
+    out, assessments = site, assess(content)
+    for code in ("zh", "en"):
+        home = (out / code / "index.html").read_text(encoding="utf-8")
+        assert 'id="h-late"' in home and 'id="h-done"' in home
+        late = [m for m, a in assessments.items() if a.status in (Status.OVERDUE, Status.OVERDUE_UNREPORTED)]
+        section = re.search(r'id="h-late".*?</section>', home, re.S).group(0)
+        assert len(re.findall(r'href="measures/', section)) == min(8, len(late))
+        cards = re.search(r'id="h-programmes".*?</section>', home, re.S).group(0)
+        for pid in content.programmes:
+            card = re.search(rf'<li class="card">\s*<h3><a href="programmes/{pid}/index.html">.*?</li>\s*</ul>\s*</li>', cards, re.S).group(0)
+            links = re.findall(r'<ul class="status-counts">.*?</ul>', card, re.S)[0]
+            hrefs = re.findall(r'href="([^"]+)"', links)
+            assert hrefs and all(h.startswith(f"programmes/{pid}/") for h in hrefs), (pid, hrefs)
+            for h in hrefs:
+                assert (out / code / h).exists(), h

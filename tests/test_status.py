@@ -1,6 +1,7 @@
 """Status rules (PRODUCT.md, "Status: measured against the expected pace"), edge by edge.
 
-Precedence: override > completed > not_started > no_data (no report at all) > overdue > pace.
+Precedence: override > completed > not_started > nothing reported (overdue_unreported after the
+deadline, no_data before) > overdue > pace.
 """
 
 from __future__ import annotations
@@ -214,8 +215,15 @@ def test_no_data_when_nothing_reported():
     assert a.expected == pytest.approx(0.5)
 
 
-def test_no_data_wins_over_overdue():
-    assert run(target(), as_of=D(2020, 6, 30)).status == Status.NO_DATA
+def test_nothing_reported_after_the_deadline_is_overdue_unreported_not_no_data():
+    assert run(target(), as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED
+    assert run(target(), as_of=D(2020, 4, 10)).status == Status.NO_DATA  # due today: not yet late
+    assert run(target(), as_of=D(2020, 4, 11)).status == Status.OVERDUE_UNREPORTED
+
+
+def test_a_report_after_the_reporting_date_does_not_count():
+    a = run(target(progress=[(D(2020, 7, 1), 50)]), as_of=D(2020, 6, 30))
+    assert a.status == Status.OVERDUE_UNREPORTED and not a.reported
 
 
 def test_not_started_before_the_start_even_without_data():
@@ -271,9 +279,9 @@ def test_milestone_overdue_after_its_deadline():
     assert (a.status, a.expected, a.reached, a.deadline) == (Status.OVERDUE, 1.0, 0.0, D(2020, 4, 10))
 
 
-def test_milestone_without_any_report_is_no_data():
+def test_milestone_without_any_report_is_no_data_then_overdue_unreported():
     assert run(milestone(), as_of=HALF).status == Status.NO_DATA
-    assert run(milestone(), as_of=D(2020, 6, 30)).status == Status.NO_DATA
+    assert run(milestone(), as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED
 
 
 def test_milestone_not_started():
@@ -329,13 +337,25 @@ def test_measure_completed_only_when_every_target_is():
     done = milestone(id="a", progress=[(HALF, True)])
     assert assess_m(measure(done, target(id="b", progress=[(HALF, 100)]))).status == Status.COMPLETED
     assert assess_m(measure(done, target(id="b", progress=[(HALF, 60)]))).status == Status.AHEAD
-    assert assess_m(measure(done, target(id="b", target=None))).status == Status.ONGOING
+    # Continuing work with no end value does not decide a measure whose other targets have one.
+    assert assess_m(measure(done, target(id="b", target=None))).status == Status.COMPLETED
+    assert assess_m(measure(done, target(id="b"))).status == Status.IN_PROGRESS  # b not yet reported
 
 
 @pytest.mark.parametrize("statuses, worst", [
     ({"a": Status.OVERDUE, "b": Status.BEHIND}, Status.OVERDUE),
     ({"a": Status.BEHIND, "b": Status.NO_DATA}, Status.BEHIND),
-    ({"a": Status.NO_DATA, "b": Status.IN_PROGRESS}, Status.NO_DATA),
+    ({"a": Status.NO_DATA, "b": Status.IN_PROGRESS}, Status.IN_PROGRESS),  # unreported never hides reported
+    ({"a": Status.OVERDUE_UNREPORTED, "b": Status.ON_TRACK}, Status.ON_TRACK),
+    ({"a": Status.OVERDUE_UNREPORTED, "b": Status.OVERDUE}, Status.OVERDUE),
+    ({"a": Status.NO_DATA, "b": Status.OVERDUE_UNREPORTED}, Status.OVERDUE_UNREPORTED),
+    ({"a": Status.NO_DATA, "b": Status.NO_DATA}, Status.NO_DATA),
+    ({"a": Status.COMPLETED, "b": Status.NO_DATA}, Status.IN_PROGRESS),  # not done, not late
+    ({"a": Status.COMPLETED, "b": Status.OVERDUE_UNREPORTED}, Status.OVERDUE_UNREPORTED),
+    ({"a": Status.COMPLETED, "b": Status.ONGOING}, Status.COMPLETED),  # continuing work does not decide
+    ({"a": Status.BEHIND, "b": Status.ONGOING}, Status.BEHIND),
+    ({"a": Status.NO_DATA, "b": Status.ONGOING}, Status.ONGOING),  # figures reported: never "not yet reported"
+    ({"a": Status.ONGOING, "b": Status.ONGOING}, Status.ONGOING),
     ({"a": Status.ON_TRACK, "b": Status.AHEAD}, Status.ON_TRACK),
     ({"a": Status.AHEAD, "b": Status.NOT_STARTED}, Status.AHEAD),
     ({"a": Status.COMPLETED, "b": Status.COMPLETED}, Status.COMPLETED),
@@ -380,7 +400,7 @@ def test_assess_minimal_fixture(minimal_dir):
     result = assess(content)
     assert {mid: a.status.value for mid, a in result.items()} == {
         "huitian-1": "in_progress", "huitian-2": "behind", "huitian-3": "ahead", "huitian-4": "on_track",
-        "huitian-5": "overdue", "huitian-6": "completed", "huitian-7": "paused", "huitian-8": "no_data",
+        "huitian-5": "overdue", "huitian-6": "completed", "huitian-7": "paused", "huitian-8": "ongoing",
         "huitian-9": "not_started",
     }
     assert result["huitian-1"].deciding == "office-relocation"
@@ -389,9 +409,11 @@ def test_assess_minimal_fixture(minimal_dir):
     assert coverage.expected == pytest.approx((90 + 10 * 182 / 366 - 87.5) / 12.5)
     assert coverage.reached == pytest.approx(0.6)
     assert result["huitian-8"].targets["deliberation-meetings"].status == Status.ONGOING
+    assert result["huitian-8"].targets["studios"].status == Status.NO_DATA
+    assert (result["huitian-8"].deciding, result["huitian-8"].reported) == ("deliberation-meetings", 1)
     assert list(count_by_status(result)) == [Status.OVERDUE, Status.BEHIND, Status.ON_TRACK, Status.AHEAD,
                                              Status.IN_PROGRESS, Status.COMPLETED, Status.NOT_STARTED,
-                                             Status.NO_DATA, Status.PAUSED]
+                                             Status.ONGOING, Status.PAUSED]
     assert count_by_status(list(result.values()))[Status.PAUSED] == 1
 
 
@@ -401,3 +423,140 @@ def test_programme_as_of_overrides_the_bulletin(minimal_dir):
     result = assess(dataclasses.replace(content, programmes={"huitian": later}))
     assert result["huitian-3"].status == Status.OVERDUE
     assert result["huitian-3"].targets["stations"].as_of == D(2021, 1, 31)
+
+
+# --- issue 11: overdue_unreported, roll-up, points rule, due soon, revisions ------------------------
+
+from bulletin.model import PointsRule, Revision  # noqa: E402
+from bulletin.status import pace  # noqa: E402
+
+POINTS = PointsRule(kind="points", behind=10, ahead=10)
+
+
+@pytest.mark.parametrize("value, status", [
+    (60, Status.AHEAD),  # 10 points above the expected 50%: "at least" is ahead
+    (59.9, Status.ON_TRACK),
+    (40, Status.ON_TRACK),  # exactly 10 points below: not "more than", so on track
+    (39.9, Status.BEHIND),
+    (0, Status.BEHIND),
+])
+def test_points_rule_compares_shares_in_percentage_points(value, status):
+    a = run(target(progress=[(D(2020, 2, 15), value)]), as_of=HALF, thresholds=POINTS)
+    assert a.status == status
+
+
+def test_points_and_ratio_rules_disagree_where_they_should():
+    # 80% reached against 83% expected (the county table of the issue): 3 points behind.
+    assert pace(0.80, 0.83, POINTS) == Status.ON_TRACK
+    assert pace(0.80, 0.83, Thresholds(ahead=1.1, behind=0.98)) == Status.BEHIND  # 0.96 < 0.98
+    # Early in the period a small gap is a large ratio: 4% against 10% expected.
+    assert pace(0.04, 0.10, POINTS) == Status.ON_TRACK
+    assert pace(0.04, 0.10, DEFAULT) == Status.BEHIND
+    assert pace(0.0, 0.0, POINTS) == Status.ON_TRACK
+
+
+def test_points_rule_from_bulletin_yaml_decides_the_measures(minimal_dir):
+    content = check(minimal_dir).content
+    assert content.bulletin.pace is content.bulletin.thresholds  # no pace_rule: the ratio thresholds
+    strict = dataclasses.replace(content, bulletin=dataclasses.replace(content.bulletin, pace_rule=PointsRule(kind="points", behind=1, ahead=90)))
+    ratio, points = assess(content), assess(strict)
+    assert ratio["huitian-3"].status == Status.AHEAD and points["huitian-3"].status == Status.ON_TRACK
+
+
+def test_overdue_unreported_ranks_with_overdue_before_everything_reported():
+    assert combine({"a": Status.OVERDUE_UNREPORTED, "b": Status.NO_DATA}) == (Status.OVERDUE_UNREPORTED, "a")
+    from bulletin.status import SEVERITY
+    assert SEVERITY.index(Status.OVERDUE_UNREPORTED) < SEVERITY.index(Status.OVERDUE) < SEVERITY.index(Status.BEHIND)
+
+
+def test_measure_with_done_and_unreported_targets_is_never_no_data_and_counts_reports():
+    """huitian-action-2018-9: 2 of 3 targets completed, the third has no report."""
+    ms = measure(milestone(id="park", progress=[(HALF, True)]), target(id="started", progress=[(HALF, 100)]),
+                 target(id="projects", deadline=D(2020, 12, 31)))
+    a = assess_m(ms)
+    assert (a.status, a.deciding, a.reported, a.unreported) == (Status.IN_PROGRESS, "projects", 2, ["projects"])
+    late = assess_m(ms, as_of=D(2021, 1, 5))
+    assert (late.status, late.deciding) == (Status.OVERDUE_UNREPORTED, "projects")
+
+
+def test_measure_takes_the_least_favourable_reported_status_not_the_unreported_one():
+    """The county table: main target 80% against 83% expected, a second target with no report."""
+    ms = measure(target(id="main", progress=[(HALF, 40)]), target(id="second"))
+    a = assess_m(ms)
+    assert (a.status, a.deciding, a.reported) == (Status.BEHIND, "main", 1)
+    assert assess_m(ms, as_of=HALF).targets["second"].status == Status.NO_DATA
+
+
+def test_measure_with_nothing_reported_is_no_data_before_and_overdue_unreported_after_the_deadline():
+    ms = measure(target(id="a"), milestone(id="b"))
+    assert assess_m(ms).status == Status.NO_DATA
+    assert assess_m(ms, as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED
+    assert assess_m(measure(), as_of=D(2020, 6, 30)).status == Status.OVERDUE_UNREPORTED  # no target, deadline passed
+
+
+def test_override_still_wins_over_overdue_unreported():
+    a = assess_m(measure(target(id="a"), override=Override(status="paused", reason={"zh": "暂停", "en": "paused"})),
+                 as_of=D(2020, 6, 30))
+    assert a.status == Status.PAUSED and a.targets["a"].status == Status.OVERDUE_UNREPORTED
+
+
+@pytest.mark.parametrize("as_of, soon", [
+    (D(2020, 3, 10), False),  # 31 days before the deadline
+    (D(2020, 3, 11), True),  # 30 days
+    (D(2020, 4, 10), True),  # the deadline itself
+    (D(2020, 4, 11), False),  # past it: overdue, not "soon"
+])
+def test_due_soon_flags_unfinished_targets_and_measures_within_the_window(as_of, soon):
+    t = target(progress=[(D(2020, 3, 1), 50)])
+    a = run(t, as_of=as_of)
+    assert a.due_soon is soon
+    m = assess_measure(measure(t), period_start=D(2020, 1, 1), period_end=D(2020, 4, 10), as_of=as_of,
+                       thresholds=DEFAULT, stale_after_days=180, due_soon_days=30)
+    assert m.due_soon is soon
+
+
+def test_due_soon_never_flags_completed_work_and_follows_the_configured_days():
+    done = target(progress=[(D(2020, 3, 1), 100)])
+    assert not run(done, as_of=D(2020, 4, 1)).due_soon
+    t = target(progress=[(D(2020, 3, 1), 50)])
+    assert not assess_target(t, start=D(2020, 1, 1), deadline=D(2020, 4, 10), as_of=D(2020, 3, 1), thresholds=DEFAULT,
+                             stale_after_days=180, due_soon_days=30).due_soon
+    assert assess_target(t, start=D(2020, 1, 1), deadline=D(2020, 4, 10), as_of=D(2020, 3, 1), thresholds=DEFAULT,
+                         stale_after_days=180, due_soon_days=60).due_soon
+
+
+def revised(**kw) -> Target:
+    revs = [Revision(date=D(2020, 2, 1), field="value", from_=80.0, to=100.0, reason={"zh": "调整", "en": "raised"}, source="src"),
+            Revision(date=D(2020, 3, 1), field="deadline", from_=D(2020, 3, 31), to=D(2020, 4, 10),
+                     reason={"zh": "延期", "en": "extended"}, source="src")]
+    return target(deadline=D(2020, 4, 10), revisions=revs, **kw)
+
+
+def test_target_as_at_a_date_undoes_later_revisions():
+    t = revised()
+    assert (t.as_at(D(2020, 1, 15)).target, t.as_at(D(2020, 1, 15)).deadline) == (80.0, D(2020, 3, 31))
+    assert (t.as_at(D(2020, 2, 1)).target, t.as_at(D(2020, 2, 1)).deadline) == (100.0, D(2020, 3, 31))
+    assert (t.as_at(D(2020, 6, 30)).target, t.as_at(D(2020, 6, 30)).deadline) == (100.0, D(2020, 4, 10))
+    assert (t.original.target, t.original.deadline, t.original.revisions) == (80.0, D(2020, 3, 31), [])
+    assert len(t.as_at(D(2020, 2, 15)).revisions) == 1
+
+
+def test_status_uses_the_current_target_not_the_original():
+    t = revised(progress=[(D(2020, 2, 15), 85)])
+    assert run(t, as_of=HALF).status == Status.AHEAD  # 85 of 100, against 50% expected
+    assert run(t.original, as_of=D(2020, 3, 31), deadline=D(2020, 3, 31)).status == Status.COMPLETED  # 85 ≥ 80
+
+
+def test_points_rule_flags_seriously_behind_beside_behind():
+    rule = PointsRule(kind="points", behind=10, ahead=10, seriously_behind=30)
+    # e = 50%: 20% reached is 30 points below (behind, not seriously); 19.9% is more than 30 below.
+    a = run(target(progress=[(D(2020, 2, 15), 20)]), as_of=HALF, thresholds=rule)
+    assert (a.status, a.seriously_behind) == (Status.BEHIND, False)
+    b = run(target(progress=[(D(2020, 2, 15), 19.9)]), as_of=HALF, thresholds=rule)
+    assert (b.status, b.seriously_behind) == (Status.BEHIND, True)
+    assert not run(target(progress=[(D(2020, 2, 15), 19.9)]), as_of=HALF, thresholds=POINTS).seriously_behind
+    assert not run(target(progress=[(D(2020, 2, 15), 10)]), as_of=HALF).seriously_behind  # ratio rule: no such flag
+    ms = measure(target(id="bit", progress=[(HALF, 35)]), target(id="far", progress=[(HALF, 5)]))
+    m = assess_measure(ms, period_start=D(2020, 1, 1), period_end=D(2020, 4, 10), as_of=HALF, thresholds=rule,
+                       stale_after_days=180)
+    assert (m.status, m.seriously_behind, m.deciding) == (Status.BEHIND, True, "far")

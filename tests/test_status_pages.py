@@ -1,0 +1,246 @@
+"""Statuses that tell the truth at a glance (issue 11): units with a scale, revisions,
+explanations, the methodology page, and the demo as a reader sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bulletin.l10n import languages_for
+from bulletin.status import Status
+from bulletin.units import format_figure, scaled_unit
+from bulletin.validate import check
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT, TEMPLATES, THEME = ROOT / "content", ROOT / "templates", ROOT / "theme"
+LANGS = languages_for(["zh", "en"])
+
+
+# --- amounts with a scale ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unit, scale", [
+    ({"zh": "元", "en": "yuan"}, 10000),  # the form the README teaches
+    ({"zh": "万元", "en": "10,000 yuan"}, None),  # content written before `scale` existed
+    ({"zh": "万元", "en": "yuan"}, None),
+    ({"zh": "万元", "en": "yuan"}, 10000),
+])
+def test_an_amount_in_wan_yuan_reads_naturally_in_both_languages(unit, scale):
+    zh, en = LANGS["zh"], LANGS["en"]
+    assert format_figure(zh, 13000, unit, scale) == "1.3亿元"
+    assert format_figure(en, 13000, unit, scale) == "130 million yuan"
+    assert format_figure(zh, 2000, unit, scale) == "2000万元"
+    assert format_figure(en, 2000, unit, scale) == "20 million yuan"
+    assert format_figure(zh, 12804.68, unit, scale) == "12,804.68万元"  # not exact in 亿: stays in 万
+    assert format_figure(en, 0.5, unit, scale) == "5,000 yuan"
+
+
+@pytest.mark.parametrize("unit, figure, zh, en", [
+    ({"zh": "万人", "en": "10,000 people"}, 554.49, "554.49万人", "5.5449 million people"),
+    ({"zh": "亿元", "en": "100 million yuan"}, 1.5, "1.5亿元", "150 million yuan"),
+    ({"zh": "万平方米", "en": "m²"}, 3, "3万平方米", "30,000 m²"),
+    ({"zh": "个", "en": "stations"}, 13000, "1.3万个", "13,000 stations"),  # unscaled units as before
+    ({"zh": "千米", "en": "km"}, 12, "12千米", "12 km"),  # 千米 is a unit, not "a thousand 米"
+])
+def test_known_chinese_scales(unit, figure, zh, en):
+    assert format_figure(LANGS["zh"], figure, unit, None) == zh
+    assert format_figure(LANGS["en"], figure, unit, None) == en
+
+
+def test_contradictory_unit_and_scale_are_reported():
+    assert scaled_unit({"zh": "万元", "en": "yuan"}, 1e8).problems
+    assert scaled_unit({"zh": "元", "en": "10,000 yuan"}, None).problems
+    assert scaled_unit({"zh": "元", "en": "yuan 10,000"}, 10000).problems  # a figure left anywhere in the unit
+    assert scaled_unit({"zh": "元", "en": "100 million yuan"}, 10000).problems  # en says ×1e8, scale ×1e4
+    assert not scaled_unit({"zh": "元", "en": "yuan"}, 10000).problems
+    assert not scaled_unit({"zh": "平方米", "en": "m²"}, 10000).problems
+
+
+def test_a_scale_alone_with_no_unit_name():
+    unit = {"zh": "万", "en": "10,000"}
+    assert not scaled_unit(unit, None).problems
+    assert format_figure(LANGS["zh"], 13000, unit, None) == "1.3亿"
+    assert format_figure(LANGS["en"], 13000, unit, None) == "130 million"
+
+
+def test_a_measure_as_at_a_date_has_every_target_as_it_stood():
+    from bulletin.model import Measure, Revision, Target
+
+    rev = Revision(date=dt.date(2020, 3, 1), field="value", from_=5.0, to=6.0, reason={"zh": "调", "en": "up"}, source="s")
+    t = Target(id="t", title={"zh": "指标"}, kind="count", source="s", target=6, revisions=[rev])
+    ms = Measure(programme="p", number=1, title={"zh": "措施"}, category="c", sources=["s"], targets=[t])
+    assert ms.as_at(dt.date(2020, 2, 1)).targets[0].target == 5
+    assert ms.as_at(dt.date(2020, 3, 1)).targets[0].target == 6
+
+
+# --- check: units, revisions, next steps, explanations -----------------------------------------------
+
+def render(content_dir: Path, *paths: str) -> dict[str, str]:
+    """Chosen pages (and the downloads) of a content tree, in every language, without charts or writing."""
+    from bulletin.render import Renderer
+    from bulletin.site import Site
+
+    result = check(content_dir)
+    assert result.content is not None and not result.errors, result.errors
+    renderer = Renderer(Site(result.content), TEMPLATES)
+    files = {k: v.decode("utf-8") for k, v in renderer.render_all(only=set(paths)).items()}
+    for code, lang in renderer.langs.items():
+        files[f"{code}/data/bulletin.json"] = renderer.bulletin_json(lang).decode("utf-8")
+        files[f"{code}/data/measures.csv"] = renderer.measures_csv(lang).decode("utf-8-sig")
+        files[f"{code}/data/progress.csv"] = renderer.progress_csv(lang).decode("utf-8-sig")
+    return files
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+STATIONS = "measures/huitian/03-elderly-care-stations.yaml"
+PREMISES = "measures/huitian/05-office-premises.yaml"  # overdue
+
+
+def test_old_scaled_unit_form_passes_check(content_dir):
+    _edit(content_dir / STATIONS, "kind: count\n  unit: {zh: 个, en: stations}", "kind: amount\n  unit: {zh: 万元, en: '10,000 yuan'}")
+    assert not check(content_dir).errors
+
+
+def test_check_reports_a_scale_that_contradicts_the_unit(content_dir):
+    _edit(content_dir / STATIONS, "unit: {zh: 个, en: stations}", "unit: {zh: 万元, en: yuan}\n  scale: 100000000")
+    errors = check(content_dir).errors
+    assert any(e.field == "targets[0].unit" and "万元" in e.message and "scale" in e.message for e in errors), errors
+
+
+REVISION = """  revisions:
+  - date: 2020-03-01
+    field: value
+    from: 5
+    to: 6
+    reason: {zh: 年中调增, en: Raised at mid-year}
+    source: huitian-plan
+"""
+
+
+def test_a_recorded_revision_passes_and_the_original_is_shown(content_dir):
+    _edit(content_dir / STATIONS, "  source: huitian-plan\n  progress:", "  source: huitian-plan\n" + REVISION + "  progress:")
+    result = check(content_dir)
+    assert not result.errors, result.errors
+    t = result.content.measures["huitian-3"].targets[0]
+    assert (t.target, t.original.target, t.as_at(dt.date(2020, 2, 1)).target) == (6, 5, 5)
+    out = render(content_dir, "measures/huitian-3/index.html")
+    page = out["en/measures/huitian-3/index.html"]
+    assert "6 stations" in page and "(originally 5 stations)" in page and "Raised at mid-year" in page
+    assert "原定5个" in out["zh/measures/huitian-3/index.html"]
+    data = json.loads(out["en/data/bulletin.json"])
+    target = next(m for m in data["measures"] if m["id"] == "huitian-3")["targets"][0]
+    assert target["target"] == 6 and target["original"]["target"] == 5
+    assert target["revisions"][0]["from"] == 5 and target["revisions"][0]["to"] == 6
+    header, *rows = out["en/data/progress.csv"].splitlines()
+    assert header.endswith("Original target value,Original deadline")  # headers in the file's language
+    assert all(row.endswith(",1,5,2020-12-31") for row in rows if ",huitian-3,stations," in row)
+
+
+def test_a_revision_that_does_not_end_at_the_current_target_says_how_to_record_one(content_dir):
+    _edit(content_dir / STATIONS, "  source: huitian-plan\n  progress:",
+          "  source: huitian-plan\n" + REVISION.replace("to: 6", "to: 7") + "  progress:")
+    errors = check(content_dir).errors
+    assert any("revisions[0].to" in e.field and "`target`" in e.message and "revisions:" in e.message for e in errors), errors
+
+
+def test_an_unknown_field_like_original_target_points_at_revisions(content_dir):
+    _edit(content_dir / STATIONS, "  target: 6\n", "  target: 6\n  original_target: 5\n")
+    errors = check(content_dir).errors
+    assert any("original_target" in e.message and "revisions:" in e.message for e in errors), errors
+
+
+def test_next_steps_name_a_known_department(content_dir):
+    _edit(content_dir / PREMISES, "targets:", "next_steps:\n- {date: 2020-09-30, action: {zh: 完成购置, en: Complete the purchase}, department: nobody}\ntargets:")
+    errors = check(content_dir).errors
+    assert any(e.field == "next_steps[0].department" and "nobody" in e.message for e in errors), errors
+
+
+def test_check_warns_about_a_late_measure_without_explanation_and_can_fail(content_dir, run_cli):
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert "explanation" not in run.out  # the fixture sets missing_explanation: off
+    _edit(content_dir / "bulletin.yaml", "missing_explanation: 'off'", "missing_explanation: warning")
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert run.code == 0
+    warned = [line for line in run.lines if "05-office-premises.yaml" in line and "explanation" in line]
+    assert warned and "warning" in warned[0] and "overdue" in warned[0]
+    _edit(content_dir / "bulletin.yaml", "missing_explanation: warning", "missing_explanation: error")
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert run.code == 1
+    _edit(content_dir / PREMISES, "targets:", "explanation: {zh: 房源不足, en: Too few premises on offer}\n"
+          "next_steps:\n- {date: 2020-09-30, action: {zh: 完成购置, en: Complete the purchase}, department: changping-government}\ntargets:")
+    run = run_cli("check", "--content", str(content_dir), cwd=content_dir.parent)
+    assert not [line for line in run.lines if "05-office-premises.yaml" in line], run.out
+    assert [line for line in run.lines if "02-household-visits.yaml" in line and "behind" in line]  # still unexplained
+
+
+def test_explanation_and_next_steps_show_beside_the_status_and_in_the_downloads(content_dir):
+    _edit(content_dir / PREMISES, "targets:", "explanation: {zh: 房源不足, en: Too few premises on offer}\n"
+          "next_steps:\n- {date: 2020-09-30, action: {zh: 完成购置, en: Complete the purchase}, department: changping-government}\ntargets:")
+    out = render(content_dir, "measures/huitian-5/index.html")
+    page = out["en/measures/huitian-5/index.html"]
+    verdict = re.search(r'<section class="verdict.*?</section>', page, re.S).group(0)
+    assert "Too few premises on offer" in verdict and "Complete the purchase" in verdict and "30 September 2020" in verdict
+    data = json.loads(out["zh/data/bulletin.json"])
+    ms = next(m for m in data["measures"] if m["id"] == "huitian-5")
+    assert ms["explanation"] == "房源不足"
+    assert ms["next_steps"] == [{"date": "2020-09-30", "action": "完成购置", "department": "changping-government"}]
+    assert "房源不足" in out["zh/data/measures.csv"] and "2020-09-30" in out["zh/data/measures.csv"]
+
+
+# --- the methodology page states the configured rule ----------------------------------------------
+
+def test_methodology_states_the_configured_pace_rule(content_dir):
+    ratio = render(content_dir, "methodology/index.html")["en/methodology/index.html"]
+    assert "ratio rule" in ratio and "below 0.95" in ratio and "percentage points" not in ratio
+    assert "Seriously behind" not in ratio
+    _edit(content_dir / "bulletin.yaml", "thresholds:",
+          "pace_rule: {kind: points, behind: 12, ahead: 8, seriously_behind: 35}\ndue_soon_days: 45\nthresholds:")
+    out = render(content_dir, "methodology/index.html")
+    points = out["en/methodology/index.html"]
+    assert "more than 12 percentage points below" in points and "8 or more percentage points above" in points
+    assert "Seriously behind" in points and "more than 35 percentage points below" in points
+    assert "within 45 days" in points
+    assert "超过12个百分点" in out["zh/methodology/index.html"]
+
+
+def test_every_status_has_a_colour_a_symbol_a_label_and_a_css_rule():
+    from bulletin.palette import STATUS_COLOURS, STATUS_SYMBOLS, contrast_ratio
+    from bulletin.render import STATUS_LABELS, STATUS_MEANINGS
+    from bulletin.site import status_slug
+
+    css = (THEME / "style.css").read_text(encoding="utf-8")
+    for status in Status:
+        assert status in STATUS_COLOURS and status in STATUS_SYMBOLS and status in STATUS_LABELS and status in STATUS_MEANINGS
+        assert contrast_ratio(STATUS_COLOURS[status]) >= 4.5
+        assert f".status-{status_slug(status)} {{" in css, status
+
+
+@pytest.mark.parametrize("written, field, words", [
+    ("  scale: 0", "targets[0].scale", "more than 0"),
+    ("  scale: .inf", "targets[0].scale", "ordinary number"),
+    ("  revisions:\n  - {date: 2020-03-01, field: value, from: abc, to: 6, reason: {zh: 调, en: up}, source: huitian-plan}",
+     "targets[0].revisions[0].from", "neither a number nor a date"),
+    ("  revisions:\n  - {date: 2020-03-01, field: deadline, from: 5, to: 6, reason: {zh: 调, en: up}, source: huitian-plan}",
+     "targets[0].revisions[0].from", "YYYY-MM-DD"),
+    ("  revisions:\n  - {date: 2020-03-01, field: value, fro: 5, to: 6, reason: {zh: 调, en: up}, source: huitian-plan}",
+     "targets[0].revisions[0].fro", "did you mean `from`"),
+    ("  next_steps:\n  - {date: 2020-03-01, department: changping-government}", "targets[0].next_steps[0].action", "required"),
+])
+def test_bad_scales_revisions_and_next_steps_get_a_plain_message(content_dir, written, field, words):
+    _edit(content_dir / STATIONS, "  target: 6\n", "  target: 6\n" + written + "\n")
+    errors = check(content_dir).errors
+    assert any(e.field == field and words in e.message and e.line > 1 for e in errors), [str(e) for e in errors]
+
+
+def test_seriously_behind_must_be_further_than_behind(content_dir):
+    _edit(content_dir / "bulletin.yaml", "thresholds:", "pace_rule: {kind: points, behind: 12, seriously_behind: 10}\nthresholds:")
+    errors = check(content_dir).errors
+    assert any(e.field == "pace_rule.seriously_behind" and "more than `behind`" in e.message for e in errors), errors

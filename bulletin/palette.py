@@ -13,8 +13,8 @@ Because some colours are light, text is never drawn *in* a status colour: badges
 chart bars use the colour as a fill with ink chosen by `ink_on()` (at least 4.5:1), and
 a dark outline keeps light fills visible against white.
 
-Colours are keyed by status code, so a status the Status enum gains later (the
-`overdue_unreported` and `seriously_behind` statuses are planned) has its colour ready.
+Colours are keyed by status code, so a status the Status enum gains has its colour ready
+(`seriously_behind`, today a flag beside `behind`, already has one and is in the search).
 """
 
 from __future__ import annotations

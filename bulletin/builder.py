@@ -19,10 +19,10 @@ from typing import Callable
 from jinja2 import TemplateError, meta
 
 from .model import Content
-from .problems import ContentError, Problem, TemplateFailure
+from .problems import ChartFailure, ContentError, Problem, TemplateFailure
 from .site import Site, changed_keys, status_keys
 from .advice import full_check
-from .writer import WriteStats, write_site
+from .writer import WriteStats, check_output, write_site
 
 DEFAULT_CACHE = Path(".cache")
 
@@ -100,10 +100,12 @@ class Builder:
         from .render import Renderer, status_css
 
         started = time.perf_counter()
+        check_output(self.output, self._protected(), self._project())  # refuse before spending time rendering
         result = full_check(self.content_dir, warnings=False)
         if result.content is None or result.errors:
             raise ContentError(result.problems)
         content = result.content
+        static = self._static()  # before rendering: a theme file linking outside the theme fails fast
         site = Site(content)
         charts = self._charts()
         before = (charts.count, charts.cache_hits, charts.seconds)
@@ -130,17 +132,21 @@ class Builder:
                 for code in renderer.langs:
                     files[f"{code}/{spec.path}"] = self._pages[f"{code}/{spec.path}"]
             else:
-                files.update(renderer.render_all([spec]))
+                try:
+                    files.update(renderer.render_all([spec]))
+                except ChartFailure as exc:
+                    raise ContentError([chart_problem(content, self.content_dir, spec, str(exc))]) from None
                 rendered.append(spec.path)
             if self.progress:  # counted in pages, as the summary does: one per language
                 self.progress(i * len(renderer.langs), total * len(renderer.langs))
         html_pages = dict(files)
         files.update(renderer.extras(pages))
         files["assets/status.css"] = status_css()
-        for rel, data in self._static().items():
+        for rel, data in static.items():
             files[rel] = data
 
-        write = write_site(files, self.output, background_cleanup=self.background_cleanup)
+        write = write_site(files, self.output, background_cleanup=self.background_cleanup,
+                           protected=self._protected(), project=self._project())
         self._content, self._pages, self._templates, self._catalogues = content, html_pages, templates, catalogues
         self._assessments = site.assessments
         charts_now = (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2])
@@ -150,15 +156,67 @@ class Builder:
             seconds=time.perf_counter() - started, write=write,
             warnings=[p for p in result.problems if p.severity == "warning"], rendered_paths=rendered)
 
+    def _protected(self) -> list[Path]:
+        """Folders the output may not be, contain or be inside."""
+        return [self.content_dir, self.templates, self.theme]
+
+    def _project(self) -> list[Path]:
+        """Folders the output may not be or contain: where the editor works and the project holding the content."""
+        return [Path.cwd(), self.content_dir.absolute().parent]
+
     def _static(self) -> dict[str, bytes]:
-        """Theme files under assets/, and source documents under sources/."""
-        files = {}
-        for root, prefix in ((self.theme, "assets"), (self.content_dir / "sources", "sources")):
-            if root.is_dir():
-                for path in sorted(root.rglob("*")):
-                    if path.is_file():
-                        files[f"{prefix}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+        """Theme files under assets/, and source documents under sources/.
+
+        Only what `check` accepted is published: regular files (or links resolving to one inside
+        the same folder), and for sources only the allowed types; a theme file linking outside
+        the theme fails the build with its name."""
+        from .safety import walk_files
+        from .validate import _display, source_documents
+
+        files: dict[str, bytes] = {}
+        theme, refused = walk_files(self.theme, inside=self.theme)
+        if refused:
+            raise ContentError([Problem(_display(r.path, self.theme), 1, 1, "", r.message) for r in refused])
+        sources, problems = source_documents(self.content_dir)
+        if problems:
+            raise ContentError(problems)
+        for prefix, found in (("assets", theme), ("sources", sources)):
+            for f in found:
+                try:
+                    files[f"{prefix}/{f.relative}"] = f.path.read_bytes()
+                except OSError as exc:
+                    raise ContentError([Problem(_display(f.path, self.content_dir), 1, 1, "",
+                                                f"this file cannot be read ({exc.strerror}); check it, or delete it")]) from exc
         return files
+
+
+def chart_problem(content: Content, root: Path, spec, message: str) -> Problem:
+    """A chart that could not be drawn, reported at the content it shows: the measure's target
+    for a progress chart (file and line), else bulletin.yaml; the page is named in the message."""
+    from .loader import dotted, load_yaml
+    from .validate import _display
+
+    relative, loc = "bulletin.yaml", ()
+    for kind, args in spec.charts:
+        if kind == "target_progress" and f"measure:{args[0]}" in content.files:
+            relative = content.files[f"measure:{args[0]}"]
+            ms = content.measures[args[0]]
+            loc = ("targets", next((i for i, t in enumerate(ms.targets) if t.id == args[1]), 0))
+            break
+        if kind == "status_breakdown" and args[0] == "programme" and f"programme:{args[1]}" in content.files:
+            relative = content.files[f"programme:{args[1]}"]
+            break
+    path = Path(root) / relative
+    line, column = 1, 1
+    try:
+        doc, _ = load_yaml(path, _display(path, root))
+        if doc is not None:
+            line, column = doc.where(loc)
+    except OSError:
+        pass
+    return Problem(_display(path, root), line, column, dotted(loc),
+                   f"a chart on the page {spec.path} could not be drawn ({message}); check the texts and figures "
+                   "here for unusual characters or values")
 
 
 def template_location(exc: Exception, templates: Path) -> str:
@@ -170,8 +228,9 @@ def template_location(exc: Exception, templates: Path) -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
-def terminal_progress(stream=sys.stderr) -> Callable[[int, int], None] | None:
+def terminal_progress(stream=None) -> Callable[[int, int], None] | None:
     """A one-line progress bar on a terminal; plain lines (every 25%) in CI logs."""
+    stream = stream or sys.stderr  # looked up now: a test (or a caller) may have replaced sys.stderr
     if stream.isatty():
         def bar(done: int, total: int) -> None:
             width = 30

@@ -58,6 +58,8 @@ from babel.lists import format_list
 from .l10n import Lang
 from .model import Target
 from .palette import OUTLINE, STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS
+from .problems import ChartFailure
+from .safety import refused_character
 from .status import DISPLAY_ORDER, Assessment, Status, expected_line
 from .units import axis_title, format_figure
 
@@ -202,6 +204,7 @@ class ChartRenderer:
         """Inline-ready SVG of `chart` (an Altair chart or a Vega-Lite dict) in `lang`."""
         started = time.perf_counter()
         spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+        spec = renderable(spec)
         key = self.key(spec, lang)
         raw = self._lookup(key)
         with self._lock:
@@ -210,7 +213,12 @@ class ChartRenderer:
                 self.cache_hits += 1
         if raw is None:
             fmt, time_fmt = _locale_names(lang)
-            raw = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, format_locale=fmt, time_format_locale=time_fmt)
+            try:
+                raw = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, format_locale=fmt, time_format_locale=time_fmt)
+            except Exception as exc:  # vl-convert's errors: reported with the page and content file, not a traceback
+                raise ChartFailure(f"vl-convert could not draw the chart: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            if not isinstance(raw, str) or not raw.startswith("<svg"):
+                raise ChartFailure("vl-convert returned something that is not an SVG image")
             self._store(key, raw)
         result = finish_svg(raw, title=title, description=description, id_prefix=f"chart-{key[:10]}-")
         with self._lock:
@@ -221,17 +229,32 @@ class ChartRenderer:
         return self.cache_dir / key[:2] / f"{key}.svg" if self.cache_dir is not None else None
 
     def _lookup(self, key: str) -> str | None:
+        """A cached SVG, verified: each file starts with the sha256 of the SVG it holds, so a damaged
+        or half-written entry (a full disk, a crash, garbage) is discarded and drawn again."""
         if key in self._memory:
             return self._memory[key]
         path = self._path(key)
-        if path is not None and path.is_file():
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        header, _, body = data.partition(b"\n")
+        if not header.startswith(b"<!-- bulletin chart cache") and data.startswith(b"<svg") and data.rstrip().endswith(b"</svg>"):
+            header, body = _cache_header(data), data  # written before entries carried their hash: whole, so kept
+        if header == _cache_header(body) and body.startswith(b"<svg"):
             try:
-                raw = path.read_text(encoding="utf-8")
-            except OSError:
-                return None
-            if raw.startswith("<svg"):
+                raw = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raw = None
+            if raw is not None:
                 self._memory[key] = raw
                 return raw
+        try:  # damaged: drop it, the caller renders the chart again and stores a good copy
+            path.unlink()
+        except OSError:
+            pass
         return None
 
     def _store(self, key: str, raw: str) -> None:
@@ -239,14 +262,48 @@ class ChartRenderer:
         path = self._path(key)
         if path is None:
             return
+        body = raw.encode("utf-8")
         try:  # atomic: a parallel build never reads half a file
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(raw)
-            os.replace(tmp, path)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_cache_header(body) + b"\n" + body)
+                os.replace(tmp, path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
         except OSError:
             pass  # the cache is an optimisation only
+
+
+def _cache_header(body: bytes) -> bytes:
+    return b"<!-- bulletin chart cache sha256=" + hashlib.sha256(body).hexdigest().encode("ascii") + b" -->"
+
+
+def renderable(value: Any) -> Any:
+    """The spec with characters vl-convert cannot take removed from every string, and labels cut to a length it can draw.
+
+    Validation refuses them in content, but chart text also comes from catalogues and
+    computed labels, and a NUL or U+FFFE in a label aborts vl-convert (and with it the
+    whole process) instead of raising an error: this guard keeps that from ever happening."""
+    if isinstance(value, str):
+        if _UNSAFE_FOR_VEGA.search(value):
+            value = "".join(ch for ch in value if not refused_character(ch))
+        if "\n" in value or "\t" in value:  # a line break in an axis title makes vl-convert fail
+            value = re.sub(r"[\t\n]+", " ", value)
+        # Text is measured glyph by glyph: a label of 50,000 characters takes vl-convert 20 s.
+        return value if len(value) <= MAX_CHART_TEXT else value[:MAX_CHART_TEXT - 1] + "…"
+    if isinstance(value, dict):
+        return {renderable(k): renderable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [renderable(v) for v in value]
+    return value
+
+
+MAX_CHART_TEXT = 400  # characters of one label in a chart; the table beside it has the full text
+_UNSAFE_FOR_VEGA = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
+                              "|[\U00010000-\U0010ffff]")
 
 
 # --------------------------------------------------------------------------- SVG post-processing

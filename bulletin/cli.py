@@ -116,4 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return args.func(args)
+    from .writer import OutputRefused
+
+    try:
+        return args.func(args)
+    except OutputRefused as exc:  # the output folder is not the build's to replace: say why, touch nothing
+        print(f"build: {exc.zh}\nbuild: {exc.en}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the file system, not the code: name the file and what to do, never a traceback
+        where = exc.filename or ""
+        print(f"{where}: {exc.strerror or exc}" if where else f"error: {exc}", file=sys.stderr)
+        print(f"{args.command}: 无法读取或写入上面的文件；请检查它是否存在、权限是否正确、磁盘是否已满，然后重试。\n"
+              f"{args.command}: a file could not be read or written (above); check that it exists, its permissions "
+              "and the free disk space, then try again", file=sys.stderr)
+        return 1

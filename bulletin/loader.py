@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .problems import Problem
+from .safety import character_message, first_refused
 
 # An editor's file is a few kilobytes; these limits only stop accidents and abuse.
 MAX_FILE_BYTES = 1024 * 1024
@@ -112,6 +113,8 @@ def _convert(loader: _Loader, doc: Document, node: yaml.Node, loc: Loc, budget: 
                 continue
             _check_tag(key_node)
             key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, str):
+                _check_characters(loader, doc, key_node, key, loc, problems)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 problems.append(_problem(doc.name, _pos(key_node.start_mark), "a key must be a plain word", _dotted(loc)))
                 continue
@@ -126,7 +129,28 @@ def _convert(loader: _Loader, doc: Document, node: yaml.Node, loc: Loc, budget: 
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, doc, item, loc + (i,), budget, problems, active) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, str):
+        _check_characters(loader, doc, node, value, loc, problems)
+    return value
+
+
+def _check_characters(loader: _Loader, doc: Document, node: yaml.Node, value: str, loc: Loc, problems: list[Problem]) -> None:
+    """Refuse invisible and unsafe characters in every text, key and id, once, here: a YAML escape
+    ("\\u202e", "\\0") yields characters the file itself does not show, so they are checked after parsing."""
+    index = first_refused(value)
+    if index is None:
+        return
+    ch = value[index]
+    pos = _pos(node.start_mark)
+    text = getattr(loader, "source_text", "")
+    start, end = node.start_mark.index, node.end_mark.index
+    if text and 0 <= start <= end <= len(text):
+        literal = text.find(ch, start, end)  # written as the character itself: point at it exactly
+        if literal >= 0:
+            line = text.count("\n", 0, literal) + 1
+            pos = (line, literal - (text.rfind("\n", 0, literal) + 1) + 1)
+    problems.append(_problem(doc.name, pos, character_message(ch), _dotted(loc)))
 
 
 def _dotted(loc: Loc) -> str:
@@ -191,6 +215,7 @@ def _parse(path: Path, name: str) -> tuple[Document | None, list[Problem]]:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # control characters, checked when the reader starts
         return None, [_reader_problem(name, text, exc)]
+    loader.source_text = text  # type: ignore[attr-defined]  # to point at a refused character exactly
     try:
         node = loader.get_single_node()
         doc = Document(path, name, None)

@@ -19,10 +19,17 @@ from typing import Annotated, Literal, Union
 from pydantic import ConfigDict, Field
 
 Text = dict[str, str]
-Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Lower-case letters, digits and hyphens.")]
+# Ids become folder names and URLs: plain slugs, short enough for every file system.
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64, description="Lower-case letters, digits and hyphens; at most 64.")]
 
-# Unknown keys are errors: a typo such as `deadlien` must not pass silently.
-STRICT = ConfigDict(extra="forbid")
+# Unknown keys are errors: a typo such as `deadlien` must not pass silently. Figures are
+# finite: `.nan` and `.inf` are not figures, and standard JSON cannot hold them.
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+# A figure in a target or report. Bounded so every sum, ratio and formatted number stays a
+# real number (1e15 is far beyond any budget in yuan; 1e308 would overflow on subtraction).
+MAX_FIGURE = 1e15
+Figure = Annotated[float, Field(ge=-MAX_FIGURE, le=MAX_FIGURE)]
 
 TargetKind = Literal["count", "percentage", "amount", "milestone"]
 Direction = Literal["up", "down"]
@@ -147,7 +154,7 @@ class Programme:
 @dataclass(frozen=True)
 class Baseline:
     __pydantic_config__ = STRICT
-    value: float
+    value: Figure
     date: dt.date
 
 
@@ -157,7 +164,7 @@ class Milestone:
 
     __pydantic_config__ = STRICT
     date: dt.date
-    value: float
+    value: Figure
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,7 @@ class ProgressEntry:
 
     __pydantic_config__ = STRICT
     date: dt.date
-    value: Annotated[Union[float, bool], _doc("A number, or true/false for a milestone target.")]
+    value: Annotated[Union[Figure, bool], _doc("A number, or true/false for a milestone target.")]
     source: Annotated[str | None, _doc("Source id; required when it completes a milestone.")] = None
     note: Annotated[Text | None, _doc("Markdown.")] = None
 
@@ -191,8 +198,8 @@ class Revision:
     __pydantic_config__ = ConfigDict(extra="forbid", populate_by_name=True)
     date: Annotated[dt.date, _doc("When the change was decided.")]
     field: Annotated[RevisedField, _doc("What changed: `value` (the target value) or `deadline`.")]
-    from_: Annotated[Union[dt.date, float], Field(alias="from", description="The value or deadline before the change.")]
-    to: Annotated[Union[dt.date, float], _doc("The value or deadline after the change.")]
+    from_: Annotated[Union[dt.date, Figure], Field(alias="from", description="The value or deadline before the change.")]
+    to: Annotated[Union[dt.date, Figure], _doc("The value or deadline after the change.")]
     reason: Annotated[Text, _doc("Why it was changed, in every language.")]
     source: Annotated[str, _doc("Source id of the document that records the change.")]
 
@@ -206,9 +213,9 @@ class Target:
     title: Text
     kind: TargetKind
     source: Annotated[str, _doc("Source id stating this target.")]
-    target: Annotated[Union[float, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
+    target: Annotated[Union[Figure, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
     unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}; for figures in 万元 write {zh: 元, en: yuan} with scale: 10000.")] = None
-    scale: Annotated[float | None, Field(gt=0, allow_inf_nan=False, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
+    scale: Annotated[float | None, Field(gt=0, le=1e12, allow_inf_nan=False, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
     baseline: Baseline | None = None
     start: Annotated[dt.date | None, _doc("When work towards the target starts; defaults to the baseline date, then the measure's start.")] = None
     deadline: Annotated[dt.date | None, _doc("Defaults to the measure's deadline.")] = None
@@ -267,7 +274,7 @@ class Measure:
 
     __pydantic_config__ = STRICT
     programme: Annotated[str, _doc("Programme id.")]
-    number: Annotated[int, Field(ge=1, description="Position within the programme.")]
+    number: Annotated[int, Field(ge=1, le=9999, description="Position within the programme.")]
     title: Text
     category: Annotated[str, _doc("Category id.")]
     sources: Annotated[list[str], Field(min_length=1, description="Source ids.")]

@@ -37,3 +37,7 @@ class ContentError(Exception):
 
 class TemplateFailure(Exception):
     """A template could not be rendered; the message names the template file and line."""
+
+
+class ChartFailure(Exception):
+    """A chart could not be drawn; the builder adds the page and the content file and line it shows."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import posixpath
+import re
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -286,15 +288,15 @@ class Renderer:
         ).encode("utf-8")
         files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
         for code, lang in self.langs.items():
-            files[f"{code}/feed.xml"] = self.envs[code].get_template("feed.xml").render(
+            files[f"{code}/feed.xml"] = xml_text(self.envs[code].get_template("feed.xml").render(
                 updates=self.site.updates()[:50], canonical=self.canonical, feed_url=self.base_url + f"{code}/feed.xml",
-            ).encode("utf-8")
+            )).encode("utf-8")
             files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
         urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs], self.x_default(spec.path))
                 for spec in pages if spec.in_sitemap]
-        files["sitemap.xml"] = env.get_template("sitemap.xml").render(urls=urls).encode("utf-8")
+        files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls)).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
         return files
 
@@ -315,7 +317,7 @@ class Renderer:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([[spreadsheet_cell(value) for value in row] for row in rows])
         return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads the Chinese correctly
 
     # Open data in the reader's language: headers and labels translated, codes kept in their own
@@ -380,7 +382,8 @@ class Renderer:
                                "date": s.date.isoformat() if s.date else None, "url": s.url, "seed": s.seed} for s in c.sources.values()},
             "measures": [self._measure_json(lang, ms) for ms in c.measures.values()],
         }
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        # Standard JSON has no NaN or Infinity; a ratio of extreme figures could still overflow, so it is written as null.
+        return (json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
     def _steps_json(self, lang: Lang, steps: list[NextStep]) -> list[dict]:
         return [{"date": s.date.isoformat(), "action": lang.text(s.action).text, "department": s.department} for s in steps]
@@ -412,6 +415,41 @@ class Renderer:
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), =cmd|…, @SUM…).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, never runs: text that would start a formula gets a
+    leading apostrophe (the OWASP rule). Numbers, and text that is a plain negative number, stay as they are."""
+    if not isinstance(value, str) or not value:
+        return value
+    first = value.lstrip(" ")[:1] or value[:1]
+    if (value[0] in _FORMULA_START or first in _FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+# Characters XML 1.0 cannot hold at all; validation refuses them in content, this keeps a
+# feed or sitemap well-formed whatever reaches it (a catalogue, a computed label).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _json_value(value: Any) -> Any:

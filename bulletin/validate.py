@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import os
+import re
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 from . import model as m
 from .loader import Document, Loc, dotted, load_yaml, read_text
 from .problems import Problem
+from . import safety
 from .units import scaled_unit
 
 # How to record a changed target, quoted wherever an editor is likely to need it.
@@ -70,13 +73,50 @@ class CheckResult:
 
 def discover(root: Path) -> list[tuple[str, Path]]:
     """Content files by kind, in a stable order."""
-    found = [("bulletin", root / "bulletin.yaml")]
+    return discover_checked(root)[0]
+
+
+def discover_checked(root: Path) -> tuple[list[tuple[str, Path]], list[safety.FileRefusal]]:
+    """Content files by kind, and the entries refused on the way (links out of the content, folders
+    named like files, dangling links). Editor lock files and backups are skipped."""
+    found: list[tuple[str, Path]] = []
+    refused: list[safety.FileRefusal] = []
+    top, bad = safety.walk_files(root, inside=root, recursive=False, suffix=".yaml")
+    refused += bad
+    names = {f.relative: f.path for f in top}
+    if "bulletin.yaml" in names:
+        found.append(("bulletin", names["bulletin.yaml"]))
     for kind in ("departments", "categories", "sources"):
-        if (root / f"{kind}.yaml").exists():
-            found.append((kind, root / f"{kind}.yaml"))
-    found += [("programme", p) for p in sorted((root / "programmes").glob("*.yaml"))]
-    found += [("measure", p) for p in sorted((root / "measures").rglob("*.yaml"))]
-    return found
+        if f"{kind}.yaml" in names:
+            found.append((kind, names[f"{kind}.yaml"]))
+    for kind, folder, recursive in (("programme", "programmes", False), ("measure", "measures", True)):
+        files, bad = safety.walk_files(root / folder, inside=root, recursive=recursive, suffix=".yaml")
+        found += [(kind, f.path) for f in files]
+        refused += bad
+    return found, refused
+
+
+def misnamed_files(root: Path) -> list[Path]:
+    """`.yml` files where content files are looked for: not read, so the editor is told."""
+    paths: list[Path] = []
+    for folder, recursive in ((root, False), (root / "programmes", False), (root / "measures", True)):
+        files, _ = safety.walk_files(folder, inside=root, recursive=recursive, suffix=".yml")
+        paths += [f.path for f in files]
+    return paths
+
+
+def source_documents(root: Path) -> tuple[list[safety.FoundFile], list[Problem]]:
+    """The files of content/sources/ that are published with the site, and the problems of the others."""
+    files, refused = safety.walk_files(root / "sources", inside=root)
+    problems = [Problem(_display(r.path, root), 1, 1, "", r.message) for r in refused]
+    published = []
+    for f in files:
+        message = safety.source_file_problem(f.relative)
+        if message:
+            problems.append(Problem(_display(f.path, root), 1, 1, "", message))
+        else:
+            published.append(f)
+    return published, problems
 
 
 # --- pydantic errors in plain words -------------------------------------------------
@@ -157,8 +197,11 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         words = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
                  "less_than_equal": "at most"}[kind]
         message = f"`{given}` is out of range; write a number {words} {bound}"
+        if bound in (f"{m.MAX_FIGURE:g}", f"{-m.MAX_FIGURE:g}"):  # the bound on every figure: sums must stay finite
+            message = (f"`{given}` is too large a figure (at most {m.MAX_FIGURE:,.0f} either way); check the digits, "
+                       "or write it in a larger unit with `scale`")
     elif kind == "finite_number":
-        message = f"`{given}` is not an ordinary number; write digits, e.g. 10000"
+        message = f"`{given}` is not an ordinary number (.nan and .inf are not figures); write digits, e.g. 10000"
     elif kind in ("unexpected_keyword_argument", "extra_forbidden"):
         holder = _class_at(cls, loc)
         allowed = _field_names(holder) if holder else []
@@ -187,6 +230,9 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         message = f"expected text, got `{given}`; put it in quotes if it is meant as text"
     elif kind == "string_pattern_mismatch":
         message = f"`{given}` is not a valid id; use lower-case letters, digits and hyphens, e.g. elderly-care"
+    elif kind == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length", safety.MAX_SLUG)
+        message = f"`{str(given)[:20]}…` is {len(str(given))} characters long; an id has at most {limit}: shorten it"
     elif kind == "too_short":
         message = "must not be empty; add at least one item"
     else:
@@ -265,8 +311,51 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
     if b.pace_rule and b.pace_rule.seriously_behind is not None and b.pace_rule.seriously_behind <= b.pace_rule.behind:
         rules.add(doc, ("pace_rule", "seriously_behind"), f"`seriously_behind` ({b.pace_rule.seriously_behind:g} points) must be "
                                                           f"more than `behind` ({b.pace_rule.behind:g} points)")
-    if not b.base_url.startswith(("http://", "https://")):
-        rules.add(doc, ("base_url",), "write the full address, starting with https://")
+    problem = safety.base_url_problem(b.base_url)
+    if problem:
+        rules.add(doc, ("base_url",), problem)
+    for i, code in enumerate(b.languages):
+        problem = language_problem(code)
+        if problem:
+            rules.add(doc, ("languages", i), problem)
+
+
+def language_problem(code: str) -> str | None:
+    """Language codes name folders, `lang` and `hreflang` attributes and a CLDR locale: a plain code CLDR knows."""
+    from babel import Locale, UnknownLocaleError
+
+    if not re.fullmatch(r"[a-z]{2,3}", code):
+        return f"`{code}` is not a language code; write a two- or three-letter code in lower case, such as zh, en or fr"
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return f"`{code}` is not a language CLDR knows; write a code such as zh, en or fr"
+    return None
+
+
+def _check_sources(rules: _Rules, documents: list, published: set[str], root: Path) -> None:
+    """Links must be safe to click, and a `seed` must name a published file inside content/sources/."""
+    for doc, obj in documents:
+        for i, src in enumerate(obj.sources):
+            if src.url is not None:
+                problem = safety.link_problem(src.url)
+                if problem:
+                    rules.add(doc, ("sources", i, "url"), problem)
+            if src.seed is not None:
+                problem = safety.seed_problem(src.seed)
+                if problem:
+                    rules.add(doc, ("sources", i, "seed"), problem)
+                elif src.seed in published:
+                    continue
+                elif not os.path.lexists(root / "sources" / src.seed):
+                    rules.add(doc, ("sources", i, "seed"), f"no file content/sources/{src.seed}; copy the document there or remove `seed`")
+                else:
+                    rules.add(doc, ("sources", i, "seed"), f"content/sources/{src.seed} cannot be published (see the problem reported for that file)")
+
+
+def file_error_message(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    return f"this file cannot be read ({reason}); check that it exists, is a file and is readable, or delete it"
 
 
 def _unique(rules: _Rules, doc: Document, items: list, key: str, what: str) -> dict:
@@ -426,18 +515,45 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
 
 
 def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], list[Problem]]:
-    """content/pages/<slug>.<lang>.md; the first `# heading` is the page title."""
+    """content/pages/<slug>.<lang>.md; the first `# heading` is the page title.
+
+    The slug becomes a folder of the site and a link in every page's navigation, so it is a
+    plain slug that no generated section uses."""
     pages: dict[str, dict[str, tuple[str, str]]] = {}
     problems: list[Problem] = []
-    for path in sorted((root / "pages").glob("*.md")):
+    files, refused = safety.walk_files(root / "pages", inside=root, recursive=True, suffix=".md")
+    problems += [Problem(_display(r.path, root), 1, 1, "", r.message) for r in refused]
+    for found in files:
+        path = found.path
         name = _display(path, root)
-        slug, _, lang = path.stem.rpartition(".")
+        if "/" in found.relative:
+            problems.append(Problem(name, 1, 1, "", "page files are read only directly in content/pages/, not in a "
+                                                    "folder inside it; move the file up into content/pages/"))
+            continue
+        slug, _, lang = path.name[:-len(".md")].rpartition(".")
         if not slug or lang not in languages:
             problems.append(Problem(name, 1, 1, "", f"page files are named <slug>.<language>.md with a language from {', '.join(languages)}"))
             continue
-        text, errs = read_text(path, name)
+        problem = safety.slug_problem(slug, "page name")
+        if problem is None and slug in safety.GENERATED_NAMES:
+            problem = (f"a page may not be named `{slug}`: the site has its own `{slug}/` section there; "
+                       f"rename the file, e.g. to about-{slug}.{lang}.md")
+        if problem:
+            problems.append(Problem(name, 1, 1, "", problem + "; page files are named <slug>.<language>.md"))
+            continue
+        try:
+            text, errs = read_text(path, name)
+        except OSError as exc:
+            problems.append(Problem(name, 1, 1, "", file_error_message(exc)))
+            continue
         problems += errs
         if text is None:
+            continue
+        text = text.replace("\r\n", "\n")  # saved on Windows
+        bad = safety.first_refused(text)
+        if bad is not None:
+            line = text.count("\n", 0, bad) + 1
+            problems.append(Problem(name, line, bad - (text.rfind("\n", 0, bad) + 1) + 1, "", safety.character_message(text[bad])))
             continue
         first, _, body = text.partition("\n")
         if not first.startswith("# "):
@@ -451,10 +567,11 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
 
 def _display(path: Path, root: Path) -> str:
     """Path as the editor would type it: relative to the working directory when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    try:  # the folder resolved, not the file: the file may be a dangling link or a link loop
+        shown = str((Path(path).absolute().parent.resolve() / Path(path).name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        shown = str(path)
+    return safety.printable_path(shown)
 
 
 _SINGULAR = {"departments": "department", "categories": "category", "sources": "source"}
@@ -473,15 +590,24 @@ def check(root: Path) -> CheckResult:
     """Load and validate everything under `root` (the content directory)."""
     root = Path(root)
     problems: list[Problem] = []
-    if not (root / "bulletin.yaml").exists():
+    if not os.path.lexists(root / "bulletin.yaml"):
         return CheckResult(None, [Problem(_display(root / "bulletin.yaml", root), 1, 1, "",
                                           "no bulletin.yaml: is this the content directory? (see the README's editor's guide)")], TranslationReport())
     typed: dict[str, list[tuple[Document, Any]]] = {kind: [] for kind in FILE_KINDS}
     failed: list[tuple[str, Document]] = []
-    for kind, path in discover(root):
-        doc, errs = load_yaml(path, _display(path, root))
+    found, refused = discover_checked(root)
+    problems += [Problem(_display(r.path, root), 1, 1, "", r.message) for r in refused]
+    for kind, path in found:
+        try:
+            doc, errs = load_yaml(path, _display(path, root))
+        except OSError as exc:  # vanished, unreadable, a name too long: say which file, not a traceback
+            problems.append(Problem(_display(path, root), 1, 1, "", file_error_message(exc)))
+            continue
         problems += errs
-        if doc is None or errs:
+        if doc is None:
+            continue
+        if errs:  # read, but with problems: its ids still count, so references to them are not reported again
+            failed.append((kind, doc))
             continue
         obj, errs = _typed(doc, kind)
         problems += errs
@@ -489,7 +615,7 @@ def check(root: Path) -> CheckResult:
             typed[kind].append((doc, obj))
         else:
             failed.append((kind, doc))
-    for path in sorted(root.glob("*.yml")) + sorted((root / "programmes").glob("*.yml")) + sorted((root / "measures").rglob("*.yml")):
+    for path in misnamed_files(root):
         problems.append(Problem(_display(path, root), 1, 1, "", f"this file is not read: content files end in .yaml; rename it to {path.stem}.yaml"))
     if not typed["bulletin"]:
         problems.sort(key=lambda p: (p.file, p.line, p.column))
@@ -508,11 +634,9 @@ def check(root: Path) -> CheckResult:
         for doc, obj in typed[kind]:
             rules.texts(doc, obj)
             registry[key].update(_unique(rules, doc, getattr(obj, key), key, _SINGULAR[kind]))
-    for i, src in enumerate(registry["sources"].values()):
-        if src.seed and not (root / "sources" / src.seed).exists():
-            doc = typed["sources"][0][0]
-            idx = next(j for j, s in enumerate(typed["sources"][0][1].sources) if s.id == src.id)
-            rules.add(doc, ("sources", idx, "seed"), f"no file content/sources/{src.seed}; copy the document there or remove `seed`")
+    published, source_problems = source_documents(root)
+    problems += source_problems
+    _check_sources(rules, typed["sources"], {f.relative for f in published}, root)
     registry["programmes"] = {}
     for doc, p in typed["programme"]:
         rules.texts(doc, p)
@@ -520,7 +644,7 @@ def check(root: Path) -> CheckResult:
             rules.add(doc, ("id",), f"duplicate programme id `{p.id}`")
             continue
         registry["programmes"][p.id] = p
-        files[f"programme:{p.id}"] = str(doc.path.relative_to(root))
+        files[f"programme:{p.id}"] = os.path.relpath(doc.path, root)
         for i, dept in enumerate(p.issuers):
             rules.ref(doc, ("issuers", i), dept, registry["departments"], "department", "departments.yaml")
         for i, src in enumerate(p.sources):
@@ -539,7 +663,7 @@ def check(root: Path) -> CheckResult:
             continue
         numbers[key] = doc.name
         measures[ms.id] = ms
-        files[f"measure:{ms.id}"] = str(doc.path.relative_to(root))
+        files[f"measure:{ms.id}"] = os.path.relpath(doc.path, root)
 
     pages, page_problems = _load_pages(root, bulletin.languages)
     problems += page_problems

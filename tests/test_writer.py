@@ -13,7 +13,7 @@ import pytest
 
 from bulletin.builder import Builder
 from bulletin.problems import ContentError, TemplateFailure
-from bulletin.writer import clean_leftovers, write_site
+from bulletin.writer import MARKER, clean_leftovers, write_site
 
 from conftest import shared_chart_cache  # noqa: E402
 
@@ -26,7 +26,7 @@ THEME = ROOT / "theme"
 def tree(root: Path) -> dict[str, str]:
     """Every file under root with the sha256 of its bytes."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != MARKER}
 
 
 def leftovers(output: Path) -> list[str]:
@@ -193,15 +193,21 @@ def test_a_failure_while_writing_keeps_the_old_output(tmp_path):
     assert leftovers(out) == []
 
 
-def test_leftovers_of_a_killed_build_are_cleaned(tmp_path):
+def test_leftovers_of_a_killed_build_are_cleaned_and_nothing_else(tmp_path):
     out = tmp_path / "out"
     write_site({"a.txt": b"x"}, out)
-    (tmp_path / ".out-new-abc123").mkdir()
-    (tmp_path / ".out-new-abc123" / "half.html").write_bytes(b"<p>")
-    (tmp_path / ".out-old-def456").mkdir()
-    (tmp_path / "other").mkdir()  # not ours
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    killed = tmp_path / f".out-new-{dead}-0123abcd"  # a killed build's staging folder: its marker, its process gone
+    killed.mkdir()
+    (killed / MARKER).write_bytes(b"")
+    (killed / "half.html").write_bytes(b"<p>")
+    kept = [tmp_path / ".out-new-abc123", tmp_path / ".out-backup-2020", tmp_path / f".out-old-{os.getpid()}-0123abcd",
+            tmp_path / "other"]
+    for folder in kept:  # not provably a dead build's staging folder: never deleted
+        folder.mkdir()
+        (folder / "keep.txt").write_bytes(b"mine")
     write_site({"a.txt": b"x"}, out)
-    assert leftovers(out) == []
-    assert (tmp_path / "other").is_dir()
+    assert not killed.exists()
+    assert all((folder / "keep.txt").read_bytes() == b"mine" for folder in kept)
     clean_leftovers(out)
     assert (out / "a.txt").read_bytes() == b"x"

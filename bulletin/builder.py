@@ -55,7 +55,8 @@ def tree_digests(root: Path) -> dict[str, str]:
 
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
-                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None):
+                 cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
+                 report_pdfs: bool = True):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
         self.progress = progress
@@ -65,6 +66,10 @@ class Builder:
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
+        self._pdf_renderer = None
+        # Printing a report takes seconds and every save changes the reports, so the dev
+        # server leaves the PDFs out (its report pages say so); `build` always makes them.
+        self.report_pdfs = report_pdfs
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
 
     def _charts(self):
@@ -144,6 +149,7 @@ class Builder:
         files["assets/status.css"] = status_css()
         for rel, data in static.items():
             files[rel] = data
+        files.update(self._report_downloads(renderer, pages, files))
 
         write = write_site(files, self.output, background_cleanup=self.background_cleanup,
                            protected=self._protected(), project=self._project())
@@ -156,6 +162,25 @@ class Builder:
             seconds=time.perf_counter() - started, write=write,
             warnings=[p for p in result.problems if p.severity == "warning"], rendered_paths=rendered)
 
+    def _report_downloads(self, renderer, pages, files: dict[str, bytes]) -> dict[str, bytes]:
+        """Beside each report page: its PDF (printed from the page itself) and its workbook."""
+        from .pdf import PdfRenderer
+        from .report import report_workbook
+
+        if self._pdf_renderer is None:
+            self._pdf_renderer = PdfRenderer(self.cache / "pdf" if self.cache else None)
+        out: dict[str, bytes] = {}
+        reports = []
+        for spec in pages:
+            if spec.context.get("kind") != "report":
+                continue
+            for code, lang in renderer.langs.items():
+                page = f"{code}/{spec.path}"
+                out[page.removesuffix("index.html") + "report.xlsx"] = report_workbook(renderer, spec.context, lang)
+                reports.append(page)
+        for page, pdf in (self._pdf_renderer.render_many(reports, files) if self.report_pdfs else {}).items():
+            out[page.removesuffix("index.html") + "report.pdf"] = pdf
+        return out
     def _protected(self) -> list[Path]:
         """Folders the output may not be, contain or be inside."""
         return [self.content_dir, self.templates, self.theme]

@@ -20,30 +20,54 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
-from .model import Text
+from .model import CONVERTED, Text
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 # CLDR locale used for each bulletin language code; en_GB writes "30 June 2020".
-DEFAULT_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
+DEFAULT_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB", "zh-Hant": "zh_Hant_TW"}
+# OpenCC configurations a bulletin may choose for Traditional Chinese: plain characters
+# (s2t), Taiwan or Hong Kong character forms (s2tw, s2hk), Taiwan forms and phrases (s2twp).
+OPENCC_CONFIGS = ("s2t", "s2tw", "s2twp", "s2hk")
 
 
-def load_translations(code: str, locale_dir: Path = LOCALE_DIR) -> NullTranslations:
-    po = locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+def load_translations(code: str, locale_dir: Path = LOCALE_DIR, conversion: str = "s2t") -> NullTranslations:
+    """The UI catalogue of a language; for a converted language without a catalogue of its
+    own (zh-Hant), its source language's catalogue passed through the converter."""
+    po = locale_dir / code.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
+    convert = None
+    if not po.exists() and code in CONVERTED:
+        po = locale_dir / CONVERTED[code] / "LC_MESSAGES" / f"{DOMAIN}.po"
+        convert = conversion
     if not po.exists():
         return NullTranslations()
-    return _compiled(po, po.stat().st_mtime_ns, code)
+    return _compiled(po, po.stat().st_mtime_ns, code, convert)
 
 
 @lru_cache(maxsize=32)
-def _compiled(po: Path, mtime_ns: int, code: str) -> NullTranslations:
+def _compiled(po: Path, mtime_ns: int, code: str, convert: str | None = None) -> NullTranslations:
     """Compile a catalogue once per version of the file (the dev server rebuilds often)."""
     with po.open("rb") as fh:
-        catalog = read_po(fh, locale=code)
+        catalog = read_po(fh, locale=CONVERTED.get(code, code).replace("-", "_"))
+    if convert:
+        converter = opencc_converter(convert)
+        for message in catalog:
+            if message.id and message.string:
+                message.string = (tuple(converter(s) for s in message.string) if isinstance(message.string, (tuple, list))
+                                  else converter(message.string))
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+@lru_cache(maxsize=8)
+def opencc_converter(config: str):
+    """A function converting Simplified Chinese text with the named OpenCC configuration."""
+    import opencc
+
+    converter = opencc.OpenCC(f"{config}.json" if not config.endswith(".json") else config)
+    return lru_cache(maxsize=65536)(converter.convert)
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,7 @@ class Localised:
     text: str
     lang: str  # language the text is actually in
     fallback: bool  # True when the page language had no text and another was used
+    converted: bool = False  # True when the text was converted from another script (zh → zh-Hant)
 
     def __str__(self) -> str:
         return self.text
@@ -61,20 +86,32 @@ class Localised:
 class Lang:
     """One site language: its code, CLDR locale, catalogue and formatters."""
 
-    def __init__(self, code: str, languages: list[str], locale_name: str | None = None):
+    def __init__(self, code: str, languages: list[str], locale_name: str | None = None, conversion: str = "s2t"):
         self.code = code
         self.languages = languages  # every language of the bulletin, for fallbacks
-        self.locale = Locale.parse(locale_name or DEFAULT_LOCALES.get(code, code))
-        self.translations = load_translations(code)
+        self.locale = Locale.parse((locale_name or DEFAULT_LOCALES.get(code, code)).replace("-", "_"))
+        self.translations = load_translations(code, conversion=conversion)
+        # Where this language's texts are converted from, and how (zh-Hant: from zh, by OpenCC).
+        self.converts_from = CONVERTED.get(code) if CONVERTED.get(code) in languages else None
+        self.conversion = conversion
 
     @cached_property
     def name(self) -> str:
-        """The language's own name, e.g. 中文 / English."""
-        return Locale.parse(self.code).get_display_name(self.code).split(" (")[0].title() if self.code != "zh" else "中文"
+        """The language's own name, e.g. 中文 / English; 简体中文 and 繁體中文 when both are offered."""
+        if self.code == "zh":
+            return "简体中文" if "zh-Hant" in self.languages else "中文"
+        if self.code == "zh-Hant":
+            return "繁體中文"
+        return self.locale.get_display_name(self.locale).split(" (")[0].title()
 
     @property
     def html_lang(self) -> str:
         return {"zh": "zh-CN"}.get(self.code, self.code)
+
+    @property
+    def chinese(self) -> bool:
+        """Chinese in either script: no space between a figure and its unit, full-width punctuation."""
+        return self.locale.language == "zh"
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -87,6 +124,8 @@ class Lang:
             return Localised("", self.code, False)
         if value.get(self.code, "").strip():
             return Localised(value[self.code], self.code, False)
+        if self.converts_from and value.get(self.converts_from, "").strip():
+            return Localised(opencc_converter(self.conversion)(value[self.converts_from]), self.code, False, converted=True)
         for other in self.languages:
             if value.get(other, "").strip():
                 return Localised(value[other], other, True)
@@ -124,7 +163,7 @@ class Lang:
 
 
 def _compact_value(text: str) -> float | None:
-    units = {"万": 10_000, "亿": 100_000_000}
+    units = {"万": 10_000, "亿": 100_000_000, "萬": 10_000, "億": 100_000_000}
     for unit, factor in units.items():
         if text.endswith(unit):
             try:
@@ -134,6 +173,6 @@ def _compact_value(text: str) -> float | None:
     return None
 
 
-def languages_for(codes: list[str], locales: dict[str, str] | None = None) -> dict[str, Lang]:
+def languages_for(codes: list[str], locales: dict[str, str] | None = None, conversion: str = "s2t") -> dict[str, Lang]:
     locales = locales or {}
-    return {code: Lang(code, codes, locales.get(code)) for code in codes}
+    return {code: Lang(code, codes, locales.get(code), conversion) for code in codes}

@@ -19,6 +19,9 @@ from typing import Annotated, Literal, Union
 from pydantic import ConfigDict, Field
 
 Text = dict[str, str]
+# Languages whose texts, where the editors wrote none, are converted from another
+# language's at build time: Traditional Chinese from Simplified, with OpenCC.
+CONVERTED = {"zh-Hant": "zh"}
 # Ids become folder names and URLs: plain slugs, short enough for every file system.
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64, description="Lower-case letters, digits and hyphens; at most 64.")]
 
@@ -47,6 +50,24 @@ class Thresholds:
     __pydantic_config__ = STRICT
     ahead: Annotated[float, Field(gt=0, description="p/e at or above this is 'ahead'.")] = 1.10
     behind: Annotated[float, Field(gt=0, description="p/e below this is 'behind'.")] = 0.95
+
+
+@dataclass(frozen=True)
+class Licence:
+    """The licence readers may reuse the figures under, shown on every page and download."""
+
+    __pydantic_config__ = STRICT
+    name: Annotated[str, _doc("Short name, e.g. CC BY 4.0.")]
+    url: Annotated[str | None, _doc("Address of the licence text.")] = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Where readers send a correction: an email address or a web page (hotline, message board)."""
+
+    __pydantic_config__ = STRICT
+    email: Annotated[str | None, _doc("Address for corrections; each measure page links to it with the measure filled in.")] = None
+    url: Annotated[str | None, _doc("A web page for corrections; may contain {measure}, {number}, {title} and {page}, filled in per measure.")] = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,12 @@ class Bulletin:
     pace_rule: Annotated[PointsRule | None, _doc("Optional: `{kind: points, behind: 10, ahead: 10}` compares shares in percentage points instead of the `thresholds` ratios.")] = None
     due_soon_days: Annotated[int, Field(ge=0, description="An unfinished target or measure due within this many days of the reporting date is flagged 'due soon'.")] = 30
     missing_translations: Annotated[Literal["error", "warning"], _doc("Whether a text missing in a language fails `check`.")] = "error"
+    licence: Annotated[Licence | None, _doc("Licence of the figures, e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}.")] = None
+    citation: Annotated[Text | None, _doc("How to cite the bulletin; by default the organisation, title, reporting date and address.")] = None
+    feedback: Annotated[Feedback | None, _doc("Where readers report a correction or a completion.")] = None
+    traditional_conversion: Annotated[Literal["s2t", "s2tw", "s2twp", "s2hk"], _doc(
+        "With zh-Hant among the languages: how texts written only in Simplified Chinese are converted (OpenCC): "
+        "s2t plain Traditional characters, s2tw / s2hk Taiwan / Hong Kong character forms, s2twp Taiwan forms and phrases.")] = "s2t"
     missing_explanation: Annotated[Literal["error", "warning", "off"], _doc("A measure that is behind, overdue or overdue and not reported without an `explanation`: an error, a warning (the default), or `off` for a bulletin transcribed from sources that give no reasons.")] = "warning"
 
     @property

@@ -24,7 +24,9 @@ from .l10n import Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, NextStep, Target, Text
 from .palette import STATUS_SYMBOLS
-from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path,
+from .report import report_groups
+from .reuse import citation, css_string, feedback_href, licence_line
+from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .typography import polish
@@ -84,7 +86,7 @@ class Renderer:
         self.site = site
         self.content = site.content
         b = self.content.bulletin
-        self.langs: dict[str, Lang] = languages_for(b.languages)
+        self.langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion)
         self.default = b.default_lang
         self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -107,7 +109,7 @@ class Renderer:
         g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
-                 department_path=department_path, category_path=category_path, status_path=status_path, page_path=page_path)
+                 department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path)
         g["t"] = lambda text, **kw: polish(self.text(lang, text, **kw), lang.code)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
@@ -124,6 +126,14 @@ class Renderer:
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
         g["figure_id"] = _figure_id
         g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
+        g["report_groups"] = lambda measures, with_programme: report_groups(self, lang, measures, with_programme=with_programme)
+        g["licence_line"] = licence_line(lang, self.content.bulletin)
+        g["citation"] = lambda title, path, as_of: citation(lang, self.content.bulletin, title=title,
+                                                            url=self.canonical(lang.code, path), as_of=as_of)
+        g["feedback_href"] = lambda ms, path: feedback_href(
+            self.content.bulletin.feedback, lang, measure=ms.id, number=ms.number, title=lang.text(ms.title).text,
+            page=self.canonical(lang.code, path))
+        g["css_string"] = lambda text: Markup(css_string(text))
         g["original"] = lambda t: t.original
         g["UNREPORTED"] = UNREPORTED
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
@@ -218,7 +228,7 @@ class Renderer:
                 names = escape(_(", ")).join(self.text(lang, titles[tid]) for tid in others)
                 stop = escape(_(". ").rstrip())  # a full stop: 。 in Chinese
                 parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{stop}"))
-        return Markup(" ").join(parts) if lang.code != "zh" else Markup("").join(parts)
+        return Markup("").join(parts) if lang.chinese else Markup(" ").join(parts)
 
     def _reported_sentence(self, lang: Lang, a, n: int) -> Markup:
         """"2 of 3 targets reported, 2 completed.": how much of the measure the status rests on."""
@@ -294,6 +304,7 @@ class Renderer:
             files[f"{code}/data/measures.csv"] = self.measures_csv(lang)
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
+            files.update(self.measure_downloads(lang))
         urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs], self.x_default(spec.path))
                 for spec in pages if spec.in_sitemap]
         files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls)).encode("utf-8")
@@ -313,7 +324,12 @@ class Renderer:
                             "description": description})
         return choices
 
-    def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
+    def _csv(self, header: list[str], rows: list[list[Any]], lang: Lang | None = None) -> bytes:
+        licence = self.content.bulletin.licence
+        if licence:  # a file passed on alone still says under what terms it may be reused
+            terms = f"{licence.name} {licence.url}" if licence.url else licence.name
+            name = lang.gettext("Licence") if lang is not None else "licence"  # headers in the file's language
+            header, rows = header + [name], [row + [terms] for row in rows]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
@@ -337,39 +353,72 @@ class Renderer:
                          str(Markup(self.measure_reason(lang, ms)).striptags()), self.canonical(lang.code, measure_path(ms.id)),
                          _("yes") if a.due_soon else _("no"), a.reported, len(ms.targets), text(ms.explanation),
                          self.next_steps_text(lang, ms.next_steps)])
-        return self._csv(header, rows)
+        return self._csv(header, rows, lang)
 
     def progress_csv(self, lang: Lang) -> bytes:
+        rows = [row for ms in self.content.measures.values() for row in self._progress_rows(lang, ms)]
+        return self._csv(self.progress_header(lang), rows, lang)
+
+    @staticmethod
+    def progress_header(lang: Lang) -> list[str]:
+        _ = lang.gettext
+        return [_("Programme ID"), _("Measure ID"), _("Target ID"), _("Target name"), _("Kind"), _("Kind code"), _("Unit"),
+                _("Baseline"), _("Target value"), _("Deadline"), _("Date"), _("Value"), _("Note"), _("Source ID"),
+                _("Source"), _("Scale"), _("Original target value"), _("Original deadline")]
+
+    def _progress_rows(self, lang: Lang, ms: Measure) -> list[list[Any]]:
         c, text, _ = self.content, lambda v: lang.text(v).text, lang.gettext
 
         def cell(value: Any) -> Any:
             return (_("yes") if value else _("no")) if isinstance(value, bool) else _figure(value)
 
-        header = [_("Programme ID"), _("Measure ID"), _("Target ID"), _("Target name"), _("Kind"), _("Kind code"), _("Unit"),
-                  _("Baseline"), _("Target value"), _("Deadline"), _("Date"), _("Value"), _("Note"), _("Source ID"),
-                  _("Source"), _("Scale"), _("Original target value"), _("Original deadline")]
         rows = []
-        for ms in c.measures.values():
-            for t in ms.targets:
-                a = self.site.assessments[ms.id].targets[t.id]
-                first = t.original
-                window = self.content.window(ms)
-                original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
-                scale = scaled_unit(t.unit, t.scale).scale
-                for e in t.progress:
-                    rows.append([ms.programme, ms.id, t.id, text(t.title), _(KIND_LABELS[t.kind]), t.kind, text(t.unit),
-                                 cell(t.baseline.value) if t.baseline else "", cell(t.target),
-                                 a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), cell(e.value),
-                                 text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
-                                 _figure(scale), cell(first.target),
-                                 original_deadline.isoformat() if original_deadline else ""])
-        return self._csv(header, rows)
+        window = self.content.window(ms)
+        for t in ms.targets:
+            a = self.site.assessments[ms.id].targets[t.id]
+            first = t.original
+            original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
+            scale = scaled_unit(t.unit, t.scale).scale
+            for e in t.progress:
+                rows.append([ms.programme, ms.id, t.id, text(t.title), _(KIND_LABELS[t.kind]), t.kind, text(t.unit),
+                             cell(t.baseline.value) if t.baseline else "", cell(t.target),
+                             a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), cell(e.value),
+                             text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
+                             _figure(scale), cell(first.target),
+                             original_deadline.isoformat() if original_deadline else ""])
+        return rows
+
+    def measure_downloads(self, lang: Lang) -> dict[str, bytes]:
+        """Beside each measure page: its data as JSON and CSV, and each chart as an SVG file.
+
+        The JSON is the measure's entry of bulletin.json with the bulletin's licence and the
+        page's address, so a file passed on alone still says where it is from."""
+        files: dict[str, bytes] = {}
+        for ms in self.content.measures.values():
+            folder = f"{lang.code}/{measure_path(ms.id).removesuffix('index.html')}"
+            data = dict(self._about(lang), url=self.canonical(lang.code, measure_path(ms.id)),
+                        measure=self._measure_json(lang, ms))
+            files[folder + "data.json"] = _json(data)
+            files[folder + "data.csv"] = self._csv(self.progress_header(lang), self._progress_rows(lang, ms), lang)
+            for t in ms.targets if self.chart_renderer else ():
+                fig = self.figure("target_progress", (ms.id, t.id), lang)
+                if fig is not None:
+                    files[folder + f"chart-{t.id}.svg"] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + fig.svg + "\n").encode("utf-8")
+        return files
+
+    def _about(self, lang: Lang) -> dict[str, Any]:
+        """Where a download comes from and under what terms, at the top of every JSON file."""
+        b = self.content.bulletin
+        about: dict[str, Any] = {"language": lang.code, "title": lang.text(b.title).text,
+                                 "organisation": lang.text(b.organisation).text, "as_of": b.as_of.isoformat()}
+        if b.licence:
+            about["licence"] = {"name": b.licence.name, "url": b.licence.url}
+        return about
 
     def bulletin_json(self, lang: Lang) -> bytes:
         c, text = self.content, lambda v: lang.text(v).text if v else None
         data = {
-            "language": lang.code, "title": text(c.bulletin.title), "organisation": text(c.bulletin.organisation),
-            "as_of": c.bulletin.as_of.isoformat(), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
+            **self._about(lang), "thresholds": {"ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind},
             "pace_rule": ({"kind": "points", "ahead": c.bulletin.pace_rule.ahead, "behind": c.bulletin.pace_rule.behind,
                            "seriously_behind": c.bulletin.pace_rule.seriously_behind}
                           if c.bulletin.pace_rule else {"kind": "ratio", "ahead": c.bulletin.thresholds.ahead, "behind": c.bulletin.thresholds.behind}),
@@ -382,8 +431,7 @@ class Renderer:
                                "date": s.date.isoformat() if s.date else None, "url": s.url, "seed": s.seed} for s in c.sources.values()},
             "measures": [self._measure_json(lang, ms) for ms in c.measures.values()],
         }
-        # Standard JSON has no NaN or Infinity; a ratio of extreme figures could still overflow, so it is written as null.
-        return (json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        return _json(data)
 
     def _steps_json(self, lang: Lang, steps: list[NextStep]) -> list[dict]:
         return [{"date": s.date.isoformat(), "action": lang.text(s.action).text, "department": s.department} for s in steps]
@@ -415,6 +463,11 @@ class Renderer:
                 "progress": [{"date": e.date.isoformat(), "value": e.value, "source": e.source, "note": text(e.note)} for e in t.progress],
             } for t in ms.targets],
         }
+
+
+def _json(data: Any) -> bytes:
+    # Standard JSON has no NaN or Infinity; a ratio of extreme figures could still overflow, so it is written as null.
+    return (json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
 def _finite(value: Any) -> Any:

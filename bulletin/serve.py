@@ -145,7 +145,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .l10n import LOCALE_DIR
 
-    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
+    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(),
+                      report_pdfs=False)
     builder.background_cleanup = True
     watched = [args.content, args.templates, args.theme, LOCALE_DIR]
     state = DevState(builder, watched)

@@ -61,7 +61,16 @@ PATHS = {
     "deadlines": "deadlines/index.html",
     "updates": "updates/index.html",
     "methodology": "methodology/index.html",
+    "report": "report/index.html",
 }
+
+# A report (通报) lives in a `report/` folder beside its list, with its PDF and workbook.
+REPORT_FILES = ("report.pdf", "report.xlsx")
+
+
+def report_path(scope: str | None = None, ident: str | None = None) -> str:
+    """The report of the whole bulletin, or of one programme or department."""
+    return {None: "", "programme": f"programmes/{ident}/", "department": f"departments/{ident}/"}[scope] + PATHS["report"]
 
 
 def department_path(dept_id: str) -> str:
@@ -186,10 +195,27 @@ class Site:
         pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"}, every,
                               charts=(("deadlines_per_month", ()),)))
         pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}, every))
+        pages += self._report_pages(every)
         pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}, frozenset({GLOBAL})))
         for slug, page in c.pages.items():
             pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}, frozenset({GLOBAL, f"page:{slug}"})))
         pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, frozenset({GLOBAL}), in_sitemap=False))
+        return pages
+
+    def _report_pages(self, every: frozenset[str]) -> list[PageSpec]:
+        """The round's report for the whole bulletin, each programme and each department with measures."""
+        c = self.content
+        pages = [PageSpec(report_path(), "report.html", {"kind": "report", "scope": None, "measures": self.measures()}, every)]
+        for pid, programme in c.programmes.items():
+            pages.append(PageSpec(report_path("programme", pid), "report.html",
+                                  {"kind": "report", "scope": "programme", "programme": programme,
+                                   "measures": self.measures(programme=pid)},
+                                  frozenset({GLOBAL, f"programme:{pid}", f"programme-list:{pid}"})))
+        for did in self.departments_used():
+            pages.append(PageSpec(report_path("department", did), "report.html",
+                                  {"kind": "report", "scope": "department", "department": c.departments[did],
+                                   "measures": self.measures(department=did)},
+                                  frozenset({GLOBAL, f"department:{did}"} | {f"programme:{p}" for p in c.programmes})))
         return pages
 
     def _list_pages(self, base: str, template: str, context: dict[str, Any], measures: list[Measure],

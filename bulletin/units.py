@@ -128,12 +128,13 @@ def scaled_number(lang: Lang, value: float, scale: float) -> str:
     amount = _plain(value * scale)
     if lang.locale.language == "zh":
         text = lang.number(amount)  # 1.3亿 / 2000万 when exact
-        if abs(amount) >= 10_000 and not text.endswith(("万", "亿")):
+        if abs(amount) >= 10_000 and not text.endswith(("万", "亿", "萬", "億")):
             # Not exact as 亿 or 万 with two decimals: say it in 亿 or 万 with the decimals it has.
             for factor, word in ((1e8, "亿"), (1e4, "万")):
                 shown = _plain(amount / factor)
                 if abs(amount) >= factor and (factor == 1e4 or round(shown, 4) == shown):
-                    return format_decimal(shown, locale=lang.locale, decimal_quantization=False) + word
+                    # lang.text: the word in this script (萬 / 億 in Traditional Chinese)
+                    return format_decimal(shown, locale=lang.locale, decimal_quantization=False) + lang.text({"zh": word}).text
         return text
     for factor, msgid in LARGE_NUMBER_WORDS:
         if abs(amount) >= factor:
@@ -158,8 +159,8 @@ def axis_title(lang: Lang, unit: Text | None, scale: float | None) -> str:
     name = lang.text(su.unit).text if su.unit else ""
     if su.scale == 1:
         return name
-    if lang.code == "zh":
+    if lang.chinese:
         prefix = next((p for p, f in ZH_PREFIXES if f == su.scale), None)
         if prefix:
-            return prefix + name
+            return lang.text({"zh": prefix}).text + name
     return lang.gettext("%(unit)s (× %(scale)s)") % {"unit": name, "scale": format_decimal(_plain(su.scale), locale=lang.locale)}

@@ -53,11 +53,16 @@ class TranslationReport:
 
     total: int = 0
     present: Counter = field(default_factory=Counter)
+    converted: Counter = field(default_factory=Counter)  # zh-Hant texts made from zh at build time
 
     def lines(self, languages: list[str]) -> list[str]:
-        return [f"{lang}: {self.present[lang]}/{self.total} texts translated"
-                + ("" if self.present[lang] == self.total else f", {self.total - self.present[lang]} missing")
-                for lang in languages]
+        lines = []
+        for lang in languages:
+            missing = self.total - self.present[lang] - self.converted[lang]
+            lines.append(f"{lang}: {self.present[lang]}/{self.total} texts translated"
+                         + (f", {self.converted[lang]} converted at build time" if self.converted[lang] else "")
+                         + (f", {missing} missing" if missing else ""))
+        return lines
 
 
 @dataclass
@@ -286,6 +291,8 @@ class _Rules:
             for lang in languages:
                 if obj.get(lang, "").strip():
                     self.translations.present[lang] += 1
+                elif m.CONVERTED.get(lang) in languages and obj.get(m.CONVERTED[lang], "").strip():
+                    self.translations.converted[lang] += 1  # made at build time (zh-Hant from zh)
                 else:
                     self.add(doc, loc, f"missing the `{lang}` text; add `{lang}: …` beside the others",
                              self.bulletin.missing_translations)
@@ -318,16 +325,39 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
         problem = language_problem(code)
         if problem:
             rules.add(doc, ("languages", i), problem)
+    if b.licence and b.licence.url and not _web_address(b.licence.url):
+        rules.add(doc, ("licence", "url"), "write the licence's full address, starting with https://")
+    if b.feedback:
+        f = b.feedback
+        if not f.email and not f.url:
+            rules.add(doc, ("feedback",), "give an `email` or a `url` where readers send corrections, or remove `feedback`")
+        if f.email and not re.fullmatch(r"[^@\s<>\"'?&]+@[^@\s<>\"'?&/]+\.[^@\s<>\"'?&/]+", f.email):
+            rules.add(doc, ("feedback", "email"), f"`{f.email}` is not an email address; write it as name@example.gov.cn")
+        if f.url and not _web_address(f.url):
+            rules.add(doc, ("feedback", "url"), "write the full address of the feedback page, starting with https://")
+        if f.url and (bad := set(re.findall(r"\{([^}]*)\}", f.url)) - FEEDBACK_FIELDS):
+            rules.add(doc, ("feedback", "url"), f"unknown placeholder {{{sorted(bad)[0]}}}; the url may use "
+                                                 + ", ".join(f"{{{k}}}" for k in sorted(FEEDBACK_FIELDS)))
+
+
+# Placeholders a feedback url may contain, filled in per measure page.
+FEEDBACK_FIELDS = frozenset({"measure", "number", "title", "page"})
+
+
+def _web_address(url: str) -> bool:
+    """A link readers can follow: http(s) only, and safe by the rules every `url:` follows."""
+    return re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url) is not None and safety.link_problem(url) is None
 
 
 def language_problem(code: str) -> str | None:
     """Language codes name folders, `lang` and `hreflang` attributes and a CLDR locale: a plain code CLDR knows."""
     from babel import Locale, UnknownLocaleError
 
-    if not re.fullmatch(r"[a-z]{2,3}", code):
-        return f"`{code}` is not a language code; write a two- or three-letter code in lower case, such as zh, en or fr"
+    # A script subtag is allowed for Traditional Chinese (zh-Hant), which the build converts from zh.
+    if not re.fullmatch(r"[a-z]{2,3}", code) and code not in m.CONVERTED:
+        return f"`{code}` is not a language code; write a two- or three-letter code in lower case, such as zh, en or fr (or zh-Hant)"
     try:
-        Locale.parse(code)
+        Locale.parse(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         return f"`{code}` is not a language CLDR knows; write a code such as zh, en or fr"
     return None
@@ -672,6 +702,8 @@ def check(root: Path) -> CheckResult:
         for lang in bulletin.languages:
             if lang in page.body:
                 rules.translations.present[lang] += 1
+            elif m.CONVERTED.get(lang) in page.body and m.CONVERTED[lang] in bulletin.languages:
+                rules.translations.converted[lang] += 1
             else:
                 problems.append(Problem(_display(root / "pages" / f"{slug}.{lang}.md", root), 1, 1, "",
                                         f"page `{slug}` has no `{lang}` version; add pages/{slug}.{lang}.md", bulletin.missing_translations))

@@ -388,6 +388,7 @@ PROGRESS_COLUMNS = {
     "zh": ["方案编号", "措施编号", "指标编号", "指标名称", "类型", "类型代码", "单位", "基数", "目标值", "完成时限", "日期", "数值",
            "备注", "来源编号", "来源", "数量级", "原定目标值", "原定完成时限"],
 }
+LICENCE = {"en": "Licence", "zh": "许可协议"}
 STATUS_WORDS = {"en": {"no_data": "Not yet reported", "behind": "Behind", "ongoing": "Ongoing"},
                 "zh": {"no_data": "尚未报告", "behind": "滞后", "ongoing": "持续推进"}}
 
@@ -397,7 +398,7 @@ def test_measures_csv(site, content, base_url, code):
     path = site / code / "data" / "measures.csv"
     assert path.read_bytes().startswith(BOM), "Excel needs the BOM to read UTF-8"
     header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
-    assert header == MEASURE_COLUMNS[code]
+    assert header == MEASURE_COLUMNS[code] + [LICENCE[code]]  # the demo names a licence: every row carries it
     columns = dict(zip(MEASURE_COLUMNS["en"], header))
     rows = read_csv(path)
     assert len(rows) == len(content.measures)
@@ -425,7 +426,7 @@ def test_progress_csv(site, content, code):
     path = site / code / "data" / "progress.csv"
     assert path.read_bytes().startswith(BOM)
     header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
-    assert header == PROGRESS_COLUMNS[code]
+    assert header == PROGRESS_COLUMNS[code] + [LICENCE[code]]
     columns = dict(zip(PROGRESS_COLUMNS["en"], header))
     rows = read_csv(path)
     expected = [(ms.id, t.id, e.date.isoformat()) for ms in content.measures.values() for t in ms.targets for e in t.progress]

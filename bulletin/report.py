@@ -1,0 +1,189 @@
+"""Stage 4b (render): the round's report (通报) — one table of numbered tasks, as rows.
+
+A report lists every measure of its scope (the whole bulletin, a programme or a
+department) once, in the official form: number, measure, lead unit, deadline, target,
+latest progress with its date, status with its reason sentence, source. Rows are
+grouped by status in display order and summarised by count, so the same rows feed the
+HTML page (and through it the PDF) and the `.xlsx` workbook, and the three agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
+
+from .model import Measure
+from .status import DISPLAY_ORDER, Status
+
+if TYPE_CHECKING:  # the renderer is passed in; imported only for type checking
+    from .l10n import Lang
+    from .render import Renderer
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    title: str
+    target: str  # target value with its unit, or "" for continuing work
+    latest: str  # latest reported value, or ""
+    reported: dt.date | None  # date of that report
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    measure: Measure
+    number: int
+    programme: str  # the programme's short title in a report spanning programmes, else ""
+    title: str
+    lead: str
+    deadline: dt.date
+    targets: tuple[ReportTarget, ...]
+    status: Status
+    reason: str
+    sources: tuple[str, ...]  # source titles
+
+
+@dataclass(frozen=True)
+class ReportGroup:
+    status: Status
+    rows: tuple[ReportRow, ...]
+
+
+def report_groups(renderer: "Renderer", lang: "Lang", measures: list[Measure], *, with_programme: bool) -> list[ReportGroup]:
+    """The report's rows, grouped by status in display order; within a group, in bulletin order."""
+    rows = [_row(renderer, lang, ms, with_programme=with_programme) for ms in measures]
+    return [ReportGroup(status, tuple(r for r in rows if r.status == status))
+            for status in DISPLAY_ORDER if any(r.status == status for r in rows)]
+
+
+def _row(renderer: "Renderer", lang: "Lang", ms: Measure, *, with_programme: bool) -> ReportRow:
+    site, content = renderer.site, renderer.content
+    text = lambda value: lang.text(value).text
+    a = site.assessments[ms.id]
+    programme = content.programmes[ms.programme]
+    targets = []
+    for t in ms.targets:
+        ta = a.targets[t.id]
+        latest = ta.latest
+        targets.append(ReportTarget(
+            title=text(t.title),
+            target=renderer.value(lang, t, t.target) if t.target is not None else "",
+            latest=renderer.value(lang, t, latest.value) if latest is not None else "",
+            reported=latest.date if latest is not None else None))
+    return ReportRow(
+        measure=ms, number=ms.number, title=text(ms.title),
+        programme=text(programme.short_title or programme.title) if with_programme else "",
+        lead=lang.gettext(", ").join(text(content.departments[d].name) for d in ms.lead),
+        deadline=site.deadline_of(ms), targets=tuple(targets), status=a.status,
+        reason=str(Markup(renderer.measure_reason(lang, ms)).striptags()),
+        sources=tuple(text(content.sources[s].title) for s in ms.sources))
+
+
+# --------------------------------------------------------------------------- xlsx
+
+# Stamped on every entry of the workbook's zip and in its document properties, so two
+# builds of the same content give the same bytes (openpyxl would write "now").
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle: str, as_of: dt.date,
+                status_label, licence: str = "") -> bytes:
+    """The report as one worksheet: a title block, a header row, one row per target line."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    _ = lang.gettext
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Report")[:31]
+    for line in (title, subtitle, licence):
+        if line:
+            ws.append([line])
+            ws.cell(row=ws.max_row, column=1).data_type = "s"  # never a formula, whatever the title says
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    header = [_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
+              _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source")]
+    ws.append(header)
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EDF2")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for group in groups:
+        for row in group.rows:
+            lines = row.targets or (ReportTarget("", "", "", None),)
+            for i, target in enumerate(lines):
+                first = i == 0
+                ws.append([row.programme if first else "", row.number if first else None, row.title if first else "",
+                           row.lead if first else "",
+                           row.deadline if first else None, target.title, target.target, target.latest,
+                           target.reported, status_label(row.status) if first else "", row.reason if first else "",
+                           "; ".join(row.sources) if first else ""])
+                for cell in ws[ws.max_row]:
+                    if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula: keep it text
+                        cell.data_type = "s"
+                    cell.alignment = wrap
+                    if isinstance(cell.value, dt.date):
+                        cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.print_title_rows = f"{header_row}:{header_row}"  # the header repeats on every printed page
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # Widths in characters; a CJK character is two columns wide.
+    widths = [20, 6, 36, 20, 12, 24, 12, 14, 12, 10, 48, 30]
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    stamp = dt.datetime.combine(as_of, dt.time())
+    wb.properties.creator = "bulletin"
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.title = title
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _fixed_zip(buffer.getvalue(), stamp)
+
+
+def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
+    """The same workbook with no trace of when it was written: fixed entry times, and the
+    "modified" property (which openpyxl sets to the time of saving) set to `stamp`."""
+    out = io.BytesIO()
+    modified = f"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{stamp:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>".encode()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", modified, body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_EPOCH)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, body)
+    return out.getvalue()
+
+
+def report_workbook(renderer: "Renderer", context: dict, lang: "Lang") -> bytes:
+    """The .xlsx beside a report page, from the same rows as the page (context: the page's)."""
+    from .reuse import licence_line
+
+    bulletin = renderer.content.bulletin
+    text = lambda value: lang.text(value).text
+    scope = context.get("scope")
+    title = text(bulletin.title)
+    heading = {"programme": lambda: text(context["programme"].title),
+               "department": lambda: text(context["department"].name)}.get(scope, lambda: "")()
+    as_of = renderer.content.as_of(context["programme"].id) if scope == "programme" else bulletin.as_of
+    subtitle = lang.gettext("Progress report") + (lang.gettext(": ") + heading if heading else "") + " · " + \
+        lang.gettext("Figures as of %(date)s.") % {"date": lang.date(as_of)}
+    groups = report_groups(renderer, lang, context["measures"], with_programme=scope != "programme")
+    from .render import STATUS_LABELS
+
+    return report_xlsx(groups, lang, title=title, subtitle=subtitle, as_of=as_of,
+                       status_label=lambda s: lang.gettext(STATUS_LABELS[s]), licence=licence_line(lang, bulletin))

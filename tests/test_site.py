@@ -379,7 +379,7 @@ def test_robots_txt_names_the_sitemap(site, base_url):
 MEASURE_COLUMNS = {
     "en": ["Programme ID", "Number", "Measure ID", "Title", "Category", "Lead", "Supporting", "Deadline", "Status",
            "Status code", "Reason", "Address", "Due soon", "Targets reported", "Targets", "Explanation", "Next steps"],
-    "zh": ["方案编号", "序号", "措施编号", "标题", "分类", "牵头单位", "配合单位", "完成时限", "状态", "状态代码", "原因", "网址",
+    "zh": ["方案编号", "序号", "措施编号", "标题", "分类", "牵头单位", "配合单位", "完成时限", "状态", "状态代码", "说明", "网址",
            "即将到期", "已报告指标数", "指标", "原因说明", "下一步工作"],
 }
 PROGRESS_COLUMNS = {

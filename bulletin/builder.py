@@ -18,9 +18,10 @@ from typing import Callable
 
 from jinja2 import TemplateError, meta
 
+from .deps import Changes, fingerprint, recording
 from .model import Content
-from .problems import ChartFailure, ContentError, Problem, TemplateFailure
-from .site import Site, changed_keys, status_keys
+from .problems import BuildFailure, ChartFailure, ContentError, Problem, TemplateFailure
+from .site import Site
 from .advice import full_check
 from .writer import WriteStats, check_output, write_site
 
@@ -45,6 +46,45 @@ class BuildResult:
                 f"{self.charts - self.chart_renders} from cache, {self.chart_seconds:.2f} s); {self.seconds:.2f} s")
 
 
+@dataclass(frozen=True)
+class PageRecord:
+    """What one page was made from: its spec's shape (entities as keys) and the keys it read."""
+
+    shape: object
+    reads: frozenset
+
+
+@dataclass
+class Rendering:
+    """One build's files before they are written, and what the builder keeps of it once they are."""
+
+    files: dict[str, bytes]
+    paths: list[str]  # page paths (per language root) rendered rather than reused
+    languages: int
+    warnings: list[Problem]
+    charts: tuple[int, int, float]  # charts asked for, from the cache, seconds
+    state: tuple
+
+
+class OutputFiles:
+    """The files of one build, by output path. Each path has one origin: a second claim fails the build."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self._origin: dict[str, str] = {}
+
+    def claim(self, path: str, origin: str) -> None:
+        if path in self._origin and self._origin[path] != origin:
+            raise BuildFailure(f"{path}: written twice, by {self._origin[path]} and by {origin}; "
+                               "rename one of them (for a Markdown page, its file in content/pages/)")
+        self._origin[path] = origin
+
+    def add(self, path: str, data: bytes, origin: str) -> None:
+        if origin:
+            self.claim(path, origin)
+        self.data[path] = data
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -56,12 +96,13 @@ def tree_digests(root: Path) -> dict[str, str]:
 class Builder:
     def __init__(self, content: Path, templates: Path, theme: Path, output: Path,
                  cache: Path | None = DEFAULT_CACHE, progress: Callable[[int, int], None] | None = None,
-                 report_pdfs: bool = True):
+                 locale_dir: Path | None = None, report_pdfs: bool = True):
         self.content_dir, self.templates, self.theme, self.output = Path(content), Path(templates), Path(theme), Path(output)
         self.cache = cache
+        self.locale_dir = Path(locale_dir) if locale_dir else None  # the gettext catalogues (default: the package's)
         self.progress = progress
-        self._content: Content | None = None
-        self._assessments: dict = {}  # the last build's statuses, to know which status lists an edit touches
+        self._site: Site | None = None  # the last build's site: an edit's changes are looked up against it
+        self._records: dict[str, PageRecord] = {}  # what each page read when it was last rendered
         self._pages: dict[str, bytes] = {}  # rendered HTML from the last build, by output path
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
@@ -93,18 +134,30 @@ class Builder:
         return seen
 
     def build(self) -> BuildResult:
-        """Build the site; raises ContentError or TemplateFailure, leaving the output as it was."""
+        """Build the site; raises a BuildFailure (ContentError, TemplateFailure…), leaving the output as it was."""
+        started = time.perf_counter()
+        rendering = self.render()
+        write = write_site(rendering.files, self.output, background_cleanup=self.background_cleanup,
+                           protected=self._protected(), project=self._project())
+        self._site, self._records, self._pages, self._templates, self._catalogues = rendering.state
+        charts = rendering.charts
+        return BuildResult(
+            pages=sum(1 for f in rendering.files if f.endswith(".html")), rendered=len(rendering.paths) * rendering.languages,
+            charts=charts[0], chart_renders=charts[0] - charts[1], chart_seconds=charts[2],
+            seconds=time.perf_counter() - started, write=write, warnings=rendering.warnings, rendered_paths=rendering.paths)
+
+    def render(self) -> Rendering:
+        """Every file of the site, in memory; pages unchanged since the last `build` are reused."""
         try:
-            return self._build()
+            return self._render()
         except TemplateError as exc:
             where = template_location(exc, self.templates)
             raise TemplateFailure(f"{where}template error: {exc.message or type(exc).__name__}") from exc
 
-    def _build(self) -> BuildResult:
+    def _render(self) -> Rendering:
         from .l10n import LOCALE_DIR
         from .render import Renderer, status_css
 
-        started = time.perf_counter()
         check_output(self.output, self._protected(), self._project())  # refuse before spending time rendering
         result = full_check(self.content_dir, warnings=False)
         if result.content is None or result.errors:
@@ -114,53 +167,65 @@ class Builder:
         site = Site(content)
         charts = self._charts()
         before = (charts.count, charts.cache_hits, charts.seconds)
-        renderer = Renderer(site, self.templates, charts)
+        renderer = Renderer(site, self.templates, charts, locale_dir=self.locale_dir or LOCALE_DIR)
         pages = site.pages()
+        files = OutputFiles()
+        for spec in pages:  # refuse two files at one path before rendering anything
+            for code in renderer.langs:
+                files.claim(f"{code}/{spec.path}", f"page {spec.path} ({spec.template})")
+        files.claim("assets/status.css", "assets/status.css (status colours)")
+        for rel in static:
+            files.claim(rel, f"{rel} (theme file or source document)")
 
         templates = tree_digests(self.templates)
-        catalogues = tree_digests(LOCALE_DIR)
-        keys = changed_keys(self._content, content) if catalogues == self._catalogues else None
-        if keys is not None:
-            keys |= status_keys(keys, self._assessments, site.assessments)
+        catalogues = tree_digests(self.locale_dir or LOCALE_DIR)
+        # What the edit since the last build changed, worked out for the keys pages ask about.
+        changes = Changes(self._site, site) if self._site is not None and catalogues == self._catalogues else None
         changed_templates = {n for n in templates.keys() | self._templates.keys() if templates.get(n) != self._templates.get(n)}
         env = next(iter(renderer.envs.values()))
         # Which templates each page template reads, worked out once and only when a template changed.
-        closures = {name: self._template_closure(name, env) for name in {s.template for s in pages}} if changed_templates else {}
-        files: dict[str, bytes] = {}
+        closures = {name: self._template_closure(name, env) for name in {s.template for s in pages}} \
+            if changed_templates and changes is not None else {}
+        records: dict[str, PageRecord] = {}
+        html_pages: dict[str, bytes] = {}
         rendered: list[str] = []
         total = len(pages)
+        index = site.entity_index()
         for i, spec in enumerate(pages, 1):
-            reuse = keys is not None and not (spec.deps & keys) \
+            found: set = set()
+            shape = fingerprint((spec.template, spec.context, spec.charts, spec.in_sitemap), index, found)
+            previous = self._records.get(spec.path)
+            outputs = [f"{code}/{spec.path}" for code in renderer.langs]
+            reuse = changes is not None and previous is not None and previous.shape == shape \
                 and not (changed_templates & closures.get(spec.template, set())) \
-                and all(f"{code}/{spec.path}" in self._pages for code in renderer.langs)
+                and all(out in self._pages for out in outputs) and not changes.any(previous.reads)
             if reuse:
-                for code in renderer.langs:
-                    files[f"{code}/{spec.path}"] = self._pages[f"{code}/{spec.path}"]
+                records[spec.path] = previous
+                for out in outputs:
+                    html_pages[out] = self._pages[out]
             else:
-                try:
-                    files.update(renderer.render_all([spec]))
-                except ChartFailure as exc:
-                    raise ContentError([chart_problem(content, self.content_dir, spec, str(exc))]) from None
+                with recording() as reads:
+                    try:
+                        for code, out in zip(renderer.langs, outputs):
+                            html_pages[out] = renderer.render_page(spec, code)
+                    except ChartFailure as exc:
+                        raise ContentError([chart_problem(content, self.content_dir, spec, str(exc))]) from None
+                records[spec.path] = PageRecord(shape, frozenset(reads | found))
                 rendered.append(spec.path)
             if self.progress:  # counted in pages, as the summary does: one per language
                 self.progress(i * len(renderer.langs), total * len(renderer.langs))
-        html_pages = dict(files)
-        files.update(renderer.extras(pages))
-        files["assets/status.css"] = status_css()
+        for out, data in html_pages.items():
+            files.add(out, data, "")
+        for rel, data in renderer.extras(pages).items():
+            files.add(rel, data, f"{rel} (feeds, downloads, sitemap)")
+        files.add("assets/status.css", status_css(), "assets/status.css (status colours)")
         for rel, data in static.items():
-            files[rel] = data
-        files.update(self._report_downloads(renderer, pages, files))
-
-        write = write_site(files, self.output, background_cleanup=self.background_cleanup,
-                           protected=self._protected(), project=self._project())
-        self._content, self._pages, self._templates, self._catalogues = content, html_pages, templates, catalogues
-        self._assessments = site.assessments
-        charts_now = (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2])
-        return BuildResult(
-            pages=sum(1 for f in files if f.endswith(".html")), rendered=len(rendered) * len(renderer.langs),
-            charts=charts_now[0], chart_renders=charts_now[0] - charts_now[1], chart_seconds=charts_now[2],
-            seconds=time.perf_counter() - started, write=write,
-            warnings=[p for p in result.problems if p.severity == "warning"], rendered_paths=rendered)
+            files.add(rel, data, f"{rel} (theme file or source document)")
+        for rel, data in self._report_downloads(renderer, pages, files.data).items():
+            files.add(rel, data, f"{rel} (report download)")
+        return Rendering(files.data, rendered, len(renderer.langs), [p for p in result.problems if p.severity == "warning"],
+                         (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2]),
+                         (site, records, html_pages, templates, catalogues))
 
     def _report_downloads(self, renderer, pages, files: dict[str, bytes]) -> dict[str, bytes]:
         """Beside each report page: its PDF (printed from the page itself) and its workbook."""
@@ -213,6 +278,15 @@ class Builder:
                     raise ContentError([Problem(_display(f.path, self.content_dir), 1, 1, "",
                                                 f"this file cannot be read ({exc.strerror}); check it, or delete it")]) from exc
         return files
+
+
+def failure_lines(exc: BuildFailure) -> list[str]:
+    """What the editor reads when a build fails, for `build` and `serve` alike: each problem
+    as `file:line:column: field: message`, or the one failure with its file and line."""
+    if isinstance(exc, ContentError):
+        errors = [p for p in exc.problems if p.severity == "error"]
+        return [str(p) for p in exc.problems] + [f"{len(errors)} error(s) in the content"]
+    return [str(exc)]
 
 
 def chart_problem(content: Content, root: Path, spec, message: str) -> Problem:

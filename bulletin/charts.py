@@ -57,11 +57,11 @@ from babel.lists import format_list
 
 from .l10n import Lang
 from .model import Target
-from .palette import OUTLINE, STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS
+from .palette import OUTLINE, STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS, status_label
 from .problems import ChartFailure
 from .safety import refused_character
 from .status import DISPLAY_ORDER, Assessment, Status, expected_line
-from .units import axis_title, format_figure
+from .units import axis_title, target_figure
 
 DEFAULT_CACHE_DIR = Path(".cache/charts")
 # Intrinsic widths of the two layouts (the SVG scales with CSS; viewBox kept). The page
@@ -86,28 +86,6 @@ TEXT_COLOUR = "#1f1f1f"
 MUTED_COLOUR = "#56606b"
 NEUTRAL_BAR = "#2a6f97"
 AS_OF_COLOUR = "#1f1f1f"  # solid; the deadline is dashed, milestones dotted
-
-# msgids of the status names; the page engineer's catalogue uses the same ones.
-STATUS_MSGIDS: dict[Status, str] = {
-    Status.COMPLETED: "Completed",
-    Status.AHEAD: "Ahead",
-    Status.ON_TRACK: "On track",
-    Status.BEHIND: "Behind",
-    Status.OVERDUE: "Overdue",
-    Status.OVERDUE_UNREPORTED: "Overdue, not reported",
-    Status.IN_PROGRESS: "In progress",
-    Status.NOT_STARTED: "Not started",
-    Status.NO_DATA: "Not yet reported",
-    Status.ONGOING: "Ongoing",
-    Status.PAUSED: "Paused",
-    Status.DROPPED: "Dropped",
-}
-
-
-def status_label(status: Status, lang: Lang) -> str:
-    """The status name in the page language."""
-    return lang.gettext(STATUS_MSGIDS[Status(status)])
-
 
 def status_label_with_symbol(status: Status, lang: Lang) -> str:
     return f"{STATUS_SYMBOLS[Status(status)]} {status_label(status, lang)}"
@@ -182,10 +160,6 @@ class ChartRenderer:
         self.seconds = 0.0
         self._memory: dict[str, str] = {}
         self._lock = threading.Lock()
-
-    @property
-    def rendered(self) -> int:
-        return self.count - self.cache_hits
 
     def key(self, spec: dict, lang: Lang) -> str:
         fmt, time_fmt = _locale_names(lang)
@@ -565,10 +539,7 @@ def _numeric(value: Any) -> bool:
 
 
 def _value_text(value: float, target: Target, lang: Lang) -> str:
-    """A target's value with its unit: 87.5% / 6个 / 6 stations / 1.3亿元 / 130 million yuan."""
-    if target.kind == "percentage":
-        return f"{lang.number(value)}%"
-    return format_figure(lang, value, target.unit, target.scale)
+    return target_figure(lang, target, value)
 
 
 def _status_scale(statuses: list[Status], lang: Lang) -> dict:

@@ -48,19 +48,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .builder import Builder, terminal_progress
-    from .problems import ContentError, TemplateFailure
+    from .builder import Builder, failure_lines, terminal_progress
+    from .problems import BuildFailure
 
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress())
     try:
         result = builder.build()
-    except ContentError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"build: failed with {len(exc.problems)} problem(s); {args.output}/ was left as it was", file=sys.stderr)
-        return 1
-    except TemplateFailure as exc:  # templates are edited too: say where, not a traceback
-        print(exc, file=sys.stderr)
+    except BuildFailure as exc:  # content, templates, clashing paths: say where, never a traceback
+        for line in failure_lines(exc):
+            print(line, file=sys.stderr)
         print(f"build: failed; {args.output}/ was left as it was", file=sys.stderr)
         return 1
     for warning in result.warnings:

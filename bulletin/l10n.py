@@ -86,11 +86,12 @@ class Localised:
 class Lang:
     """One site language: its code, CLDR locale, catalogue and formatters."""
 
-    def __init__(self, code: str, languages: list[str], locale_name: str | None = None, conversion: str = "s2t"):
+    def __init__(self, code: str, languages: list[str], locale_name: str | None = None, conversion: str = "s2t",
+                 locale_dir: Path = LOCALE_DIR):
         self.code = code
         self.languages = languages  # every language of the bulletin, for fallbacks
         self.locale = Locale.parse((locale_name or DEFAULT_LOCALES.get(code, code)).replace("-", "_"))
-        self.translations = load_translations(code, conversion=conversion)
+        self.translations = load_translations(code, locale_dir, conversion=conversion)
         # Where this language's texts are converted from, and how (zh-Hant: from zh, by OpenCC).
         self.converts_from = CONVERTED.get(code) if CONVERTED.get(code) in languages else None
         self.conversion = conversion
@@ -137,9 +138,6 @@ class Lang:
     def month(self, value: dt.date) -> str:
         return format_skeleton("yMMMM", value, locale=self.locale)
 
-    def short_month(self, value: dt.date) -> str:
-        return format_skeleton("yMMM", value, locale=self.locale)
-
     def number(self, value: float | int | None, digits: int = 2) -> str:
         """A figure as a reader of this language writes it: 14.6万 in Chinese, 146,000 in English."""
         if value is None:
@@ -173,6 +171,7 @@ def _compact_value(text: str) -> float | None:
     return None
 
 
-def languages_for(codes: list[str], locales: dict[str, str] | None = None, conversion: str = "s2t") -> dict[str, Lang]:
+def languages_for(codes: list[str], locales: dict[str, str] | None = None, conversion: str = "s2t",
+                  locale_dir: Path = LOCALE_DIR) -> dict[str, Lang]:
     locales = locales or {}
-    return {code: Lang(code, codes, locales.get(code), conversion) for code in codes}
+    return {code: Lang(code, codes, locales.get(code), conversion, locale_dir) for code in codes}

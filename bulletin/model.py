@@ -349,6 +349,18 @@ class SourcesFile:
     sources: list[Source]
 
 
+# Which dataclass each kind of content file holds: what `check` validates against and
+# what `schema` writes a JSON Schema for.
+FILE_KINDS: dict[str, type] = {
+    "bulletin": Bulletin,
+    "departments": DepartmentsFile,
+    "categories": CategoriesFile,
+    "sources": SourcesFile,
+    "programme": Programme,
+    "measure": Measure,
+}
+
+
 @dataclass(frozen=True)
 class Page:
     """A Markdown page from content/pages/<slug>.<lang>.md."""
@@ -369,7 +381,7 @@ class Content:
     programmes: dict[str, Programme]
     measures: dict[str, Measure]  # by Measure.id, in programme then number order
     pages: dict[str, Page]
-    files: dict[str, str] = field(default_factory=dict)  # entity key -> content-relative file, for dependency tracking
+    files: dict[str, str] = field(default_factory=dict)  # "measure:<id>" / "programme:<id>" -> content-relative file, for messages
 
     def measures_of(self, programme_id: str) -> list[Measure]:
         return [m for m in self.measures.values() if m.programme == programme_id]

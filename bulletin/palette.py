@@ -21,6 +21,27 @@ from __future__ import annotations
 
 from .status import Status
 
+
+def N_(message: str) -> str:
+    """Marks a gettext msgid for extraction (`pybabel extract -k N_`); translated where shown."""
+    return message
+
+
+# The status names, as msgids: pages, charts, feeds and downloads all show these.
+STATUS_LABELS: dict[Status, str] = {
+    Status.COMPLETED: N_("Completed"), Status.AHEAD: N_("Ahead"), Status.ON_TRACK: N_("On track"),
+    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.OVERDUE_UNREPORTED: N_("Overdue, not reported"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("Not yet reported"), Status.ONGOING: N_("Ongoing"),
+    Status.PAUSED: N_("Paused"), Status.DROPPED: N_("Dropped"),
+}
+
+
+def status_label(status: Status | str, lang) -> str:
+    """The status name in the language of `lang` (an l10n.Lang)."""
+    return lang.gettext(STATUS_LABELS[Status(status)])
+
+
 BACKGROUND = "#ffffff"
 OUTLINE = "#1f1f1f"  # around every status fill: a light fill stays visible on white
 

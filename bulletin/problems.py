@@ -26,7 +26,11 @@ class Problem:
         return f"::{kind} file={self.file},line={self.line},col={self.column}::{message}"
 
 
-class ContentError(Exception):
+class BuildFailure(Exception):
+    """The site cannot be built as it stands; the message names the file and the fix."""
+
+
+class ContentError(BuildFailure):
     """Raised when content cannot be built; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
@@ -35,7 +39,7 @@ class ContentError(Exception):
         super().__init__(f"{len(errors)} error(s) in content")
 
 
-class TemplateFailure(Exception):
+class TemplateFailure(BuildFailure):
     """A template could not be rendered; the message names the template file and line."""
 
 

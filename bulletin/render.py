@@ -17,33 +17,27 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .l10n import Lang, Localised, languages_for
+from .deps import record, recording
+from .l10n import LOCALE_DIR, Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, NextStep, Target, Text
-from .palette import STATUS_SYMBOLS
+from .palette import STATUS_LABELS, STATUS_SYMBOLS, status_label
 from .report import report_groups
 from .reuse import citation, css_string, feedback_href, licence_line
 from .site import (PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
                    programme_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .typography import polish
-from .units import format_figure, scaled_unit
+from .units import scaled_unit, target_figure
 
 # Status names are gettext msgids, marked with N_ so extraction finds them.
 def N_(message: str) -> str:
     return message
 
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.COMPLETED: N_("Completed"), Status.AHEAD: N_("Ahead"), Status.ON_TRACK: N_("On track"),
-    Status.BEHIND: N_("Behind"), Status.OVERDUE: N_("Overdue"), Status.OVERDUE_UNREPORTED: N_("Overdue, not reported"),
-    Status.IN_PROGRESS: N_("In progress"),
-    Status.NOT_STARTED: N_("Not started"), Status.NO_DATA: N_("Not yet reported"), Status.ONGOING: N_("Ongoing"),
-    Status.PAUSED: N_("Paused"), Status.DROPPED: N_("Dropped"),
-}
 STATUS_MEANINGS: dict[Status, str] = {
     Status.COMPLETED: N_("The target value has been reached (for a yes/no milestone: reported done, with a source)."),
     Status.AHEAD: N_("Progress is well ahead of the share of time elapsed."),
@@ -63,7 +57,27 @@ LABEL_SEPARATOR = N_(": ")
 KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
 
 
-_ENVIRONMENTS: dict[tuple, Environment] = {}
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory; Jinja checks each against its source's checksum.
+
+    Compiled code holds no site data (the environments, which do, belong to one
+    Renderer), so one cache serves every Renderer of the process."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+
+COMPILED_TEMPLATES = MemoryBytecodeCache()
 
 
 def relative_link(target: str, here: str) -> str:
@@ -82,31 +96,47 @@ def relative_link(target: str, here: str) -> str:
 class Renderer:
     """Renders a Site in every language with the templates and theme given."""
 
-    def __init__(self, site: Site, templates: Path, chart_renderer: Any = None):
+    def __init__(self, site: Site, templates: Path, chart_renderer: Any = None, locale_dir: Path = LOCALE_DIR,
+                 bytecode_cache: BytecodeCache | None = COMPILED_TEMPLATES):
         self.site = site
         self.content = site.content
-        b = self.content.bulletin
-        self.langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion)
-        self.default = b.default_lang
-        self.base_url = b.base_url if b.base_url.endswith("/") else b.base_url + "/"
-        self.base_path = urlsplit(self.base_url).path or "/"
-        self.envs = {code: self._environment(templates, lang) for code, lang in self.langs.items()}
+        # What is read here shapes every page (languages, their conversion): each page's
+        # render records it again (`render_page`), so an edit to it re-renders them all.
+        with recording() as self._setup_reads:
+            b = self.content.bulletin
+            self._langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion, locale_dir=locale_dir)
+        self.envs = {code: self._environment(templates, lang, bytecode_cache) for code, lang in self._langs.items()}
         self.chart_renderer = chart_renderer
 
+    # Read from the bulletin when used, so that the pages using them record it.
+    @property
+    def langs(self) -> dict[str, Lang]:
+        return self._langs
+
+    @property
+    def default(self) -> str:
+        return self.content.bulletin.default_lang
+
+    @property
+    def base_url(self) -> str:
+        url = self.content.bulletin.base_url
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def base_path(self) -> str:
+        return urlsplit(self.base_url).path or "/"
+
     # --- Jinja -------------------------------------------------------------------
-    def _environment(self, templates: Path, lang: Lang) -> Environment:
-        # Environments (and their compiled templates) outlive one build: the dev server
-        # rebuilds often, and Jinja reloads a template by itself when its file changes.
-        key = (str(Path(templates).absolute()), lang.code, id(lang.translations))
-        env = _ENVIRONMENTS.get(key)
-        if env is None:
-            env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
-                              undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
-            env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
-            _ENVIRONMENTS[key] = env
+    def _environment(self, templates: Path, lang: Lang, bytecode_cache: BytecodeCache | None) -> Environment:
+        # Each Renderer owns its environments: their globals are this site's. Compiled
+        # templates come from a bytecode cache shared by every Renderer, so a template
+        # whose source did not change is not compiled again by the next build.
+        env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
+                          undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                          keep_trailing_newline=True, bytecode_cache=bytecode_cache)
+        env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
         g = env.globals
-        g.update(lang=lang, langs=self.langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
+        g.update(lang=lang, langs=self._langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
                  department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path)
@@ -114,7 +144,7 @@ class Renderer:
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
         g["md"] = lambda text, inline=False: polish(self.markdown(lang, text, inline=inline), lang.code)
-        g["status_label"] = lambda s: lang.gettext(STATUS_LABELS[Status(s)])
+        g["status_label"] = lambda s: status_label(s, lang)
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
         g["status_from_slug"] = status_from_slug
@@ -158,13 +188,7 @@ class Renderer:
 
     # --- reasons: one sentence per status, from the figures the status carries ----
     def value(self, lang: Lang, target: Target, value: Any) -> str:
-        if isinstance(value, bool):
-            return lang.gettext("done") if value else lang.gettext("not done")
-        if value is None:
-            return ""
-        if target.kind == "percentage":
-            return f"{lang.number(value)}%"
-        return format_figure(lang, value, target.unit, target.scale)
+        return target_figure(lang, target, value)
 
     def target_reason(self, lang: Lang, ms: Measure, t: Target, a: Assessment) -> str:
         _ = lang.gettext
@@ -204,7 +228,7 @@ class Renderer:
     def measure_reason(self, lang: Lang, ms: Measure) -> Markup:
         a = self.site.assessments[ms.id]
         if a.overridden and ms.override is not None:
-            label = lang.gettext(STATUS_LABELS[a.status])
+            label = status_label(a.status, lang)
             why = self.text(lang, ms.override.reason) if ms.override.reason else escape(lang.gettext("Confirmed by the cited source."))
             return Markup(f"{escape(label)}{escape(lang.gettext(LABEL_SEPARATOR))}{why}")
         _ = lang.gettext
@@ -262,6 +286,8 @@ class Renderer:
         return self.base_url + f"{lang}/{path}".removesuffix("index.html")
 
     def render_page(self, spec: PageSpec, code: str) -> bytes:
+        for key in self._setup_reads:
+            record(key)
         env = self.envs[code]
         lang = self.langs[code]
         url = self.link_builder(code, spec.path, absolute=spec.path == "404.html")
@@ -277,12 +303,10 @@ class Renderer:
 
         return charts.make_figure(kind, args, self.site, lang, self.chart_renderer)
 
-    def render_all(self, pages: list[PageSpec] | None = None, only: set[str] | None = None) -> dict[str, bytes]:
-        """Render `pages` (default: all) in every language; `only` limits to these page paths."""
+    def render_all(self, pages: list[PageSpec] | None = None) -> dict[str, bytes]:
+        """Render `pages` (default: all) in every language."""
         files: dict[str, bytes] = {}
         for spec in pages if pages is not None else self.site.pages():
-            if only is not None and spec.path not in only:
-                continue
             for code in self.langs:
                 files[f"{code}/{spec.path}"] = self.render_page(spec, code)
         return files

@@ -11,16 +11,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from .model import (Bulletin, CategoriesFile, DepartmentsFile, Measure, Programme, SourcesFile)
-
-SCHEMAS = {
-    "bulletin": Bulletin,
-    "departments": DepartmentsFile,
-    "categories": CategoriesFile,
-    "sources": SourcesFile,
-    "programme": Programme,
-    "measure": Measure,
-}
+from .model import FILE_KINDS as SCHEMAS
 
 
 def schema_text(name: str) -> str:

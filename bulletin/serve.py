@@ -36,7 +36,6 @@ class DevState:
         self.watched = watched or []
         self.problems: list[Problem] = []
         self.error: str | None = None
-        self.builds = 0
         self.attempts = 0
         self.lock = threading.Lock()
         self._built: tuple | None = None  # signature of the sources the last attempt saw
@@ -89,7 +88,6 @@ class DevState:
             print(f"serve: build failed: {self.error}", file=sys.stderr)
             return False
         self.problems, self.error = [], None
-        self.builds += 1
         print(f"{result.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
         return True
 

@@ -1,23 +1,23 @@
-"""Stage 4a: the site's structure — every page, its template, its data and its dependencies.
+"""Stage 4a: the site's structure — every page, its template and its data.
 
 Nothing here knows HTML. Each page is described once, language-independently; the
-render stage turns it into one file per language. `deps` names the content entities
-a page reads (e.g. "measure:huitian-2019-3"), so a rebuild after an edit re-renders
-only the pages that read what changed.
+render stage turns it into one file per language. Pages declare no dependencies: what a
+page reads is recorded while it renders (`deps.py`), through this `Site`'s content and
+query methods.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .deps import RecordedMap, entity_index, recorded_fields, recorded_queries
 from .model import Content, Measure, ProgressEntry, Target
 from .status import DISPLAY_ORDER, MeasureAssessment, Status, assess, count_by_status
-
-ALL_MEASURES = "measures:*"  # dependency on the set of measures and their statuses
-GLOBAL = "bulletin"  # bulletin.yaml, departments, categories, sources: names used everywhere
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ class PageSpec:
     path: str  # relative to the language root, e.g. "measures/huitian-2019-3/index.html"
     template: str
     context: dict[str, Any] = field(default_factory=dict)
-    deps: frozenset[str] = frozenset()
     charts: tuple[tuple[str, tuple], ...] = ()  # (chart kind, arguments) rendered per language
     in_sitemap: bool = True
 
@@ -98,12 +97,29 @@ def page_path(slug: str) -> str:
     return f"{slug}/index.html"
 
 
+@recorded_queries(exclude=("pages", "collections", "entity_index"))
 class Site:
-    """The validated content plus derived statuses, and the pages made from them."""
+    """The validated content plus derived statuses, and the pages made from them.
+
+    `content` and `assessments` record what is read from them while a page renders, and
+    every public method is a recorded query (see `deps.py`): a new query added here is
+    followed by incremental rebuilds without further work."""
 
     def __init__(self, content: Content):
-        self.content = content
-        self.assessments: dict[str, MeasureAssessment] = assess(content)
+        self.content = recorded_fields(content)
+        self.assessments: Mapping[str, MeasureAssessment] = RecordedMap("assessments", assess(content))
+        self._index: dict[int, tuple] | None = None
+
+    def collections(self) -> dict[str, Mapping]:
+        """Every mapping of entities a page can read, by name: the content's and the derived ones."""
+        found = {f.name: getattr(self.content, f.name) for f in dataclasses.fields(self.content)
+                 if isinstance(getattr(self.content, f.name), Mapping)}
+        return dict(found, assessments=self.assessments)
+
+    def entity_index(self) -> dict[int, tuple]:
+        if self._index is None:
+            self._index = entity_index(self.collections())
+        return self._index
 
     # --- queries shared by pages, feeds and downloads ------------------------------
     def status_of(self, measure_id: str) -> Status:
@@ -165,70 +181,63 @@ class Site:
     # --- pages -----------------------------------------------------------------------
     def pages(self) -> list[PageSpec]:
         c = self.content
-        every = frozenset({GLOBAL, ALL_MEASURES} | {f"programme:{p}" for p in c.programmes})
-        pages = [PageSpec(PATHS["home"], "home.html", {"kind": "home"}, every,
-                          charts=(("programme_statuses", ()),))]
+        pages = [PageSpec(PATHS["home"], "home.html", {"kind": "home"}, charts=(("programme_statuses", ()),))]
         for pid, programme in c.programmes.items():
             pages += self._list_pages(f"programmes/{pid}/", "programme.html", {"kind": "programme", "programme": programme},
                                       self.measures(programme=pid), ("status", "category", "department"),
-                                      frozenset({GLOBAL, f"programme:{pid}", f"programme-list:{pid}"}),
                                       (("status_breakdown", ("programme", pid)),))
         for mid, ms in c.measures.items():
-            deps = frozenset({GLOBAL, f"programme:{ms.programme}", f"measure:{mid}"})
-            pages.append(PageSpec(measure_path(mid), "measure.html", {"kind": "measure", "measure": ms}, deps,
+            pages.append(PageSpec(measure_path(mid), "measure.html", {"kind": "measure", "measure": ms},
                                   charts=tuple(("target_progress", (mid, t.id)) for t in ms.targets)))
-        pages.append(PageSpec(PATHS["departments"], "departments.html", {"kind": "departments"}, every))
+        pages.append(PageSpec(PATHS["departments"], "departments.html", {"kind": "departments"}))
         for did in self.departments_used():
             pages += self._list_pages(f"departments/{did}/", "list.html", {"kind": "department", "department": c.departments[did]},
                                       self.measures(department=did), ("status", "category", "programme"),
-                                      frozenset({GLOBAL, f"department:{did}"}), (("status_breakdown", ("department", did)),))
-        pages.append(PageSpec(PATHS["categories"], "categories.html", {"kind": "categories"}, every))
+                                      (("status_breakdown", ("department", did)),))
+        pages.append(PageSpec(PATHS["categories"], "categories.html", {"kind": "categories"}))
         for cid in self.categories_used():
             pages += self._list_pages(f"categories/{cid}/", "list.html", {"kind": "category", "category": c.categories[cid]},
-                                      self.measures(category=cid), ("status", "department", "programme"),
-                                      frozenset({GLOBAL, f"category:{cid}"}))
-        pages.append(PageSpec(PATHS["statuses"], "statuses.html", {"kind": "statuses"}, every))
+                                      self.measures(category=cid), ("status", "department", "programme"))
+        pages.append(PageSpec(PATHS["statuses"], "statuses.html", {"kind": "statuses"}))
         for status in self.statuses_used():
             pages += self._list_pages(status_path(status).removesuffix("index.html"), "list.html",
                                       {"kind": "status", "status": status}, self.measures(status=status),
-                                      ("category", "department", "programme"), frozenset({GLOBAL, f"status:{status.value}"}))
-        pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"}, every,
+                                      ("category", "department", "programme"))
+        pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"},
                               charts=(("deadlines_per_month", ()),)))
-        pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}, every))
-        pages += self._report_pages(every)
-        pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}, frozenset({GLOBAL})))
+        pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}))
+        pages += self._report_pages()
+        pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}))
         for slug, page in c.pages.items():
-            pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}, frozenset({GLOBAL, f"page:{slug}"})))
-        pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, frozenset({GLOBAL}), in_sitemap=False))
+            pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}))
+        pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, in_sitemap=False))
         return pages
 
-    def _report_pages(self, every: frozenset[str]) -> list[PageSpec]:
+    def _report_pages(self) -> list[PageSpec]:
         """The round's report for the whole bulletin, each programme and each department with measures."""
         c = self.content
-        pages = [PageSpec(report_path(), "report.html", {"kind": "report", "scope": None, "measures": self.measures()}, every)]
+        pages = [PageSpec(report_path(), "report.html", {"kind": "report", "scope": None, "measures": self.measures()})]
         for pid, programme in c.programmes.items():
             pages.append(PageSpec(report_path("programme", pid), "report.html",
                                   {"kind": "report", "scope": "programme", "programme": programme,
-                                   "measures": self.measures(programme=pid)},
-                                  frozenset({GLOBAL, f"programme:{pid}", f"programme-list:{pid}"})))
+                                   "measures": self.measures(programme=pid)}))
         for did in self.departments_used():
             pages.append(PageSpec(report_path("department", did), "report.html",
                                   {"kind": "report", "scope": "department", "department": c.departments[did],
-                                   "measures": self.measures(department=did)},
-                                  frozenset({GLOBAL, f"department:{did}"} | {f"programme:{p}" for p in c.programmes})))
+                                   "measures": self.measures(department=did)}))
         return pages
 
     def _list_pages(self, base: str, template: str, context: dict[str, Any], measures: list[Measure],
-                    kinds: tuple[str, ...], deps: frozenset[str], charts: tuple = ()) -> list[PageSpec]:
+                    kinds: tuple[str, ...], charts: tuple = ()) -> list[PageSpec]:
         """A list of measures, plus one page per filter value, so readers narrow it with plain links."""
         facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1}
         counts = {kind: {value: len(subset) for value, subset in values.items()} for kind, values in facets.items()}
         shared = dict(context, all_measures=measures, facet_counts=counts, facet_base=base)
-        pages = [PageSpec(facet_path(base), template, dict(shared, measures=measures, facet=None), deps, charts=charts)]
+        pages = [PageSpec(facet_path(base), template, dict(shared, measures=measures, facet=None), charts=charts)]
         for kind, values in facets.items():
             for value, subset in values.items():
                 pages.append(PageSpec(facet_path(base, kind, value), template,
-                                      dict(shared, measures=subset, facet=(kind, value)), deps, in_sitemap=False))
+                                      dict(shared, measures=subset, facet=(kind, value)), in_sitemap=False))
         return pages
 
     def _facets(self, measures: list[Measure], kinds: tuple[str, ...]) -> dict[str, dict[str, list[Measure]]]:
@@ -249,40 +258,3 @@ class Site:
         index = {ms.id: i for i, ms in enumerate(measures)}
         return {kind: {v: sorted(subset, key=lambda m: index[m.id]) for v, subset in values.items()}
                 for kind, values in facets.items()}
-
-
-def status_keys(keys: set[str], before: dict[str, MeasureAssessment], after: dict[str, MeasureAssessment]) -> set[str]:
-    """The status lists a change touches: each changed measure's status before and after."""
-    out = set()
-    for key in keys:
-        if key.startswith("measure:"):
-            mid = key.removeprefix("measure:")
-            out |= {f"status:{a[mid].status.value}" for a in (before, after) if mid in a}
-    return out
-
-
-def changed_keys(old: Content | None, new: Content) -> set[str] | None:
-    """Entity keys whose value differs between two loads; None means "everything".
-
-    Statuses are derived, so the status lists a change touches come from `status_keys`."""
-    if old is None or old.bulletin != new.bulletin or old.departments != new.departments \
-            or old.categories != new.categories or old.sources != new.sources:
-        return None
-    if old.programmes.keys() != new.programmes.keys():
-        return None
-    if {k: p.title for k, p in old.pages.items()} != {k: p.title for k, p in new.pages.items()}:
-        return None  # every page's navigation lists the Markdown pages by title
-    keys: set[str] = set()
-    for kind, attr in (("programme", "programmes"), ("page", "pages")):
-        before, after = getattr(old, attr), getattr(new, attr)
-        keys |= {f"{kind}:{key}" for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-    for mid in old.measures.keys() | new.measures.keys():
-        versions = [ms for ms in (old.measures.get(mid), new.measures.get(mid)) if ms is not None]
-        if len(versions) == 2 and versions[0] == versions[1]:
-            continue
-        # A changed measure touches its own page and every list it is (or was) in.
-        keys |= {f"measure:{mid}", ALL_MEASURES}
-        for ms in versions:
-            keys |= {f"programme-list:{ms.programme}", f"category:{ms.category}"}
-            keys |= {f"department:{d}" for d in (*ms.lead, *ms.support)}
-    return keys

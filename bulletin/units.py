@@ -31,7 +31,7 @@ LARGE_NUMBER_WORDS = ((1e9, N_("%(n)s billion")), (1e6, N_("%(n)s million")))
 
 if TYPE_CHECKING:
     from .l10n import Lang
-    from .model import Text
+    from .model import Target, Text
 
 # Chinese scale prefixes, longest first so that 千万 is not read as 千 + 万. 千 and 百 alone
 # are left out on purpose: 千米 and 千克 are units (km, kg), not "a thousand 米".
@@ -151,6 +151,18 @@ def format_figure(lang: Lang, value: float, unit: Text | None, scale: float | No
     if not name:
         return number
     return lang.gettext("{number} {unit}").format(number=number, unit=name)  # 6个 / 6 stations
+
+
+def target_figure(lang: Lang, target: Target, value: float | bool | None) -> str:
+    """A target's figure as pages, charts and downloads show it: 87.5% / 6个 / 6 stations /
+    1.3亿元 / 130 million yuan; done / not done for a yes/no milestone."""
+    if isinstance(value, bool):
+        return lang.gettext("done") if value else lang.gettext("not done")
+    if value is None:
+        return ""
+    if target.kind == "percentage":
+        return f"{lang.number(value)}%"
+    return format_figure(lang, value, target.unit, target.scale)
 
 
 def axis_title(lang: Lang, unit: Text | None, scale: float | None) -> str:

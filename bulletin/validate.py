@@ -34,15 +34,7 @@ REVISION_HOWTO = ("keep the current figure in `target:` (and the current `deadli
 # Unknown fields that mean "the target was changed": point at `revisions`.
 _REVISION_WORDS = ("original", "old", "previous", "revis", "adjust", "changed", "new_target", "new_deadline")
 
-# Which dataclass each content file holds. Glob patterns are relative to content/.
-FILE_KINDS: dict[str, type] = {
-    "bulletin": m.Bulletin,
-    "departments": m.DepartmentsFile,
-    "categories": m.CategoriesFile,
-    "sources": m.SourcesFile,
-    "programme": m.Programme,
-    "measure": m.Measure,
-}
+FILE_KINDS = m.FILE_KINDS
 
 _ADAPTERS = {kind: TypeAdapter(cls) for kind, cls in FILE_KINDS.items()}
 

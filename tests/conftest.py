@@ -87,3 +87,34 @@ def project_copy(tmp_path: Path) -> Path:
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copytree(MINIMAL, tmp_path / "content")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's shared chart cache directory, to pass as `Builder(cache=…)`."""
+    return shared_chart_cache(tmp_path_factory)
+
+
+# --- no test writes into the checkout -------------------------------------------------
+
+def _checkout_state() -> tuple:
+    """What a test writing into the checkout would change: top-level entries, .cache/ and its charts."""
+    cache = ROOT / ".cache"
+    ignored = {".pytest_cache", "__pycache__"}
+    return ({p.name for p in ROOT.iterdir()} - ignored,
+            {p.name for p in cache.iterdir()} if cache.is_dir() else set(),
+            sum(1 for _ in (cache / "charts").rglob("*")) if (cache / "charts").is_dir() else 0)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config._bulletin_checkout = _checkout_state()  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before, after = session.config._bulletin_checkout, _checkout_state()  # type: ignore[attr-defined]
+    if before != after:
+        session.config.get_terminal_writer().line(
+            f"tests wrote into the checkout {ROOT}: top level {sorted(after[0] - before[0])}, "
+            f".cache/ {sorted(after[1] - before[1])}, .cache/charts {before[2]} → {after[2]} files; "
+            "write into tmp_path (or the shared chart cache) instead", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -14,9 +14,9 @@ MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 
 
 @pytest.fixture
-def project(project_copy: Path):
+def project(project_copy: Path, chart_cache: Path):
     builder = Builder(project_copy / "content", project_copy / "templates", project_copy / "theme",
-                      project_copy / "output", cache=project_copy / ".cache")
+                      project_copy / "output", cache=chart_cache)
     first = builder.build()
     return project_copy, builder, first
 

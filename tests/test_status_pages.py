@@ -86,7 +86,8 @@ def render(content_dir: Path, *paths: str) -> dict[str, str]:
     result = check(content_dir)
     assert result.content is not None and not result.errors, result.errors
     renderer = Renderer(Site(result.content), TEMPLATES)
-    files = {k: v.decode("utf-8") for k, v in renderer.render_all(only=set(paths)).items()}
+    chosen = [spec for spec in renderer.site.pages() if spec.path in paths]
+    files = {k: v.decode("utf-8") for k, v in renderer.render_all(chosen).items()}
     for code, lang in renderer.langs.items():
         files[f"{code}/data/bulletin.json"] = renderer.bulletin_json(lang).decode("utf-8")
         files[f"{code}/data/measures.csv"] = renderer.measures_csv(lang).decode("utf-8-sig")

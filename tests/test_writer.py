@@ -92,8 +92,9 @@ def test_template_error_during_rendering_leaves_the_site_untouched(built, tmp_pa
     ("{{ undefined_variable_xyz }}", "'undefined_variable_xyz' is undefined"),
     ("{% if %}", "template error: "),
 ])
-def test_cli_names_the_template_line_of_a_template_error(built, tmp_path, broken, expected):
+def test_cli_names_the_template_line_of_a_template_error(built, tmp_path, tmp_path_factory, broken, expected):
     content, out, before = built
+    (tmp_path / ".cache").symlink_to(shared_chart_cache(tmp_path_factory))  # the command's .cache/: the warm shared one
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)
     page = templates / "deadlines.html"
@@ -103,7 +104,7 @@ def test_cli_names_the_template_line_of_a_template_error(built, tmp_path, broken
     page.write_text("\n".join(lines) + "\n", encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "bulletin", "build", "--content", str(content), "--templates", str(templates),
                           "--theme", str(THEME), "--output", str(out)], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                         cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)))  # its .cache/ goes there, not into the checkout
     assert run.returncode == 1
     assert f"deadlines.html:{at + 1}: template error" in run.stderr, run.stderr
     assert expected in run.stderr

@@ -3,19 +3,24 @@
     python benchmarks/charts.py [repeat]
 
 The first render in a process also pays vl-convert's JavaScript start-up; it is
-reported separately ("warm-up").
+reported separately ("warm-up"). Besides wall time, the process's CPU time is reported:
+on a shared machine it varies much less with other work. Every chart call draws all its
+layouts (narrow and wide).
+
+    BULLETIN_ROOT=/path/to/other/checkout python benchmarks/charts.py   # the same cases on other code
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, os.environ.get("BULLETIN_ROOT") or str(Path(__file__).resolve().parents[1]))
 
 from bulletin import charts  # noqa: E402
 from bulletin.l10n import Lang  # noqa: E402
@@ -52,20 +57,26 @@ def main(repeat: int = 5) -> None:
         start = time.perf_counter()
         cases(-1)["status_breakdown"](langs[0], renderer)
         print(f"warm-up (first render in the process): {1000 * (time.perf_counter() - start):.0f} ms")
-        cold: dict[str, list[float]] = {}
-        cached: dict[str, list[float]] = {}
+        cold: dict[str, list[tuple[float, float]]] = {}
+        cached: dict[str, list[tuple[float, float]]] = {}
+
+        def timed(call, lang) -> tuple[float, float]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            call(lang, renderer)
+            return time.perf_counter() - wall, time.process_time() - cpu
+
         for i in range(repeat):
             for name, call in cases(i).items():
                 for lang in langs:
-                    t = time.perf_counter()
-                    call(lang, renderer)
-                    cold.setdefault(name, []).append(time.perf_counter() - t)
-                    t = time.perf_counter()
-                    call(lang, renderer)
-                    cached.setdefault(name, []).append(time.perf_counter() - t)
-        print(f"{'chart':22} {'cold ms (median)':>17} {'cached ms (median)':>19}")
+                    cold.setdefault(name, []).append(timed(call, lang))
+                    cached.setdefault(name, []).append(timed(call, lang))
+
+        def ms(samples: list[tuple[float, float]], which: int) -> float:
+            return 1000 * statistics.median(s[which] for s in samples)
+
+        print(f"{'chart':22} {'cold ms wall / cpu':>19} {'cached ms wall / cpu':>21}")
         for name in cold:
-            print(f"{name:22} {1000 * statistics.median(cold[name]):17.1f} {1000 * statistics.median(cached[name]):19.2f}")
+            print(f"{name:22} {ms(cold[name], 0):9.1f} /{ms(cold[name], 1):7.1f} {ms(cached[name], 0):11.2f} /{ms(cached[name], 1):7.2f}")
         print(f"renderer: count={renderer.count} cache_hits={renderer.cache_hits} seconds={renderer.seconds:.2f}")
 
 

@@ -1,30 +1,39 @@
-"""The chart stage: Vega-Lite specs rendered to static, accessible SVG at build time.
+"""The chart stage: charts composed with Altair, rendered to static, accessible SVG at build time.
 
-Charts are built as plain Vega-Lite dicts (no schema validation in the hot path) and
-rendered with vl-convert, so the published pages need no JavaScript and no CDN. Every
-chart comes with a `Figure`: the SVG plus a caption, a one-sentence summary with the key
-numbers and the equivalent data table, all in the page language.
+Each chart kind is a few small functions: one builds the data, a base chart
+(`_base`) carries size and description, layers add marks, and the language's
+registered Altair theme (`bulletin-zh`, `bulletin-en`) supplies fonts, colours and axis
+style. `KINDS` is the one registry of chart kinds: the site names a kind and its
+arguments, the registry gives the figure id, the data and the chart.
+
+Phones first: every chart is drawn twice at build time, a narrow layout (NARROW px,
+for screens up to about 42rem) and a wide one (WIDE px); the page's CSS shows one of
+them with a media query, without JavaScript. Widths are chosen so that chart text is
+at least 12 CSS px on a 320 px screen and on the narrowest desktop layout.
+
+Rendering is vl-convert's (`ChartRenderer`), so the published pages need no JavaScript
+and no CDN. Every chart comes with a `Figure`: the SVGs plus a caption, a one-sentence
+summary with the key numbers and the equivalent data table, all in the page language.
 
 Localisation: every label computed here goes through `Lang` (gettext msgids in English,
 Babel for numbers and dates); axis numbers and dates that Vega formats itself use
 vl-convert's d3 `format_locale` / `time_format_locale` for the page's locale (zh-CN,
 en-GB).
 
-Accessibility: Vega's own ARIA output is English ("X-axis titled … for a linear scale")
-and calls the chart a "graphics-object", so axes and legends are rendered with
-`aria: false`, and the SVG is post-processed: the root gets role="img", an aria-label
-(the caption) and <title>/<desc>; each data mark's description becomes a <title>
-child, which browsers show as a tooltip on hover. Status is never shown by colour alone:
-every status colour comes with its label and symbol (palette.STATUS_SYMBOLS).
+Accessibility: Vega's own ARIA output is English, so axes and legends are rendered with
+`aria: false`, and the SVG is post-processed (`finish_svg`). On the page the figure is
+named once, by its caption; the drawing itself is hidden from screen readers, which get
+the summary and the data table instead. Status is never shown by colour alone: every
+status colour comes with its label and symbol, and every bar segment carries its symbol
+(inside the bar, or beside it when the segment is too narrow).
+
+Fonts: text is measured by vl-convert with one font per language that the build machine
+has (MEASURE_FONT; looking up a long list of absent families costs more than the
+drawing); the page's CSS gives the reader's browser the full list of families.
 
 Speed and determinism: rendered SVG is cached on disk keyed by the sha256 of the
 canonical JSON of spec + locales + Vega-Lite/vl-convert versions; the same input gives
 byte-identical output.
-
-Fonts: vl-convert measures text with its own font database, which includes the
-system fonts, so the Noto CJK fonts installed by fonts-noto-cjk are found without
-registration. The SVG keeps <text> elements; the reader's browser draws them with the
-first family of FONT_FAMILY[lang] it has.
 """
 
 from __future__ import annotations
@@ -42,32 +51,35 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+import altair as alt
 import vl_convert as vlc
 from babel.lists import format_list
 
 from .l10n import Lang
 from .model import Target
-from .palette import STATUS_COLOURS, STATUS_SYMBOLS, status_label
+from .palette import OUTLINE, STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS, status_label
 from .problems import ChartFailure
 from .safety import refused_character
-from .status import DISPLAY_ORDER, Assessment, Status
+from .status import DISPLAY_ORDER, Assessment, Status, expected_line
 from .units import axis_title, target_figure
 
 DEFAULT_CACHE_DIR = Path(".cache/charts")
-WIDTH = 640  # intrinsic width of every chart (the SVG scales with CSS; viewBox kept)
-FONT_SIZE = 13
+# Intrinsic widths of the two layouts (the SVG scales with CSS; viewBox kept). The page
+# shows NARROW below 42rem: at 320 px the chart box is 270 px, so 13 px text stays >= 12.5
+# px; WIDE at 42rem gets a 614 px box, 12.5 px text.
+NARROW = 280
+WIDE = 640
+WIDTH = WIDE
+FONT_SIZE = 13  # every text in every chart: never smaller
 # Bumped when the spec conventions or the SVG post-processing change, to invalidate caches.
-CHART_STYLE_VERSION = "1"
+CHART_STYLE_VERSION = "2"
 
-# The reader's browser draws the SVG text: the first family it has wins. vl-convert
-# measures with the first it has (Noto Sans CJK SC on the build machine).
-_CJK = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei'"
-FONT_FAMILY = {
-    "zh": f"{_CJK}, sans-serif",
-    "en": f"'Noto Sans', 'Segoe UI', 'Helvetica Neue', Arial, {_CJK}, sans-serif",
-}
+# The font vl-convert measures text with, per language (present on the build machine:
+# fonts-noto-cjk, and fonts-liberation, which Chromium depends on). The reader's browser
+# draws the SVG text with the families theme/style.css lists for `.chart-svg text`.
+MEASURE_FONT = {"zh": "Noto Sans CJK SC", "en": "Liberation Sans"}
 
 # d3 time formats for month labels on time axes, per language.
 MONTH_FORMAT = {"zh": "%Y年%-m月", "en": "%b %Y"}
@@ -84,11 +96,12 @@ def status_label_with_symbol(status: Status, lang: Lang) -> str:
 @dataclass(frozen=True)
 class Figure:
     id: str  # unique, stable slug, used for aria ids in HTML
-    svg: str  # inline-ready SVG markup (no XML declaration)
+    svg: str  # inline-ready SVG markup (no XML declaration) of the wide layout
     caption: str  # in the page language
     summary: str  # one sentence describing the chart, with the key numbers
     columns: list[str] = field(default_factory=list)  # header of the equivalent data table
     rows: list[list[str]] = field(default_factory=list)  # formatted for the page language
+    variants: tuple[tuple[str, str], ...] = ()  # (layout name, SVG) for every layout: narrow, wide
 
 
 # --------------------------------------------------------------------------- locales
@@ -96,8 +109,6 @@ class Figure:
 
 def _vl_version() -> str:
     """The newest Vega-Lite bundled with vl-convert whose major version matches Altair's schema."""
-    import altair as alt
-
     wanted = alt.SCHEMA_VERSION.lstrip("v").split(".")
     available = vlc.get_vegalite_versions()
     exact = ".".join(wanted[:2])
@@ -108,7 +119,6 @@ def _vl_version() -> str:
 
 
 VL_VERSION = _vl_version()
-_SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
 
 
 def _locale_names(lang: Lang) -> tuple[str, str]:
@@ -136,7 +146,7 @@ def _locale_names_for(loc) -> tuple[str, str]:
 
 
 def _lang_key(lang: Lang) -> str:
-    return lang.locale.language if lang.locale.language in FONT_FAMILY else "en"
+    return lang.locale.language if lang.locale.language in MEASURE_FONT else "en"
 
 
 # --------------------------------------------------------------------------- renderer
@@ -391,33 +401,149 @@ def finish_svg(raw: str, *, title: str, description: str, id_prefix: str = "char
     return _ROOT.sub(root, svg, count=1)
 
 
-# --------------------------------------------------------------------------- spec helpers
+# --------------------------------------------------------------------------- theme and layouts
 
 
-def _config(lang: Lang) -> dict:
-    font = FONT_FAMILY[_lang_key(lang)]
+@dataclass(frozen=True)
+class Layout:
+    """One of the two drawings of every chart."""
+
+    name: str  # "narrow" | "wide": the CSS class that shows it
+    width: int
+
+    @property
+    def narrow(self) -> bool:
+        return self.name == "narrow"
+
+
+LAYOUTS = (Layout("narrow", NARROW), Layout("wide", WIDE))
+
+
+def _theme(key: str) -> dict:
+    """The chart style of one language: fonts, text colours and sizes, axes and legends."""
     common = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "labelColor": TEXT_COLOUR,
               "titleColor": TEXT_COLOUR, "titleFontWeight": "normal"}
-    return {
-        "font": font,
+    return {"config": {
+        "font": MEASURE_FONT[key],
         "background": "white",
+        "padding": 8,
         "view": {"stroke": None},
         "axis": {**common, "aria": False, "gridColor": "#e3e3e3", "domainColor": "#8a8a8a", "tickColor": "#8a8a8a",
-                 "labelLimit": 220},
-        "legend": {**common, "aria": False, "orient": "bottom", "symbolType": "square", "labelLimit": 260},
-        "text": {"fontSize": FONT_SIZE, "color": TEXT_COLOUR},
-    }
+                 "labelLimit": 220, "labelSeparation": 8},
+        # A horizontal title above the y axis: rotated Chinese text reads sideways.
+        "axisY": {"titleAngle": 0, "titleAnchor": "end", "titleAlign": "left", "titleBaseline": "bottom",
+                  "titleX": -30, "titleY": -10},
+        "legend": {**common, "aria": False, "orient": "bottom", "symbolType": "square", "labelLimit": 260,
+                   "symbolStrokeColor": OUTLINE, "symbolStrokeWidth": 1},
+        "text": {"fontSize": FONT_SIZE, "color": TEXT_COLOUR, "aria": False},
+        "bar": {"stroke": OUTLINE, "strokeWidth": 1},
+        "rule": {"aria": False},
+    }}
 
 
-def _base(lang: Lang, description: str) -> dict:
-    return {
-        "$schema": _SCHEMA,
-        "description": description,
-        "width": WIDTH,
-        "autosize": {"type": "fit-x", "contains": "padding"},
-        "padding": 8,
-        "config": _config(lang),
-    }
+def theme_name(lang: Lang) -> str:
+    return f"bulletin-{_lang_key(lang)}"
+
+
+for _key in MEASURE_FONT:
+    alt.theme.register(f"bulletin-{_key}", enable=False)(lambda key=_key: alt.theme.ThemeConfig(_theme(key)))
+
+_THEME_LOCK = threading.Lock()  # the enabled Altair theme is process-wide
+
+
+def to_spec(chart: alt.TopLevelMixin, lang: Lang) -> dict:
+    """The Vega-Lite spec of `chart` in the language's theme (validation skipped: the tests validate)."""
+    with _THEME_LOCK, alt.theme.enable(theme_name(lang)):
+        return chart.to_dict(validate=False)
+
+
+def _top(layers: list, width: int, description: str, height: Any, padding: Any = 8) -> alt.LayerChart:
+    """The chart every kind builds on: the layout's width, the summary as description, fit to the width."""
+    return alt.LayerChart(layer=layers, width=width, height=height, description=description, padding=padding,
+                          autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+# Composing a chart with Altair's API costs more than drawing it from the cache, so specs are
+# kept too, keyed by what a composing function was given (plain data, already in the page
+# language), the theme, and the source of this module and the palette: any change to how
+# charts are composed makes new keys.
+_SOURCE_DIGEST = hashlib.sha256(b"".join(Path(f).read_bytes() for f in (__file__, Path(__file__).with_name("palette.py")))
+                                + alt.__version__.encode()).hexdigest()
+_SPECS: dict[str, dict] = {}
+_SPECS_LOCK = threading.Lock()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Layout):
+        return [value.name, value.width]
+    raise TypeError(f"not plain data: {type(value).__name__}")
+
+
+def _spec_cache_path(renderer: ChartRenderer, key: str) -> Path | None:
+    cache_dir = getattr(renderer, "cache_dir", None)
+    return Path(f"{cache_dir}-specs") / key[:2] / f"{key}.json" if cache_dir is not None else None
+
+
+def composed(compose: Callable[..., alt.TopLevelMixin], lang: Lang, renderer: ChartRenderer, **args: Any) -> dict:
+    """The Vega-Lite spec `compose(**args)` gives in `lang`'s theme, from memory, the spec cache or Altair."""
+    material = json.dumps([compose.__name__, theme_name(lang), args, _SOURCE_DIGEST], sort_keys=True,
+                          ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+    with _SPECS_LOCK:
+        spec = _SPECS.get(key)
+    if spec is not None:
+        return spec
+    path = _spec_cache_path(renderer, key)
+    if path is not None and path.is_file():
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            spec = None
+    if not isinstance(spec, dict):
+        # A JSON round trip, so a spec from Altair and one from the cache are the same dict.
+        spec = json.loads(json.dumps(to_spec(compose(**args), lang), default=str))
+        if path is not None:
+            try:  # atomic: a parallel build never reads half a file
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(spec, fh, ensure_ascii=False, sort_keys=True)
+                os.replace(tmp, path)
+            except OSError:
+                pass  # the cache is an optimisation only
+    with _SPECS_LOCK:
+        if len(_SPECS) > 20_000:
+            _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
+def _draw(compose: Callable[..., alt.TopLevelMixin], args: dict[str, dict], lang: Lang, renderer: ChartRenderer, *,
+          caption: str, summary: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Compose and render every layout (`args` maps layout name to compose's arguments);
+    the wide SVG and all (layout, SVG) pairs."""
+    variants = tuple((name, renderer.svg(composed(compose, lang, renderer, **kw), lang, title=caption, description=summary))
+                     for name, kw in args.items())
+    return dict(variants)["wide"], variants
+
+
+def _text_width(text: str, size: int = FONT_SIZE) -> float:
+    """Estimated drawn width: CJK and the status symbols a full em, Latin about 0.56 em."""
+    return sum(size if ord(ch) > 0x2400 else size * 0.56 for ch in text)
+
+
+def _fit(text: str, room: float) -> str:
+    """`text` cut with an ellipsis to fit `room` pixels."""
+    if _text_width(text) <= room:
+        return text
+    while text and _text_width(text + "…") > room:
+        text = text[:-1]
+    return text + "…"
+
+
+# --------------------------------------------------------------------------- helpers
 
 
 def _iso(day: dt.date) -> str:
@@ -432,21 +558,72 @@ def _join(items: list[str], lang: Lang) -> str:
     return format_list(items, locale=lang.locale) if items else ""
 
 
-def _time_axis(lang: Lang, months: int | None = None, **extra) -> dict:
-    """Month labels in the page language. Dates are UTC throughout (utc scale or timeUnit),
-    so the build machine's time zone never shifts a label."""
-    axis = {"format": MONTH_FORMAT[_lang_key(lang)], "labelOverlap": "greedy", "labelSeparation": 8, **extra}
-    if months is not None:  # at most about five or six labels: every 1, 2, 3, 6, 12… months
-        step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 5), 120)
-        axis["tickCount"] = {"interval": "month", "step": step}
-    return axis
-
-
 def _month_span(first: dt.date, last: dt.date) -> int:
     return (last.year * 12 + last.month) - (first.year * 12 + first.month)
 
 
-# --------------------------------------------------------------------------- charts
+def _datetime(day: dt.date) -> alt.DateTime:
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+
+
+def _time_ticks(first: dt.date, last: dt.date, most: int) -> list[dt.date]:
+    """Month starts every 1, 2, 3, 6, 12… months, at most `most` of them, plus the last day
+    (the deadline) so the end of the axis is labelled."""
+    months = _month_span(first, last)
+    step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= most - 1), 120)
+    ticks: list[dt.date] = []
+    year, month = first.year, first.month
+    day = dt.date(year, month, 1)
+    if day < first:
+        month += 1
+    while True:
+        year_shift, m = divmod(month - 1, 12)
+        day = dt.date(year + year_shift, m + 1, 1)
+        if day > last:
+            break
+        if (day.year * 12 + day.month - 1) % step == 0:
+            ticks.append(day)
+        month += 1
+    min_gap = max(step * 15, 45)  # days: the deadline's own label needs room beside the last tick
+    return [t for t in ticks if (last - t).days >= min_gap] + [last]
+
+
+def _time_axis(month_format: str, **extra) -> alt.Axis:
+    """Month labels in the page language. Dates are UTC throughout (utc scale or timeUnit),
+    so the build machine's time zone never shifts a label."""
+    return alt.Axis(format=month_format, labelOverlap="greedy", **extra)
+
+
+def _number_format(lang: Lang, kind: str) -> str:
+    """d3 format of axis numbers, as `Lang.number` writes them: no separator in Chinese (1452), 1,452 in English."""
+    return kind if _lang_key(lang) == "zh" else "," + kind
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _value_text(value: float, target: Target, lang: Lang) -> str:
+    return target_figure(lang, target, value)
+
+
+def _status_scale(statuses: list[Status], lang: Lang) -> dict:
+    """Status labels (symbol and name) and their palette colours: plain data for a colour scale."""
+    return {"domain": [status_label_with_symbol(s, lang) for s in statuses], "range": [STATUS_COLOURS[s] for s in statuses]}
+
+
+def _status_bars(*, values: list[dict], scale: dict, x_title: str, count_format: str, layout: Layout, summary: str) -> alt.LayerChart:
+    base = alt.Chart(alt.Data(values=values)).encode(
+        y=alt.Y(field="status", type="nominal", sort=scale["domain"], title=None,
+                axis=alt.Axis(ticks=False, domain=False, labelPadding=6, labelLimit=layout.width // 2)))
+    x = alt.X(field="n", type="quantitative", title=x_title,
+              axis=alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format, grid=True))
+    bars = base.mark_bar(height={"band": 0.72}).encode(
+        x=x, color=alt.Color(field="status", type="nominal", legend=None, scale=alt.Scale(**scale)),
+        description=alt.Description(field="tip", type="nominal"))
+    counts = base.mark_text(align="left", dx=4).encode(x=alt.X(field="n", type="quantitative"),
+                                                       text=alt.Text(field="label", type="nominal"))
+    return _top([bars, counts], layout.width, summary, alt.Step(30))
 
 
 def status_breakdown(counts: dict[Status, int], *, lang: Lang, renderer: ChartRenderer, fig_id: str,
@@ -464,132 +641,240 @@ def status_breakdown(counts: dict[Status, int], *, lang: Lang, renderer: ChartRe
              for s in statuses]
     summary = lang.ngettext("{total} measure by status: {parts}.", "{total} measures by status: {parts}.", total) \
         .format(total=_count_label(total, lang), parts=_join(parts, lang)) if parts else lang.gettext("No measures.")
-    labels = [v["status"] for v in values]
-    y = {"field": "status", "type": "nominal", "sort": labels, "title": None,
-         "axis": {"ticks": False, "domain": False, "labelPadding": 6}}
-    spec = {
-        **_base(lang, summary),
-        "height": {"step": 30},
-        "data": {"values": values},
-        "encoding": {"y": y},
-        "layer": [
-            {"mark": {"type": "bar", "height": {"band": 0.72}},
-             "encoding": {
-                 "x": {"field": "n", "type": "quantitative", "title": lang.gettext("Measures"),
-                       "axis": {"tickMinStep": 1, "tickCount": 6, "format": ",d", "grid": True}},
-                 "color": {"field": "status", "type": "nominal", "legend": None,
-                           "scale": {"domain": labels, "range": [STATUS_COLOURS[s] for s in statuses]}},
-                 "description": {"field": "tip"},
-             }},
-            {"mark": {"type": "text", "align": "left", "dx": 4, "aria": False},
-             "encoding": {"x": {"field": "n", "type": "quantitative"}, "text": {"field": "label"}}},
-        ],
-    }
-    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    args = {layout.name: dict(values=values, scale=_status_scale(statuses, lang), x_title=lang.gettext("Measures"),
+                              count_format=_number_format(lang, "d"), layout=layout, summary=summary) for layout in LAYOUTS}
+    svg, variants = _draw(_status_bars, args, lang, renderer, caption=caption, summary=summary)
     return Figure(
         id=fig_id, svg=svg, caption=caption, summary=summary,
         columns=[lang.gettext("Status"), lang.gettext("Measures")],
         rows=[[status_label(s, lang), _count_label(counts[s], lang)] for s in statuses],
+        variants=variants,
     )
 
 
-def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, lang: Lang, renderer: ChartRenderer,
-                       fig_id: str, caption: str) -> Figure:
-    """Measures by status for each programme: stacked horizontal bars, one per programme."""
-    statuses = sorted({Status(s) for _, counts in per_programme for s in counts}, key=DISPLAY_ORDER.index)
+# Rows of the per-programme chart, in pixels from the top of each programme's block.
+_NAME_H, _BAR_H, _CALLOUT_H, _GAP = 20, 24, 18, 14
+
+
+def _segment_layout(per_programme: list[tuple[str, dict[Status, int]]], statuses: list[Status], lang: Lang,
+                    layout: Layout) -> tuple[list[dict], list[dict], list[dict], list[dict], int]:
+    """Pixel layout of the stacked bars: names above bars, a symbol and count inside every
+    segment that can hold them, beside it (below the bar, with a leader) when it cannot.
+
+    Returns (names, segments, callouts, totals, height). y is in pixels from the top."""
     totals = [sum(counts.values()) for _, counts in per_programme]
     longest = max(totals, default=0) or 1
-    approx_plot = WIDTH * 0.6  # pixels the bars get at least, for deciding which segments can hold a label
-    values, totals_values, sentences = [], [], []
+    widest_total = max((_text_width(_count_label(t, lang)) for t in totals), default=0)
+    plot = layout.width - 16 - widest_total - 8  # the total is written after the longest bar
+    names, segments, callouts, total_rows = [], [], [], []
+    top = 0
     for (name, counts), total in zip(per_programme, totals):
+        bar_top = top + _NAME_H
+        names.append({"programme": name, "label": _fit(name, layout.width - 16), "y": top})
         x0 = 0
-        parts = []
+        row_ends: list[float] = []
         for s in statuses:
             n = counts.get(s, 0)
             if not n:
                 continue
             count = _count_label(n, lang)
             text = f"{STATUS_SYMBOLS[s]}{count}"
-            fits = n / longest * approx_plot >= 9 * len(text) + 6
-            values.append({
+            left_px, right_px = x0 / longest * plot, (x0 + n) / longest * plot
+            mid_px = (left_px + right_px) / 2
+            segment = {
                 "programme": name, "status": status_label_with_symbol(s, lang), "x0": x0, "x1": x0 + n,
-                "mid": x0 + n / 2, "label": text if fits else "",
+                "mid": x0 + n / 2, "y": bar_top, "y2": bar_top + _BAR_H, "y_mid": bar_top + _BAR_H / 2,
+                "ink": STATUS_INK[s], "label": "",
                 "tip": lang.gettext("{programme} – {status}: {count}").format(
                     programme=name, status=status_label(s, lang), count=count),
-            })
-            parts.append(lang.gettext("{status} {count}").format(status=status_label(s, lang), count=count))
+            }
+            if right_px - left_px >= _text_width(text) + 6:
+                segment["label"] = text
+            else:  # too narrow: the symbol and count go below the bar, in rows that do not overlap
+                width = _text_width(text) + 6
+                row = next((i for i, end in enumerate(row_ends) if mid_px - width / 2 > end), len(row_ends))
+                if row == len(row_ends):
+                    row_ends.append(mid_px + width / 2)
+                else:
+                    row_ends[row] = mid_px + width / 2
+                callouts.append({"mid": x0 + n / 2, "label": text, "y": bar_top + _BAR_H + 3 + row * _CALLOUT_H,
+                                 "leader_top": bar_top + _BAR_H, "leader_bottom": bar_top + _BAR_H + 3 + row * _CALLOUT_H})
+            segments.append(segment)
             x0 += n
-        totals_values.append({"programme": name, "total": total, "label": _count_label(total, lang)})
+        total_rows.append({"total": total, "label": _count_label(total, lang), "y": bar_top + _BAR_H / 2})
+        top = bar_top + _BAR_H + len(row_ends) * _CALLOUT_H + _GAP
+    return names, segments, callouts, total_rows, max(top - _GAP, 1)
+
+
+def _programme_bars(*, names: list[dict], segments: list[dict], callouts: list[dict], totals: list[dict], height: int,
+                    scale: dict, x_title: str, count_format: str, layout: Layout, summary: str) -> alt.LayerChart:
+    # As many legend columns as fit: a label is never cut.
+    widest = max((_text_width(label) for label in scale["domain"]), default=0) + 30
+    legend_columns = max(1, min(4, int((layout.width - 16) // max(widest, 1)), len(scale["domain"]) or 1))
+    longest = max((t["total"] for t in totals), default=0) or 1
+    # y in pixels from the top: the domain is the chart's height, reversed.
+    y_scale = alt.Scale(domain=[height, 0], nice=False, zero=False)
+
+    def y(name: str) -> alt.Y:
+        return alt.Y(field=name, type="quantitative", scale=y_scale, axis=None)
+
+    def x(name: str, **kw) -> alt.X:
+        return alt.X(field=name, type="quantitative", **kw)
+
+    text = alt.Text(field="label", type="nominal")
+    x_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format, grid=True)
+    bars = alt.Chart(alt.Data(values=segments)).mark_bar().encode(
+        x=x("x0", title=x_title, scale=alt.Scale(domain=[0, longest], nice=False), axis=x_axis), x2=alt.X2(field="x1"),
+        y=y("y"), y2=alt.Y2(field="y2"),
+        color=alt.Color(field="status", type="nominal", title=None, scale=alt.Scale(**scale),
+                        legend=alt.Legend(columns=legend_columns, direction="horizontal",
+                                          labelLimit=layout.width // legend_columns - 30)),
+        description=alt.Description(field="tip", type="nominal"))
+    inside = alt.Chart(alt.Data(values=[s for s in segments if s["label"]])).mark_text(baseline="middle").encode(
+        x=x("mid"), y=y("y_mid"), text=text, color=alt.Color(field="ink", type="nominal", scale=None))
+    layers = [bars, inside]
+    if callouts:
+        layers.append(alt.Chart(alt.Data(values=callouts)).mark_rule(color=OUTLINE, strokeWidth=1).encode(
+            x=x("mid"), y=y("leader_top"), y2=alt.Y2(field="leader_bottom")))
+        layers.append(alt.Chart(alt.Data(values=callouts)).mark_text(baseline="top", dy=1).encode(
+            x=x("mid"), y=y("y"), text=text))
+    layers.append(alt.Chart(alt.Data(values=names)).mark_text(align="left", baseline="top", fontWeight="bold").encode(
+        x=alt.datum(0), y=y("y"), text=text))
+    layers.append(alt.Chart(alt.Data(values=totals)).mark_text(align="left", baseline="middle", dx=4).encode(
+        x=x("total"), y=y("y"), text=text))
+    return _top(layers, layout.width, summary, height)
+
+
+def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, lang: Lang, renderer: ChartRenderer,
+                       fig_id: str, caption: str) -> Figure:
+    """Measures by status for each programme: stacked horizontal bars, one per programme, named above it."""
+    statuses = sorted({Status(s) for _, counts in per_programme for s in counts}, key=DISPLAY_ORDER.index)
+    totals = [sum(counts.values()) for _, counts in per_programme]
+    sentences = []
+    for (name, counts), total in zip(per_programme, totals):
+        parts = [lang.gettext("{status} {count}").format(status=status_label(s, lang), count=_count_label(counts[s], lang))
+                 for s in statuses if counts.get(s)]
         sentences.append(lang.ngettext("{programme}: {total} measure ({parts})", "{programme}: {total} measures ({parts})",
                                        total).format(programme=name, total=_count_label(total, lang),
                                                      parts=_join(parts, lang)))
     summary = lang.gettext("Measures by status in each programme: {parts}.").format(parts=_join(sentences, lang)) \
         if sentences else lang.gettext("No measures.")
-    names = [name for name, _ in per_programme]
-    labels = [status_label_with_symbol(s, lang) for s in statuses]
-    y = {"field": "programme", "type": "nominal", "sort": names, "title": None,
-         "axis": {"ticks": False, "domain": False, "labelPadding": 6, "labelLimit": 260}}
-    spec = {
-        **_base(lang, summary),
-        "height": {"step": 34},
-        "encoding": {"y": y},
-        "layer": [
-            {"data": {"values": values},
-             "mark": {"type": "bar", "height": {"band": 0.72}, "stroke": "white", "strokeWidth": 1},
-             "encoding": {
-                 "x": {"field": "x0", "type": "quantitative", "title": lang.gettext("Measures"),
-                       "scale": {"domain": [0, longest], "nice": False},
-                       "axis": {"tickMinStep": 1, "tickCount": 6, "format": ",d"}},
-                 "x2": {"field": "x1"},
-                 "color": {"field": "status", "type": "nominal", "title": None,
-                           "scale": {"domain": labels, "range": [STATUS_COLOURS[s] for s in statuses]},
-                           "legend": {"columns": 4, "direction": "horizontal"}},
-                 "description": {"field": "tip"},
-             }},
-            {"data": {"values": values},
-             "mark": {"type": "text", "color": "white", "aria": False, "fontSize": FONT_SIZE - 1},
-             "encoding": {"x": {"field": "mid", "type": "quantitative"}, "text": {"field": "label"}}},
-            {"data": {"values": totals_values},
-             "mark": {"type": "text", "align": "left", "dx": 4, "aria": False},
-             "encoding": {"x": {"field": "total", "type": "quantitative"}, "text": {"field": "label"}}},
-        ],
-    }
-    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    args = {}
+    for layout in LAYOUTS:
+        names, segments, callouts, total_rows, height = _segment_layout(per_programme, statuses, lang, layout)
+        args[layout.name] = dict(names=names, segments=segments, callouts=callouts, totals=total_rows, height=height,
+                                 scale=_status_scale(statuses, lang), x_title=lang.gettext("Measures"),
+                                 count_format=_number_format(lang, "d"), layout=layout,
+                                 summary=summary)
+    svg, variants = _draw(_programme_bars, args, lang, renderer, caption=caption, summary=summary)
     return Figure(
         id=fig_id, svg=svg, caption=caption, summary=summary,
         columns=[lang.gettext("Programme")] + [status_label(s, lang) for s in statuses] + [lang.gettext("Total")],
         rows=[[name] + [_count_label(counts.get(s, 0), lang) for s in statuses] + [_count_label(total, lang)]
               for (name, counts), total in zip(per_programme, totals)],
+        variants=variants,
     )
 
 
-def _numeric(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+@dataclass(frozen=True)
+class _Rule:
+    day: dt.date
+    label: str
+    colour: str
+    dash: tuple[int, ...]
+    tip: str
 
 
-def _value_text(value: float, target: Target, lang: Lang) -> str:
-    return target_figure(lang, target, value)
+_RULE_ROW = 17  # px per row of rule labels above the plot
+
+
+def _rule_labels(rules: list[_Rule], first: dt.date, last: dt.date, layout: Layout) -> tuple[list[dict], int]:
+    """Rule labels above the plot, each on the side of its rule with more room, cut to fit,
+    staggered into rows so that labels close in time never overlap. (values, rows)."""
+    span = max((last - first).days, 1)
+    plot = layout.width - 80  # the y axis takes the rest
+    row_ends: list[tuple[float, float]] = []
+    values = []
+    for rule in sorted(rules, key=lambda r: r.day):
+        x = (rule.day - first).days / span * plot
+        right = x > plot / 2
+        room = (x if right else plot + 40 - x) - 4
+        label = _fit(rule.label, room)
+        width = _text_width(label) + 8
+        left_edge, right_edge = (x - width, x) if right else (x, x + width)
+        row = next((i for i, (_, end) in enumerate(row_ends) if left_edge > end), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append((left_edge, right_edge))
+        else:
+            row_ends[row] = (left_edge, right_edge)
+        values.append({"date": _iso(rule.day), "label": label, "colour": rule.colour, "dash": list(rule.dash),
+                       "tip": rule.tip, "y": -6 - _RULE_ROW * row, "align": "right" if right else "left"})
+    return values, len(row_ends)
+
+
+def _progress_chart(*, rule_values: list[dict], rows: int, lines: list[dict], pace: list[dict], reported: list[dict],
+                    first: str, last: str, ticks: list[str], series: list[str], point_colour: str, y_title: str,
+                    percentage: bool, value_format: str, month_format: str, layout: Layout,
+                    summary: str) -> alt.LayerChart:
+    def day(iso: str) -> alt.DateTime:
+        return _datetime(dt.date.fromisoformat(iso))
+
+    x = alt.X(field="date", type="temporal", title=None, scale=alt.Scale(type="utc", domain=[day(first), day(last)]),
+              axis=_time_axis(month_format, values=[day(t) for t in ticks]))
+    y_axis = alt.Axis(format=value_format, tickCount=4 if layout.narrow else 5,
+                      labelExpr="datum.label + '%'" if percentage else alt.Undefined)
+    value = alt.Y(field="value", type="quantitative", title=y_title, axis=y_axis)
+    tip = alt.Description(field="tip", type="nominal")
+    layers: list = [alt.Chart(alt.Data(values=rule_values)).mark_rule(strokeWidth=1.5).encode(
+        x=x, color=alt.Color(field="colour", type="nominal", scale=None),
+        strokeDash=alt.StrokeDash(field="dash", type="nominal", scale=None), description=tip)]
+    for align in ("left", "right"):
+        labels = [r for r in rule_values if r["align"] == align]
+        if labels:
+            layers.append(alt.Chart(alt.Data(values=labels)).mark_text(
+                baseline="bottom", align=align, dx=3 if align == "left" else -3).encode(
+                x=x, y=alt.Y(field="y", type="quantitative", scale=None), text=alt.Text(field="label", type="nominal"),
+                color=alt.Color(field="colour", type="nominal", scale=None)))
+    # One legend, of line strokes: solid for what was reported, dashed for the expected pace.
+    layers.append(alt.Chart(alt.Data(values=lines)).mark_line(strokeWidth=2.5, aria=False).encode(
+        x=x, y=value,
+        color=alt.Color(field="series", type="nominal", title=None,
+                        scale=alt.Scale(domain=series, range=[TEXT_COLOUR, MUTED_COLOUR][:len(series)]),
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=600,
+                                          symbolStrokeColor=alt.Undefined)),
+        strokeDash=alt.StrokeDash(field="series", type="nominal", legend=None,
+                                  scale=alt.Scale(domain=series, range=[[1, 0], [6, 4]][:len(series)]))))
+    if pace:  # open squares at the corners of the pace line, their dates in a tooltip
+        layers.append(alt.Chart(alt.Data(values=pace)).mark_point(
+            shape="square", filled=True, fill="white", stroke=MUTED_COLOUR, strokeWidth=1.5, size=40).encode(
+            x=x, y=alt.Y(field="value", type="quantitative"), description=tip))
+    layers.append(alt.Chart(alt.Data(values=reported)).mark_point(
+        shape="circle", filled=True, fill=point_colour, stroke=OUTLINE, strokeWidth=1.5, size=80, opacity=1).encode(
+        x=x, y=alt.Y(field="value", type="quantitative"), description=tip))
+    return _top(layers, layout.width, summary, 200 if layout.narrow else 260,
+                padding={"left": 8, "right": 8, "bottom": 8, "top": 8 + _RULE_ROW * rows})
 
 
 def target_progress(target: Target, assessment: Assessment, *, lang: Lang, renderer: ChartRenderer,
                     fig_id: str) -> Figure | None:
     """Progress over time (baseline + reports) against the expected pace, with milestones, deadline and as-of.
 
-    None for milestone and ongoing targets, and for targets with neither reports nor a baseline.
+    None for milestone and ongoing targets, and for targets with no report by the reporting date
+    (an empty chart says nothing the reason sentence does not).
     """
     if target.kind == "milestone" or not _numeric(target.target):
         return None
     as_of = assessment.as_of
     # What the status is computed from: reports up to the reporting date.
     reports = sorted((e for e in target.progress if e.date <= as_of and _numeric(e.value)), key=lambda e: e.date)
-    if not reports and target.baseline is None:
+    if not reports:
         return None
     title = lang.text(target.title).text
     caption = lang.gettext("{target}: progress against the expected pace").format(target=title)
     goal = float(target.target)
     start, deadline = assessment.start, assessment.deadline
-    base_value = target.baseline.value if target.baseline else 0.0  # as status.assess_target does
     reported_name, pace_name = lang.gettext("Reported"), lang.gettext("Expected pace")
+    pace_line = expected_line(target, assessment)  # the line the status was measured against
 
     # Table rows: (date, kind order, kind, value)
     table: list[tuple[dt.date, int, str, float]] = []
@@ -605,129 +890,94 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
                      "tip": lang.gettext("Reported, {date}: {value}").format(
                          date=lang.date(e.date), value=_value_text(float(e.value), target, lang))})
 
-    pace: list[dict] = []
     milestones = sorted(target.milestones, key=lambda ms: ms.date)
     for ms in milestones:
         table.append((ms.date, 2, lang.gettext("Interim milestone"), ms.value))
     if deadline is not None:
         table.append((deadline, 3, lang.gettext("Target"), goal))
-    if start is not None and deadline is not None and not (target.baseline and target.baseline.date == start):
-        # The expected pace starts from the baseline value (0 without a baseline, as the status does).
-        table.append((start, 0, lang.gettext("Start of the expected pace"), base_value))
-    if start is not None and deadline is not None:
-        points = [(start, base_value)] + [(ms.date, ms.value) for ms in milestones] + [(deadline, goal)]
-        for day, value in points:
-            pace.append({"date": _iso(day), "value": value, "series": pace_name,
-                         "tip": lang.gettext("Expected, {date}: {value}").format(
-                             date=lang.date(day), value=_value_text(value, target, lang))})
+    if pace_line and not (target.baseline and target.baseline.date == pace_line[0][0]):
+        table.append((pace_line[0][0], 0, lang.gettext("Start of the expected pace"), pace_line[0][1]))
+    pace = [{"date": _iso(day), "value": value, "series": pace_name,
+             "tip": lang.gettext("Expected, {date}: {value}").format(date=lang.date(day), value=_value_text(value, target, lang))}
+            for day, value in pace_line]
 
-    # Rules: interim milestones, deadline, reporting date; labels above the plot, staggered
-    # into rows so that labels close in time do not overlap.
     def with_date(label: str, day: dt.date) -> str:
         return lang.gettext("{label} ({date})").format(label=label, date=lang.date(day))
 
     rules = []
     for ms in milestones:
         label = lang.gettext("Milestone: {value}").format(value=_value_text(ms.value, target, lang))
-        rules.append((ms.date, label, MUTED_COLOUR, [2, 3], with_date(label, ms.date)))
+        rules.append(_Rule(ms.date, label, MUTED_COLOUR, (2, 3), with_date(label, ms.date)))
     if deadline is not None:
         label = lang.gettext("Deadline: {value}").format(value=_value_text(goal, target, lang))
-        rules.append((deadline, label, "#3d3d3d", [6, 3], with_date(label, deadline)))
+        rules.append(_Rule(deadline, label, "#3d3d3d", (6, 3), with_date(label, deadline)))
     label = lang.gettext("As of {date}").format(date=lang.date(as_of))
-    rules.append((as_of, label, AS_OF_COLOUR, [], label))
-    days = [d for d, *_ in rules] + [dt.date.fromisoformat(p["date"]) for p in line + pace]
+    rules.append(_Rule(as_of, label, AS_OF_COLOUR, (), label))
+    days = [r.day for r in rules] + [dt.date.fromisoformat(p["date"]) for p in line + pace]
     first, last = min(days), max(days)
-    span = max((last - first).days, 1)
-    plot = WIDTH - 80
-    row_ends: list[float] = []
-    rule_values = []
-    for day, label, colour, dash, tip in sorted(rules, key=lambda r: r[0]):
-        x = (day - first).days / span * plot
-        right = x > plot * 0.6
-        width = sum(13 if ord(ch) > 0x2e80 else 7.5 for ch in label) + 8
-        left_edge, right_edge = (x - width, x) if right else (x, x + width)
-        row = next((i for i, end in enumerate(row_ends) if left_edge > end), len(row_ends))
-        if row == len(row_ends):
-            row_ends.append(right_edge)
-        else:
-            row_ends[row] = right_edge
-        rule_values.append({"date": _iso(day), "label": label, "colour": colour, "dash": dash,
-                            "tip": tip,
-                            "y": -6 - 17 * row, "align": "right" if right else "left"})
-    rows_used = len(row_ends)
 
     reached = assessment.reached
-    if reports:
-        latest = reports[-1]
-        facts = dict(value=_value_text(float(latest.value), target, lang), date=lang.date(latest.date),
-                     goal=_value_text(goal, target, lang), deadline=lang.date(deadline))
-        if reached is not None and assessment.expected is not None:
-            summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}: "
-                                   "{reached} of the way, where {expected} was expected by {as_of}.").format(
-                **facts, reached=lang.percent(reached), expected=lang.percent(assessment.expected), as_of=lang.date(as_of))
-        elif reached is not None:
-            summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}: "
-                                   "{reached} of the way.").format(**facts, reached=lang.percent(reached))
-        else:
-            summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}.").format(**facts)
+    latest = reports[-1]
+    facts = dict(value=_value_text(float(latest.value), target, lang), date=lang.date(latest.date),
+                 goal=_value_text(goal, target, lang), deadline=lang.date(deadline))
+    if reached is not None and assessment.expected is not None:
+        summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}: "
+                               "{reached} of the way, where {expected} was expected by {as_of}.").format(
+            **facts, reached=lang.percent(reached), expected=lang.percent(assessment.expected), as_of=lang.date(as_of))
+    elif reached is not None:
+        summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}: "
+                               "{reached} of the way.").format(**facts, reached=lang.percent(reached))
     else:
-        summary = lang.gettext("Baseline {value} on {date}, against a target of {goal} by {deadline}; "
-                               "no progress reported by {as_of}.").format(
-            value=_value_text(target.baseline.value, target, lang), date=lang.date(target.baseline.date),
-            goal=_value_text(goal, target, lang), deadline=lang.date(deadline), as_of=lang.date(as_of))
+        summary = lang.gettext("Latest report {value} on {date}, against a target of {goal} by {deadline}.").format(**facts)
 
     unit = axis_title(lang, target.unit, target.scale)  # the ticks are the figures as written
     y_title = lang.gettext("Per cent") if target.kind == "percentage" else (unit or lang.gettext("Value"))
-    # A horizontal unit title above the axis: rotated Chinese text reads sideways.
-    y_axis = {"format": ",~r", "tickCount": 5, "titleAngle": 0, "titleAnchor": "end", "titleAlign": "left",
-              "titleBaseline": "bottom", "titleX": -30, "titleY": -10}
-    if target.kind == "percentage":
-        y_axis["labelExpr"] = "datum.label + '%'"
-    x = {"field": "date", "type": "temporal", "title": None, "scale": {"type": "utc", "domain": [_iso(first), _iso(last)]},
-         "axis": _time_axis(lang, _month_span(first, last))}
-    yq = {"field": "value", "type": "quantitative", "title": y_title, "axis": y_axis}
-    series_domain = [reported_name] + ([pace_name] if pace else [])
-    colour = {"field": "series", "type": "nominal", "title": None,
-              "scale": {"domain": series_domain, "range": [STATUS_COLOURS[assessment.status], MUTED_COLOUR][:len(series_domain)]},
-              "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3}}
-    dash = {"field": "series", "type": "nominal", "title": None,
-            "scale": {"domain": series_domain, "range": [[1, 0], [6, 4]][:len(series_domain)]}}
-    layers = [
-        {"data": {"values": rule_values}, "mark": {"type": "rule", "strokeWidth": 1.5},
-         "encoding": {"color": {"field": "colour", "type": "nominal", "scale": None},
-                      "strokeDash": {"field": "dash", "type": "nominal", "scale": None},
-                      "description": {"field": "tip"}}},
-    ]
-    for align in ("left", "right"):
-        layers.append({
-            "data": {"values": rule_values}, "transform": [{"filter": {"field": "align", "equal": align}}],
-            "mark": {"type": "text", "baseline": "bottom", "align": align, "dx": 3 if align == "left" else -3,
-                     "aria": False, "fontSize": FONT_SIZE - 1},
-            "encoding": {"y": {"field": "y", "type": "quantitative", "scale": None},
-                         "text": {"field": "label"}, "color": {"field": "colour", "type": "nominal", "scale": None}}})
-    lines = pace + line
-    layers.append({"data": {"values": lines}, "mark": {"type": "line", "strokeWidth": 2.5, "aria": False},
-                   "encoding": {"y": yq, "color": colour, "strokeDash": dash}})
-    layers.append({"data": {"values": lines}, "mark": {"type": "point", "filled": True, "size": 60, "opacity": 1},
-                   "encoding": {"y": {"field": "value", "type": "quantitative"},
-                                "color": {**colour, "legend": None},
-                                "shape": {"field": "series", "type": "nominal", "legend": None,
-                                          "scale": {"domain": series_domain, "range": ["circle", "diamond"][:len(series_domain)]}},
-                                "description": {"field": "tip"}}})
-    spec = {**_base(lang, summary), "height": 260, "padding": {"left": 8, "right": 8, "bottom": 8, "top": 8 + 17 * rows_used},
-            "encoding": {"x": x}, "layer": layers}
-    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    args = {}
+    for layout in LAYOUTS:
+        rule_values, rows = _rule_labels(rules, first, last, layout)
+        ticks = [_iso(t) for t in _time_ticks(first, last, 3 if layout.narrow else 6)]
+        args[layout.name] = dict(
+            rule_values=rule_values, rows=rows, lines=pace + line, pace=pace, reported=line, first=_iso(first),
+            last=_iso(last), ticks=ticks, series=[reported_name] + ([pace_name] if pace else []),
+            point_colour=STATUS_COLOURS[assessment.status], y_title=y_title, percentage=target.kind == "percentage",
+            value_format=_number_format(lang, "~r"),
+            month_format=MONTH_FORMAT[_lang_key(lang)], layout=layout, summary=summary)
+    svg, variants = _draw(_progress_chart, args, lang, renderer, caption=caption, summary=summary)
     table.sort(key=lambda r: (r[0], r[1]))
     return Figure(
         id=fig_id, svg=svg, caption=caption, summary=summary,
         columns=[lang.gettext("Date"), lang.gettext("Series"), lang.gettext("Value")],
         rows=[[lang.date(day), kind, _value_text(value, target, lang)] for day, _, kind, value in table],
+        variants=variants,
     )
+
+
+def _month_bars(*, values: list[dict], count_title: str, count_format: str, month_format: str, layout: Layout,
+                summary: str) -> alt.LayerChart:
+    """Wide: one column per month with deadlines. Narrow: one row per month, so no label can collide."""
+    count_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format)
+    base = alt.Chart(alt.Data(values=values))
+    tip, text = alt.Description(field="tip", type="nominal"), alt.Text(field="label", type="nominal")
+    if layout.narrow:
+        month = alt.Y(field="month", type="ordinal", timeUnit="utcyearmonth", title=None,
+                      axis=_time_axis(month_format, ticks=False, domain=False, labelPadding=6))
+        count = alt.X(field="n", type="quantitative")
+        bars = base.mark_bar(color=NEUTRAL_BAR, height={"band": 0.7}).encode(
+            y=month, x=alt.X(field="n", type="quantitative", title=count_title, axis=count_axis), description=tip)
+        labels = base.mark_text(align="left", dx=4).encode(y=month, x=count, text=text)
+        return _top([bars, labels], layout.width, summary, alt.Step(28))
+    month = alt.X(field="month", type="ordinal", timeUnit="utcyearmonth", title=None,
+                  axis=_time_axis(month_format, labelAngle=0, ticks=False))
+    count = alt.Y(field="n", type="quantitative")
+    bars = base.mark_bar(color=NEUTRAL_BAR, width={"band": 0.7}).encode(
+        x=month, y=alt.Y(field="n", type="quantitative", title=count_title, axis=count_axis), description=tip)
+    labels = base.mark_text(baseline="bottom", dy=-3).encode(x=month, y=count, text=text)
+    return _top([bars, labels], layout.width, summary, 220)
 
 
 def deadlines_per_month(months: list[tuple[dt.date, int]], *, lang: Lang, renderer: ChartRenderer, fig_id: str,
                         caption: str) -> Figure:
-    """Measures due per month: one bar per month on a time axis."""
+    """Measures due per month: one bar per month that has deadlines (months without any are not drawn)."""
     months = sorted(((day.replace(day=1), n) for day, n in months), key=lambda m: m[0])
     total = sum(n for _, n in months)
     values = [{"month": _iso(day), "n": n, "label": _count_label(n, lang),
@@ -744,27 +994,75 @@ def deadlines_per_month(months: list[tuple[dt.date, int]], *, lang: Lang, render
                                 "{total} measures due between {first} and {last}; most in {month} ({count}).", total).format(
             total=_count_label(total, lang), first=lang.month(months[0][0]), last=lang.month(months[-1][0]),
             month=lang.month(busiest[0]), count=_count_label(busiest[1], lang))
-    # One band per month that has deadlines (months without any are not drawn), labelled
-    # with the month in the page language.
-    x = {"field": "month", "type": "ordinal", "timeUnit": "utcyearmonth", "title": None,
-         "axis": _time_axis(lang, labelAngle=0, ticks=False)}
-    spec = {
-        **_base(lang, summary),
-        "height": 220,
-        "data": {"values": values},
-        "encoding": {"x": x},
-        "layer": [
-            {"mark": {"type": "bar", "color": NEUTRAL_BAR, "width": {"band": 0.7}},
-             "encoding": {"y": {"field": "n", "type": "quantitative", "title": lang.gettext("Measures due"),
-                                "axis": {"tickMinStep": 1, "tickCount": 6, "format": ",d"}},
-                          "description": {"field": "tip"}}},
-            {"mark": {"type": "text", "baseline": "bottom", "dy": -3, "aria": False},
-             "encoding": {"y": {"field": "n", "type": "quantitative"}, "text": {"field": "label"}}},
-        ],
-    }
-    svg = renderer.svg(spec, lang, title=caption, description=summary)
+    args = {layout.name: dict(values=values, count_title=lang.gettext("Measures due"), count_format=_number_format(lang, "d"),
+                              month_format=MONTH_FORMAT[_lang_key(lang)], layout=layout, summary=summary)
+            for layout in LAYOUTS}
+    svg, variants = _draw(_month_bars, args, lang, renderer, caption=caption, summary=summary)
     return Figure(
         id=fig_id, svg=svg, caption=caption, summary=summary,
         columns=[lang.gettext("Month"), lang.gettext("Measures due")],
         rows=[[lang.month(day), _count_label(n, lang)] for day, n in months],
+        variants=variants,
     )
+
+
+# --------------------------------------------------------------------------- the registry of chart kinds
+
+
+@dataclass(frozen=True)
+class ChartKind:
+    """A kind of chart the site can ask for: its figure id and how its figure is made from the site."""
+
+    name: str
+    figure_id: Callable[..., str]  # (*args) -> the figure's id on the page
+    make: Callable[..., Figure | None]  # (site, lang, renderer, fig_id, *args) -> the figure
+
+
+KINDS: dict[str, ChartKind] = {}
+
+
+def _kind(name: str, figure_id: Callable[..., str]):
+    def register(make: Callable[..., Figure | None]):
+        KINDS[name] = ChartKind(name, figure_id, make)
+        return make
+    return register
+
+
+def figure_id(kind: str, *args: Any) -> str:
+    return KINDS[kind].figure_id(*args)
+
+
+def make_figure(kind: str, args: tuple, site: Any, lang: Lang, renderer: ChartRenderer) -> Figure | None:
+    """The figure of chart `kind` with `args` (as the site's page lists it), in `lang`."""
+    chart_kind = KINDS.get(kind)
+    if chart_kind is None:
+        raise ValueError(f"unknown chart kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+    return chart_kind.make(site, lang, renderer, chart_kind.figure_id(*args), *args)
+
+
+@_kind("programme_statuses", lambda: "programme-statuses")
+def _programme_statuses_figure(site, lang, renderer, fig_id):
+    per = [(lang.text(p.short_title or p.title).text, site.counts(site.measures(programme=pid)))
+           for pid, p in site.content.programmes.items()]
+    return programme_statuses(per, lang=lang, renderer=renderer, fig_id=fig_id,
+                              caption=lang.gettext("Measures by status, per programme"))
+
+
+@_kind("status_breakdown", lambda facet, ident: f"status-{facet}-{ident}")
+def _status_breakdown_figure(site, lang, renderer, fig_id, facet, ident):
+    return status_breakdown(site.counts(site.measures(**{facet: ident})), lang=lang, renderer=renderer, fig_id=fig_id,
+                            caption=lang.gettext("Measures by status"))
+
+
+@_kind("target_progress", lambda measure_id, target_id: f"progress-{target_id}")
+def _target_progress_figure(site, lang, renderer, fig_id, measure_id, target_id):
+    target = next(t for t in site.content.measures[measure_id].targets if t.id == target_id)
+    return target_progress(target, site.assessments[measure_id].targets[target_id], lang=lang, renderer=renderer,
+                           fig_id=fig_id)
+
+
+@_kind("deadlines_per_month", lambda: "deadlines-per-month")
+def _deadlines_figure(site, lang, renderer, fig_id):
+    months = [(month, len(items)) for month, items in site.by_deadline_month()]
+    return deadlines_per_month(months, lang=lang, renderer=renderer, fig_id=fig_id,
+                               caption=lang.gettext("Measures due per month"))

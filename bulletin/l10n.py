@@ -159,7 +159,9 @@ class Lang:
             # Only when no precision is lost: 554.49万 yes, 12,804.68 stays in full.
             if _compact_value(compact) == value:
                 return compact
-        return format_decimal(value, locale=self.locale, decimal_quantization=False)
+        # Chinese plans write figures below 10,000 without a separator (1452个): the site does too.
+        grouped = not (self.locale.language == "zh" and abs(value) < 10_000)
+        return format_decimal(value, locale=self.locale, decimal_quantization=False, group_separator=grouped)
 
     def percent(self, fraction: float | None, digits: int = 0) -> str:
         if fraction is None:

@@ -32,6 +32,7 @@ from .reuse import citation, css_string, feedback_href, licence_line
 from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
                    programme_path, round_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
+from .typography import polish
 from .units import scaled_unit, target_figure
 
 # Status names are gettext msgids, marked with N_ so extraction finds them.
@@ -151,10 +152,10 @@ class Renderer:
                  department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path,
                  MIN_MEASURES_FOR_FILTERS=MIN_MEASURES_FOR_FILTERS)
         g.update(round_path=round_path, CHANGE_KINDS=CHANGE_KINDS, change_label=lambda kind: lang.gettext(CHANGE_LABELS[kind]))
-        g["t"] = lambda text, **kw: self.text(lang, text, **kw)
+        g["t"] = lambda text, **kw: polish(self.text(lang, text, **kw), lang.code)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
-        g["md"] = lambda text, inline=False: self.markdown(lang, text, inline=inline)
+        g["md"] = lambda text, inline=False: polish(self.markdown(lang, text, inline=inline), lang.code)
         g["status_label"] = lambda s: status_label(s, lang)
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
@@ -162,9 +163,11 @@ class Renderer:
         g["status_slug"] = status_slug
         g["due_soon_count"] = lambda measures: sum(1 for ms in measures if self.site.assessments[ms.id].due_soon)
         g["assessment"] = lambda mid: self.site.assessments[mid]
-        g["measure_reason"] = lambda ms: self.measure_reason(lang, ms)
-        g["target_reason"] = lambda ms, t: self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])
+        g["measure_reason"] = lambda ms: polish(self.measure_reason(lang, ms), lang.code)
+        g["target_reason"] = lambda ms, t: polish(escape(self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])), lang.code)
         g["fmt_value"] = lambda t, v: self.value(lang, t, v)
+        g["figure_id"] = _figure_id
+        g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
         g["report_groups"] = lambda measures, with_programme: report_groups(self, lang, measures, with_programme=with_programme)
         g["licence_line"] = licence_line(lang, self.content.bulletin)
         g["citation"] = lambda title, path, as_of: citation(lang, self.content.bulletin, title=title,
@@ -176,6 +179,7 @@ class Renderer:
         g["original"] = lambda t: t.original
         g["UNREPORTED"] = UNREPORTED
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)
+        env.filters["polish"] = lambda text: polish(escape(text), lang.code)  # typography of generated sentences
         return env
 
     def text(self, lang: Lang, value: Text | None) -> Markup:
@@ -285,6 +289,11 @@ class Renderer:
             return self.base_path + target if absolute else relative_link(target, here)
         return url
 
+    def x_default(self, path: str) -> str:
+        """The x-default alternate, the same in pages and sitemap: the language chooser for the
+        home page, else the page in the default language."""
+        return self.base_url if path == "index.html" else self.canonical(self.default, path)
+
     def canonical(self, lang: str, path: str) -> str:
         return self.base_url + f"{lang}/{path}".removesuffix("index.html")
 
@@ -297,35 +306,14 @@ class Renderer:
         alternates = [(other, url(spec.path, language=other), self.canonical(other, spec.path)) for other in self.langs]
         figures = [self.figure(kind, args, lang) for kind, args in spec.charts] if self.chart_renderer else []
         context = dict(spec.context, page=spec, url=url, alternates=alternates, canonical=self.canonical(code, spec.path),
-                       x_default=self.base_url, figures={f.id: f for f in figures if f is not None})
+                       x_default=self.x_default(spec.path), figures={f.id: f for f in figures if f is not None})
         html = env.get_template(spec.template).render(context)
         return html.encode("utf-8")
 
     def figure(self, kind: str, args: tuple, lang: Lang):
         from . import charts
 
-        site, r = self.site, self.chart_renderer
-        if kind == "programme_statuses":
-            per = [(lang.text(p.short_title or p.title).text, site.counts(site.measures(programme=pid)))
-                   for pid, p in self.content.programmes.items()]
-            return charts.programme_statuses(per, lang=lang, renderer=r, fig_id="programme-statuses",
-                                             caption=lang.gettext("Measures by status, per programme"))
-        if kind == "status_breakdown":
-            facet, ident = args
-            measures = site.measures(**{facet: ident})
-            return charts.status_breakdown(site.counts(measures), lang=lang, renderer=r, fig_id=f"status-{facet}-{ident}",
-                                           caption=lang.gettext("Measures by status"))
-        if kind == "target_progress":
-            mid, tid = args
-            ms = self.content.measures[mid]
-            target = next(t for t in ms.targets if t.id == tid)
-            return charts.target_progress(target, site.assessments[mid].targets[tid], lang=lang, renderer=r,
-                                          fig_id=f"progress-{tid}")
-        if kind == "deadlines_per_month":
-            months = [(month, len(items)) for month, items in site.by_deadline_month()]
-            return charts.deadlines_per_month(months, lang=lang, renderer=r, fig_id="deadlines-per-month",
-                                              caption=lang.gettext("Measures due per month"))
-        raise ValueError(f"unknown chart kind {kind}")
+        return charts.make_figure(kind, args, self.site, lang, self.chart_renderer)
 
     def prepare_charts(self, pages: list[PageSpec], workers: int | None = None) -> int:
         """Render, all at once and on every core, the charts `pages` need that are not cached,
@@ -358,6 +346,7 @@ class Renderer:
         env = self.envs[self.default]
         files["index.html"] = env.get_template("root.html").render(
             canonical=self.base_url, alternates=[(c, f"{c}/index.html", self.canonical(c, "index.html")) for c in self.langs], x_default=self.base_url,
+            choices=self.language_choices(),
         ).encode("utf-8")
         files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
         for code, lang in self.langs.items():
@@ -367,8 +356,9 @@ class Renderer:
             files[f"{code}/data/progress.csv"] = self.progress_csv(lang)
             files[f"{code}/data/bulletin.json"] = self.bulletin_json(lang)
             files.update(self.measure_downloads(lang))
-        urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs]) for spec in pages if spec.in_sitemap]
-        files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls, x_default=self.base_url)).encode("utf-8")
+        urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs], self.x_default(spec.path))
+                for spec in pages if spec.in_sitemap]
+        files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls)).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
         return files
 
@@ -402,43 +392,67 @@ class Renderer:
                                  label(ta.status)])
         return self._csv(header, rows)
 
-    def _csv(self, header: list[str], rows: list[list[Any]]) -> bytes:
+    def language_choices(self) -> list[dict[str, str]]:
+        """The root page's choices, each in its own language: the bulletin's title there and a call to enter."""
+        b = self.content.bulletin
+        choices = []
+        for code, lang in self.langs.items():
+            description = lang.gettext("Figures as of %(date)s.") % {"date": lang.date(b.as_of)}
+            if b.description:
+                description = f"{lang.text(b.description).text} {description}"
+            choices.append({"code": code, "href": f"{code}/index.html", "html_lang": lang.html_lang, "name": lang.name,
+                            "title": lang.text(b.title).text, "action": lang.gettext("Read the bulletin in this language"),
+                            "description": description})
+        return choices
+
+    def _csv(self, header: list[str], rows: list[list[Any]], lang: Lang | None = None) -> bytes:
         licence = self.content.bulletin.licence
         if licence:  # a file passed on alone still says under what terms it may be reused
             terms = f"{licence.name} {licence.url}" if licence.url else licence.name
-            header, rows = header + ["licence"], [row + [terms] for row in rows]
+            name = lang.gettext("Licence") if lang is not None else "licence"  # headers in the file's language
+            header, rows = header + [name], [row + [terms] for row in rows]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
         writer.writerows([[spreadsheet_cell(value) for value in row] for row in rows])
         return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads the Chinese correctly
 
+    # Open data in the reader's language: headers and labels translated, codes kept in their own
+    # columns (status, kind, ids) for programs, dates ISO 8601, yes/no milestones as words.
     def measures_csv(self, lang: Lang) -> bytes:
-        c, text = self.content, lambda v: lang.text(v).text
-        header = ["programme", "number", "id", "title", "category", "lead", "support", "deadline", "status", "status_reason", "url",
-                  "due_soon", "targets_reported", "targets", "explanation", "next_steps"]
+        c, text, _ = self.content, lambda v: lang.text(v).text, lang.gettext
+        header = [_("Programme ID"), _("Number"), _("Measure ID"), _("Title"), _("Category"), _("Lead"), _("Supporting"),
+                  _("Deadline"), _("Status"), _("Status code"), _("Reason"), _("Address"), _("Due soon"),
+                  _("Targets reported"), _("Targets"), _("Explanation"), _("Next steps")]
         rows = []
         for ms in c.measures.values():
             a = self.site.assessments[ms.id]
             rows.append([ms.programme, ms.number, ms.id, text(ms.title), text(c.categories[ms.category].name),
                          "; ".join(text(c.departments[d].name) for d in ms.lead),
                          "; ".join(text(c.departments[d].name) for d in ms.support),
-                         self.site.deadline_of(ms).isoformat(), a.status.value,
+                         self.site.deadline_of(ms).isoformat(), _(STATUS_LABELS[a.status]), a.status.value,
                          str(Markup(self.measure_reason(lang, ms)).striptags()), self.canonical(lang.code, measure_path(ms.id)),
-                         "true" if a.due_soon else "false", a.reported, len(ms.targets), text(ms.explanation),
+                         _("yes") if a.due_soon else _("no"), a.reported, len(ms.targets), text(ms.explanation),
                          self.next_steps_text(lang, ms.next_steps)])
-        return self._csv(header, rows)
-
-    PROGRESS_HEADER = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value",
-                       "deadline", "date", "value", "note", "source", "source_title", "scale", "original_target_value",
-                       "original_deadline"]
+        return self._csv(header, rows, lang)
 
     def progress_csv(self, lang: Lang) -> bytes:
         rows = [row for ms in self.content.measures.values() for row in self._progress_rows(lang, ms)]
-        return self._csv(self.PROGRESS_HEADER, rows)
+        return self._csv(self.progress_header(lang), rows, lang)
+
+    @staticmethod
+    def progress_header(lang: Lang) -> list[str]:
+        _ = lang.gettext
+        return [_("Programme ID"), _("Measure ID"), _("Target ID"), _("Target name"), _("Kind"), _("Kind code"), _("Unit"),
+                _("Baseline"), _("Target value"), _("Deadline"), _("Date"), _("Value"), _("Note"), _("Source ID"),
+                _("Source"), _("Scale"), _("Original target value"), _("Original deadline")]
 
     def _progress_rows(self, lang: Lang, ms: Measure) -> list[list[Any]]:
-        c, text = self.content, lambda v: lang.text(v).text
+        c, text, _ = self.content, lambda v: lang.text(v).text, lang.gettext
+
+        def cell(value: Any) -> Any:
+            return (_("yes") if value else _("no")) if isinstance(value, bool) else _figure(value)
+
         rows = []
         window = self.content.window(ms)
         for t in ms.targets:
@@ -447,11 +461,11 @@ class Renderer:
             original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
             scale = scaled_unit(t.unit, t.scale).scale
             for e in t.progress:
-                rows.append([ms.programme, ms.id, t.id, text(t.title), t.kind, text(t.unit),
-                             _figure(t.baseline.value) if t.baseline else "", _figure(t.target),
-                             a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), _figure(e.value),
+                rows.append([ms.programme, ms.id, t.id, text(t.title), _(KIND_LABELS[t.kind]), t.kind, text(t.unit),
+                             cell(t.baseline.value) if t.baseline else "", cell(t.target),
+                             a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), cell(e.value),
                              text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
-                             _figure(scale), _figure(first.target),
+                             _figure(scale), cell(first.target),
                              original_deadline.isoformat() if original_deadline else ""])
         return rows
 
@@ -466,7 +480,7 @@ class Renderer:
             data = dict(self._about(lang), url=self.canonical(lang.code, measure_path(ms.id)),
                         measure=self._measure_json(lang, ms))
             files[folder + "data.json"] = _json(data)
-            files[folder + "data.csv"] = self._csv(self.PROGRESS_HEADER, self._progress_rows(lang, ms))
+            files[folder + "data.csv"] = self._csv(self.progress_header(lang), self._progress_rows(lang, ms), lang)
             for t in ms.targets if self.chart_renderer else ():
                 fig = self.figure("target_progress", (ms.id, t.id), lang)
                 if fig is not None:
@@ -601,6 +615,13 @@ def _figure(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _figure_id(kind: str, *args: Any) -> str:
+    """The id of a chart kind's figure, from the one registry of chart kinds (for templates)."""
+    from .charts import figure_id
+
+    return figure_id(kind, *args)
 
 
 def status_css() -> bytes:

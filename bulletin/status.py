@@ -128,12 +128,18 @@ def progress_fraction(value: float, baseline: float, target: float) -> float:
     return (value - baseline) / (target - baseline)
 
 
+def pace_points(start: dt.date, deadline: dt.date, baseline: float, target: float,
+                milestones: list[Milestone]) -> list[tuple[dt.date, float]]:
+    """The expected pace as a line: baseline at the start, each interim milestone, the target at the deadline."""
+    return [(start, baseline)] + [(ms.date, ms.value) for ms in sorted(milestones, key=lambda ms: ms.date)] + [(deadline, target)]
+
+
 def expected_value_fraction(start: dt.date, deadline: dt.date, as_of: dt.date,
                             baseline: float, target: float, milestones: list[Milestone]) -> float:
     """Expected fraction along the line baseline → interim milestones → target."""
     if not milestones or target == baseline:
         return expected_fraction(start, deadline, as_of)
-    points = [(start, baseline)] + [(ms.date, ms.value) for ms in sorted(milestones, key=lambda ms: ms.date)] + [(deadline, target)]
+    points = pace_points(start, deadline, baseline, target, milestones)
     if as_of <= start:
         return 0.0
     for (d0, v0), (d1, v1) in zip(points, points[1:]):
@@ -337,3 +343,13 @@ def count_by_status(assessments: dict[str, MeasureAssessment] | list[MeasureAsse
     for a in values:
         counts[a.status] += 1
     return {s: n for s, n in counts.items() if n}
+
+
+def expected_line(target: Target, assessment: Assessment) -> list[tuple[dt.date, float]]:
+    """The expected pace a numeric target's status was measured against, in the target's own
+    units (not mirrored for targets that go down): what charts draw. Empty when there is none."""
+    if target.kind == "milestone" or target.target is None or isinstance(target.target, bool) \
+            or assessment.start is None or assessment.deadline is None:
+        return []
+    baseline = target.baseline.value if target.baseline else 0.0
+    return pace_points(assessment.start, assessment.deadline, baseline, float(target.target), list(target.milestones))

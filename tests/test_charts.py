@@ -158,11 +158,10 @@ def test_target_progress_count_without_baseline(zh, renderer):
     assert "个" in visible_text(fig.svg)  # the unit is the axis title
 
 
-def test_target_progress_baseline_only_and_none_cases(en, renderer):
-    baseline_only = coverage_target(progress=[])
-    fig = charts.target_progress(baseline_only, assess(baseline_only), lang=en, renderer=renderer, fig_id="t")
-    assert fig is not None and "Reported" not in [r[1] for r in fig.rows]
+def test_no_chart_without_a_report(en, renderer):
     for target in (
+        coverage_target(progress=[]),  # a baseline alone: an empty chart says nothing the reason does not
+        coverage_target(progress=[ProgressEntry(dt.date(2020, 9, 30), 99)]),  # reported only after the as-of date
         coverage_target(progress=[], baseline=None),  # nothing to draw
         coverage_target(kind="milestone", target=True, baseline=None, milestones=[], progress=[]),
         coverage_target(target=None),  # ongoing
@@ -215,21 +214,22 @@ def test_status_colours_come_from_the_palette(en, renderer):
 def test_second_render_hits_the_cache(en, tmp_path, monkeypatch):
     renderer = ChartRenderer(tmp_path / "cache")
     first = charts.status_breakdown(COUNTS, lang=en, renderer=renderer, fig_id="s", caption="c")
-    assert (renderer.count, renderer.cache_hits) == (1, 0)
-    assert len(list((tmp_path / "cache").rglob("*.svg"))) == 1
+    layouts = len(charts.LAYOUTS)  # one drawing per layout (narrow, wide)
+    assert (renderer.count, renderer.cache_hits) == (layouts, 0)
+    assert len(list((tmp_path / "cache").rglob("*.svg"))) == layouts
 
     def must_not_render(*args, **kwargs):
         raise AssertionError("vl_convert called for a cached chart")
 
     monkeypatch.setattr(charts.vlc, "vegalite_to_svg", must_not_render)
     again = charts.status_breakdown(COUNTS, lang=en, renderer=renderer, fig_id="s", caption="c")
-    assert again.svg == first.svg
-    assert (renderer.count, renderer.cache_hits) == (2, 1)
+    assert again.svg == first.svg and again.variants == first.variants
+    assert (renderer.count, renderer.cache_hits) == (2 * layouts, layouts)
 
     # A new renderer (next build) reads the cache from disk.
     fresh = ChartRenderer(tmp_path / "cache")
     assert charts.status_breakdown(COUNTS, lang=en, renderer=fresh, fig_id="s", caption="c").svg == first.svg
-    assert fresh.cache_hits == 1 and fresh.seconds > 0
+    assert fresh.cache_hits == layouts and fresh.seconds > 0
 
 
 def test_cache_key_depends_on_spec_and_locale(zh, en):
@@ -269,3 +269,69 @@ def test_ids_are_deterministic_and_unique_per_chart(en):
     one = charts.finish_svg(raw, title="t", description="d", id_prefix="chart-a-")
     assert 'id="chart-a-1"' in one and "url(#chart-a-1)" in one and "clip7" not in one
     assert charts.finish_svg(raw.replace("clip7", "clip9"), title="t", description="d", id_prefix="chart-a-") == one
+
+
+# ---------------------------------------------------------------- phones, registry, pace line
+
+
+def test_every_chart_has_a_narrow_and_a_wide_drawing(en, renderer):
+    for fig in all_figures(en, renderer):
+        layouts = dict(fig.variants)
+        assert set(layouts) == {"narrow", "wide"} and layouts["wide"] == fig.svg
+        widths = {name: float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1)) for name, svg in layouts.items()}
+        # What CSS scales to the box: 13 px text in a 280 px drawing is 12.5 px in the 270 px box of a 320 px phone.
+        assert widths["narrow"] <= charts.NARROW + 1 and widths["wide"] <= charts.WIDE + 1, widths
+        for svg in layouts.values():
+            sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)', svg)] + \
+                    [float(s) for s in re.findall(r"font-size:\s*([\d.]+)px", svg)]
+            assert sizes and min(sizes) >= charts.FONT_SIZE, sorted(set(sizes))
+
+
+def test_every_bar_segment_is_labelled_however_narrow(zh, renderer):
+    per = [("甲方案", {Status.COMPLETED: 40, Status.BEHIND: 1, Status.OVERDUE: 1, Status.NO_DATA: 1})]
+    fig = charts.programme_statuses(per, lang=zh, renderer=renderer, fig_id="p", caption="c")
+    for name, svg in fig.variants:
+        text = visible_text(svg)
+        for status, n in per[0][1].items():
+            assert f"{charts.STATUS_SYMBOLS[status]}{n}" in text, (name, status, text)
+
+
+def test_site_chart_kinds_are_all_registered():
+    from bulletin.site import Site
+    from bulletin.validate import check
+
+    content = check(charts.Path(__file__).resolve().parents[1] / "content").content
+    kinds = {kind for page in Site(content).pages() for kind, _ in page.charts}
+    assert kinds and kinds <= set(charts.KINDS), kinds - set(charts.KINDS)
+    with pytest.raises(ValueError, match="unknown chart kind"):
+        charts.make_figure("no_such_chart", (), None, None, None)
+
+
+def test_pace_line_is_the_one_the_status_used(en, renderer):
+    from bulletin.status import expected_line
+
+    target = coverage_target()
+    assessment = assess(target)
+    line = expected_line(target, assessment)
+    # From the baseline, through the interim milestone, to the target at the deadline.
+    assert line[0][1] == target.baseline.value and (dt.date(2019, 12, 31), 90) in line
+    assert line[-1] == (assessment.deadline, 100.0)
+    drawn = _progress_args(target, assessment, en)["pace"]
+    assert [(p["date"], p["value"]) for p in drawn] == [(d.isoformat(), v) for d, v in line]
+
+
+def _progress_args(target, assessment, lang):
+    """The arguments target_progress gives the wide layout (recorded by a stand-in for `composed`)."""
+    seen = {}
+    real = charts.composed
+
+    def record(compose, lang_, renderer_, **args):
+        seen[args["layout"].name] = args
+        return real(compose, lang_, renderer_, **args)
+
+    charts.composed = record
+    try:
+        charts.target_progress(target, assessment, lang=lang, renderer=charts.ChartRenderer(None), fig_id="t")
+    finally:
+        charts.composed = real
+    return seen["wide"]

@@ -180,7 +180,8 @@ def test_measure_data_files_match_the_bulletin_json(built):
             assert single["url"].endswith(f"/{code}/measures/{entry['id']}/")
             rows = list(csv.DictReader(io.StringIO((folder / "data.csv").read_text(encoding="utf-8-sig"))))
             reports = [(t["id"], p["date"]) for t in entry["targets"] for p in t["progress"]]
-            assert [(r["target"], r["date"]) for r in rows] == reports
+            target_id, date = {"en": ("Target ID", "Date"), "zh": ("指标编号", "日期")}[code]  # headers in the file's language
+            assert [(r[target_id], r[date]) for r in rows] == reports
             page = (folder / "index.html").read_text(encoding="utf-8")
             assert 'href="data.json"' in page and 'href="data.csv"' in page
             for target in entry["targets"]:
@@ -201,7 +202,8 @@ def test_licence_on_every_page_and_download(built):
         assert json.loads(data.read_text(encoding="utf-8"))["licence"]["name"] == "CC BY 4.0", data
     for table in out.rglob("*.csv"):
         rows = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8-sig"))))
-        assert rows[0][-1] == "licence" and all(r[-1].startswith("CC BY 4.0") for r in rows[1:]), table
+        licence = {"en": "Licence", "zh": "许可协议"}[table.relative_to(out).parts[0]]  # headers in the file's language
+        assert rows[0][-1] == licence and all(r[-1].startswith("CC BY 4.0") for r in rows[1:]), table
     from openpyxl import load_workbook
 
     for book in out.rglob("*.xlsx"):

@@ -209,6 +209,77 @@ def test_root_has_a_language_chooser_and_a_404(site, content, base_url):
     assert set(root.alternates()) == {"zh-CN", "en", "x-default"}
 
 
+def test_root_page_lets_readers_choose_without_redirecting(site):
+    root = page(site / "index.html")
+    assert not [a for tag, a in root.elements if tag == "meta" and a.get("http-equiv", "").lower() == "refresh"], \
+        "the root page must not redirect: English readers would never see the choice"
+    choices = {a["hreflang"]: a["href"] for a in root.anchors if a.get("hreflang")}
+    assert choices == {"zh-CN": "zh/index.html", "en": "en/index.html"}
+    text = " ".join(t for _, _, t in root.texts)
+    assert "Read the bulletin in this language" in text and "阅读中文版公报" in text  # each choice in its own language
+
+
+def _meta(p: Page, key: str, value: str) -> list[str]:
+    return [a.get("content", "") for tag, a in p.elements if tag == "meta" and a.get(key) == value]
+
+
+def test_x_default_is_the_same_in_pages_and_sitemap(site, base_url):
+    tree = ET.parse(site / "sitemap.xml")
+    in_sitemap = {}
+    for url in tree.getroot().iter(f"{SM}url"):
+        loc = url.find(f"{SM}loc").text
+        in_sitemap[loc] = next(link.get("href") for link in url.iter(f"{XHTML}link") if link.get("hreflang") == "x-default")
+    disagree = []
+    for code in LANGS:
+        for f in html_files(site / code):
+            canonical = page(f).canonical()[0]
+            if canonical in in_sitemap and page(f).alternates()["x-default"] != in_sitemap[canonical]:
+                disagree.append(canonical)
+    assert len(in_sitemap) > 100 and not disagree, f"x-default differs between page and sitemap: {disagree[:5]}"
+    assert in_sitemap[f"{base_url}en/"] == base_url  # the home page's x-default is the language choice
+
+
+def test_every_page_has_its_own_description_and_open_graph_tags(site, content):
+    seen: dict[str, str] = {}
+    for code in LANGS:
+        for f in html_files(site / code):
+            p = page(f)
+            if "noindex" in " ".join(_meta(p, "name", "robots")):
+                continue  # filtered views and 404 pages are not for search engines
+            description = _meta(p, "name", "description")
+            assert len(description) == 1 and description[0].strip(), f
+            assert description[0] not in seen, f"{f} and {seen.get(description[0])} share a description"
+            seen[description[0]] = str(f)
+            for prop in ("og:title", "og:description", "og:url", "og:type", "og:locale"):
+                assert _meta(p, "property", prop), f"{f}: no {prop}"
+            assert _meta(p, "property", "og:url") == p.canonical(), f
+    assert _meta(page(site / "index.html"), "name", "description")[0].strip()
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_measure_description_names_the_measure_and_its_status(site, content, code):
+    statuses = assess(content)
+    words = {"zh": "无数据", "en": "No data"}[code]
+    for mid, ms in list(content.measures.items())[:10]:
+        description = _meta(page(site / code / "measures" / mid / "index.html"), "name", "description")[0]
+        assert ms.title[code] in description, (mid, description)
+        if statuses[mid].status.value == "no_data":
+            assert words in description, (mid, description)
+
+
+def test_404_pages_are_not_indexed(site):
+    for f in [site / "404.html"] + [site / code / "404.html" for code in LANGS]:
+        assert "noindex" in " ".join(_meta(page(f), "name", "robots")), f
+
+
+def test_every_page_has_a_local_favicon(site, base_path):
+    assert (site / "assets" / "favicon.svg").read_text(encoding="utf-8").lstrip().startswith("<svg")
+    for f in html_files(site)[:200]:
+        icons = [link["href"] for link in page(f).links if "icon" in link.get("rel", "").split()]
+        assert icons and not any(h.startswith(("http:", "https:", "//")) for h in icons), f
+        assert resolve(site, f, icons[0], base_path) == site / "assets" / "favicon.svg", f
+
+
 def test_every_page_declares_its_language(site):
     for f in html_files(site):
         rel = f.relative_to(site).parts
@@ -304,11 +375,22 @@ def test_robots_txt_names_the_sitemap(site, base_url):
 
 # --------------------------------------------------------------------------- downloads
 
-MEASURE_COLUMNS = ["programme", "number", "id", "title", "category", "lead", "support", "deadline", "status",
-                   "status_reason", "url", "due_soon", "targets_reported", "targets", "explanation", "next_steps"]
-PROGRESS_COLUMNS = ["programme", "measure", "target", "target_title", "kind", "unit", "baseline", "target_value",
-                    "deadline", "date", "value", "note", "source", "source_title", "scale", "original_target_value",
-                    "original_deadline"]
+# Downloads speak the reader's language: headers and labels translated, codes in their own columns.
+MEASURE_COLUMNS = {
+    "en": ["Programme ID", "Number", "Measure ID", "Title", "Category", "Lead", "Supporting", "Deadline", "Status",
+           "Status code", "Reason", "Address", "Due soon", "Targets reported", "Targets", "Explanation", "Next steps"],
+    "zh": ["方案编号", "序号", "措施编号", "标题", "分类", "牵头单位", "配合单位", "完成时限", "状态", "状态代码", "说明", "网址",
+           "即将到期", "已报告指标数", "指标", "原因说明", "下一步工作"],
+}
+PROGRESS_COLUMNS = {
+    "en": ["Programme ID", "Measure ID", "Target ID", "Target name", "Kind", "Kind code", "Unit", "Baseline", "Target value",
+           "Deadline", "Date", "Value", "Note", "Source ID", "Source", "Scale", "Original target value", "Original deadline"],
+    "zh": ["方案编号", "措施编号", "指标编号", "指标名称", "类型", "类型代码", "单位", "基数", "目标值", "完成时限", "日期", "数值",
+           "备注", "来源编号", "来源", "数量级", "原定目标值", "原定完成时限"],
+}
+LICENCE = {"en": "Licence", "zh": "许可协议"}
+STATUS_WORDS = {"en": {"no_data": "Not yet reported", "behind": "Behind", "ongoing": "Ongoing"},
+                "zh": {"no_data": "尚未报告", "behind": "滞后", "ongoing": "持续推进"}}
 
 
 @pytest.mark.parametrize("code", LANGS)
@@ -316,23 +398,27 @@ def test_measures_csv(site, content, base_url, code):
     path = site / code / "data" / "measures.csv"
     assert path.read_bytes().startswith(BOM), "Excel needs the BOM to read UTF-8"
     header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
-    assert header == MEASURE_COLUMNS + ["licence"]  # the demo names a licence: every row carries it
+    assert header == MEASURE_COLUMNS[code] + [LICENCE[code]]  # the demo names a licence: every row carries it
+    columns = dict(zip(MEASURE_COLUMNS["en"], header))
     rows = read_csv(path)
     assert len(rows) == len(content.measures)
-    assert [r["id"] for r in rows] == list(content.measures)
+    assert [r[columns["Measure ID"]] for r in rows] == list(content.measures)
     statuses = {mid: a.status.value for mid, a in assess(content).items()}
     for r in rows:
-        ms = content.measures[r["id"]]
-        assert r["title"] == ms.title[code]
-        assert r["status"] == statuses[r["id"]]
-        assert r["status_reason"].strip()
-        assert r["url"].startswith(f"{base_url}{code}/measures/")
-        assert from_url(site, base_url, r["url"]).is_file()
+        ms = content.measures[r[columns["Measure ID"]]]
+        assert r[columns["Title"]] == ms.title[code]
+        assert r[columns["Status code"]] == statuses[ms.id]  # the code, for programs
+        label = r[columns["Status"]]
+        assert label != statuses[ms.id] and label == STATUS_WORDS[code].get(statuses[ms.id], label)
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[columns["Deadline"]])  # ISO dates in every language
+        assert r[columns["Reason"]].strip()
+        assert r[columns["Address"]].startswith(f"{base_url}{code}/measures/")
+        assert from_url(site, base_url, r[columns["Address"]]).is_file()
 
 
 def test_zh_csv_has_chinese_titles(site):
     rows = read_csv(site / "zh" / "data" / "measures.csv")
-    assert all(re.search(r"[\u4e00-\u9fff]", r["title"]) for r in rows)
+    assert all(re.search(r"[\u4e00-\u9fff]", r["标题"]) for r in rows)
 
 
 @pytest.mark.parametrize("code", LANGS)
@@ -340,13 +426,20 @@ def test_progress_csv(site, content, code):
     path = site / code / "data" / "progress.csv"
     assert path.read_bytes().startswith(BOM)
     header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
-    assert header == PROGRESS_COLUMNS + ["licence"]
+    assert header == PROGRESS_COLUMNS[code] + [LICENCE[code]]
+    columns = dict(zip(PROGRESS_COLUMNS["en"], header))
     rows = read_csv(path)
     expected = [(ms.id, t.id, e.date.isoformat()) for ms in content.measures.values() for t in ms.targets for e in t.progress]
     assert len(rows) == len(expected) > 0
-    assert [(r["measure"], r["target"], r["date"]) for r in rows] == expected
+    assert [(r[columns["Measure ID"]], r[columns["Target ID"]], r[columns["Date"]]) for r in rows] == expected
+    milestones = [r for r in rows if r[columns["Kind code"]] == "milestone"]
+    assert milestones, "the demo has yes/no milestones"
+    words = {"en": {"yes", "no"}, "zh": {"是", "否"}}[code]
+    for r in milestones:  # words a spreadsheet keeps as text, never TRUE/FALSE
+        assert r[columns["Value"]] in words and r[columns["Target value"]] in words
+        assert r[columns["Kind"]] == {"en": "Yes/no milestone", "zh": "节点性任务"}[code]
     if code == "zh":
-        assert any(re.search(r"[\u4e00-\u9fff]", r["target_title"]) for r in rows)
+        assert any(re.search(r"[\u4e00-\u9fff]", r[columns["Target name"]]) for r in rows)
 
 
 @pytest.mark.parametrize("code", LANGS)

@@ -430,6 +430,8 @@ class PageWatcher:
     def _failed(self, request) -> None:
         if request.is_navigation_request() and "ERR_ABORTED" in (request.failure or ""):
             return  # a navigation cut short by the next visit (e.g. a meta refresh in flight)
+        if request.resource_type == "other" and "ERR_ABORTED" in (request.failure or ""):
+            return  # the favicon, which Chromium fetches after `load`, cut short by the next visit (a missing one is an HTTP 404)
         self.errors.append(f"request failed: {request.url} ({request.failure})")
 
     def _response(self, response) -> None:

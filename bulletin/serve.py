@@ -508,6 +508,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(),
                       report_pdfs=False)
     builder.background_cleanup = True
+    from .writer import OutputRefused, check_output
+
+    try:  # an output folder that is not the build's own (content, the project, someone's files): say so, serve nothing
+        check_output(builder.output, builder._protected(), builder._project())
+    except OutputRefused as exc:
+        server.server_close()
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
     builder.stale_search = True  # search reflects the content as the server started; `build` re-indexes
     state = DevState(builder)
     watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, Path(".cache")])

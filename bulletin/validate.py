@@ -562,31 +562,33 @@ def _check_rounds(doc: Document, b: m.Bulletin) -> tuple[list[Problem], Any]:
     Returns the problems and the reporting date (as_of, else the last round; None if neither is written)."""
     problems: list[Problem] = []
 
-    def add(loc: Loc, message: str) -> None:
+    def add(loc: Loc, message) -> None:
         line, column = doc.where(loc)
         problems.append(Problem(doc.name, line, column, dotted(loc), message))
 
     if b.as_of is None and not b.rounds:
-        add(("as_of",), "required field `as_of` is missing; add the reporting date, e.g. `as_of: 2020-06-30`, "
-                        "or list the reporting rounds, e.g. `rounds: [2019-12-31, 2020-06-30]` (the last is the reporting date)")
+        add(("as_of",), N_("required field `as_of` is missing; add the reporting date, e.g. `as_of: 2020-06-30`, "
+                           "or list the reporting rounds, e.g. `rounds: [2019-12-31, 2020-06-30]` (the last is the reporting date)"))
         return problems, None
     seen: dict = {}
     for i, day in enumerate(b.rounds):
         if day in seen:
-            add(("rounds", i), f"round {day} is listed twice (first as item {seen[day] + 1}); remove one of them")
+            add(("rounds", i), N_("round %(day)s is listed twice (first as item %(first)s); remove one of them",
+                                  day=day.isoformat(), first=seen[day] + 1))
             continue
         seen[day] = i
         if i and day < b.rounds[i - 1]:
-            add(("rounds", i), f"round {day} comes after {b.rounds[i - 1]} in the list; list the rounds oldest first, "
-                               "so the last line is the current round")
+            add(("rounds", i), N_("round %(day)s comes after %(before)s in the list; list the rounds oldest first, "
+                                  "so the last line is the current round", day=day.isoformat(), before=b.rounds[i - 1].isoformat()))
     if b.rounds and b.as_of is not None and max(b.rounds) != b.as_of:
         latest = max(b.rounds)
         if b.as_of > latest:
-            add(("as_of",), f"the reporting date as_of {b.as_of} is not in `rounds`; add `- {b.as_of}` at the end of "
-                            "`rounds`, or remove `as_of` (the last round is then the reporting date)")
+            add(("as_of",), N_("the reporting date as_of %(as_of)s is not in `rounds`; add `- %(as_of)s` at the end of "
+                               "`rounds`, or remove `as_of` (the last round is then the reporting date)", as_of=b.as_of.isoformat()))
         else:
-            add(("rounds",), f"the last round {latest} is after the reporting date as_of {b.as_of}; the last round is the "
-                             f"current reporting date: set `as_of: {latest}`, or remove `as_of`")
+            add(("rounds",), N_("the last round %(latest)s is after the reporting date as_of %(as_of)s; the last round is the "
+                                "current reporting date: set `as_of: %(latest)s`, or remove `as_of`",
+                                latest=latest.isoformat(), as_of=b.as_of.isoformat()))
     return problems, b.as_of if b.as_of is not None else max(b.rounds)
 
 

@@ -177,7 +177,7 @@ class Builder:
         site = Site(content)
         charts = self._charts()
         before = (charts.count, charts.cache_hits, charts.seconds)
-        renderer = Renderer(site, self.templates, charts, locale_dir=self.locale_dir or LOCALE_DIR)
+        renderer = Renderer(site, self.templates, charts, locale_dir=self.locale_dir or LOCALE_DIR, report_pdfs=self.report_pdfs)
         pages = site.pages()
         files = OutputFiles()
         for spec in pages:  # refuse two files at one path before rendering anything

@@ -105,8 +105,9 @@ class Renderer:
     """Renders a Site in every language with the templates and theme given."""
 
     def __init__(self, site: Site, templates: Path, chart_renderer: Any = None, locale_dir: Path = LOCALE_DIR,
-                 bytecode_cache: BytecodeCache | None = COMPILED_TEMPLATES):
+                 bytecode_cache: BytecodeCache | None = COMPILED_TEMPLATES, report_pdfs: bool = True):
         self.site = site
+        self.report_pdfs = report_pdfs  # whether report pages have a PDF beside them to link to
         self.content = site.content
         # What is read here shapes every page (languages, their conversion): each page's
         # render records it again (`render_page`), so an edit to it re-renders them all.
@@ -176,6 +177,7 @@ class Renderer:
             self.content.bulletin.feedback, lang, measure=ms.id, number=ms.number, title=lang.text(ms.title).text,
             page=self.canonical(lang.code, path))
         g["css_string"] = lambda text: Markup(css_string(text))
+        g["report_pdfs"] = self.report_pdfs
         g["original"] = lambda t: t.original
         g["UNREPORTED"] = UNREPORTED
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)

@@ -300,7 +300,10 @@ def _translations(code: str):
 def error_panel(state: DevState, lang: str) -> bytes:
     """The problems over the page, in the page's language."""
     t = _translations(lang)
-    items = "".join(f"<li><code>{escape(str(p))}</code></li>" for p in state.problems)
+    from .messages import gettext_for
+
+    localised = gettext_for(lang)  # each problem line in the page's language, as `check --lang` prints it
+    items = "".join(f"<li><code>{escape(p.localised(localised))}</code></li>" for p in state.problems)
     if state.error:
         items += f"<li><code>{escape(state.error)}</code></li>"
     heading = (t.gettext("The content has errors: this is the last good version of the site.") if state.snapshot

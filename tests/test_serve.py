@@ -277,7 +277,7 @@ def test_errors_are_laid_over_the_last_good_page_in_its_language(live, measure):
     live.edit(MEASURE, "Adjust the size of communities", "Last good title")
     live.edit(MEASURE, "number: 1\n", "number: [oops\n")
     assert live.state.failing
-    for lang, heading in (("en", "The content has errors"), ("zh", "内容有错误")):
+    for lang, heading, problem in (("en", "The content has errors", "YAML syntax error"), ("zh", "内容有错误", "YAML 语法错误")):
         html = live.text(f"/{lang}/measures/huitian-1/")
         panel = html.index('id="bulletin-errors"')
         assert html.rindex("<body>") < panel < html.rindex("</body>"), "the panel is inside the body"
@@ -285,7 +285,7 @@ def test_errors_are_laid_over_the_last_good_page_in_its_language(live, measure):
         assert f'lang="{lang}"' in html[panel - 40:panel + 80]
         assert heading in html[panel:]
         assert f"{MEASURE}:" in html[panel:], "the panel names the file and line like `check`"
-        assert "YAML syntax error" in html[panel:]
+        assert problem in html[panel:], "the problem itself in the page's language"
     assert "Last good title" in live.text(PAGE), "the last good page is still served"
     status, _, body = live.get("/en/data/measures.csv")
     assert status == 200 and b"bulletin-errors" not in body, "only HTML pages carry the panel"

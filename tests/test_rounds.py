@@ -231,7 +231,7 @@ def test_adding_a_round_leaves_earlier_rounds_and_their_pages_unchanged_and_list
     assert re.search(r'href="changes/index.html#changes-completed">Newly completed <span class="count">1</span>', home)
     assert "Build elderly-care stations" in _main(out["en/rounds/2020-09-30/index.html"])
     timeline = _main(out["en/measures/huitian-3/index.html"])
-    timeline = timeline[timeline.index('<ol class="timeline"'):]
+    timeline = timeline[timeline.index('<ol class="timeline round-timeline"'):]
     timeline = timeline[:timeline.index("</ol>")]
     assert timeline.count("timeline-round") == 4 and timeline.rindex("Completed") > timeline.rindex("30 June 2020")
 
@@ -311,7 +311,7 @@ def test_feeds_per_programme_and_department_carry_status_changes(rounds_site):
 
 def test_a_bulletin_without_rounds_has_one_round_and_no_timeline(minimal_dir: Path):
     out = render(minimal_dir)
-    assert b'class="timeline"' not in out["en/measures/huitian-3/index.html"]
+    assert b'class="timeline round-timeline"' not in out["en/measures/huitian-3/index.html"]
     assert "first reporting round" in _main(out["en/changes/index.html"])
     assert json.loads(out["en/data/bulletin.json"])["rounds"] == ["2020-06-30"]
 

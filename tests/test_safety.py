@@ -645,6 +645,7 @@ def test_a_chart_that_fails_names_its_page_and_content_file(project, capsys, mon
         raise ValueError("simulated renderer error")
 
     monkeypatch.setattr(vl_convert, "vegalite_to_svg", fail)  # the project's own .cache/ is empty: every chart is drawn
+    monkeypatch.setenv("BULLETIN_JOBS", "1")  # drawn in this process, where the renderer is replaced
     before = snapshot(project / "output")
     code, out = run(capsys, "build")
     assert code == 1, out

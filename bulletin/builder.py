@@ -115,6 +115,13 @@ class Builder:
         # None: print them unless the environment says BULLETIN_REPORT_PDFS=0 (the fast tests
         # do, outside the report tests: printing would be most of their time).
         self.report_pdfs = report_pdfs if report_pdfs is not None else os.environ.get("BULLETIN_REPORT_PDFS", "1") != "0"
+        if self.report_pdfs and not _pdf_printing_available():
+            # WeasyPrint needs the Pango library from the system; without it the site is still
+            # built (its report pages then link only the workbook), and the editor is told why.
+            self.report_pdfs = False
+            print("build: 报告 PDF 未生成：WeasyPrint 需要 Pango 库（Debian/Ubuntu：apt-get install libpango-1.0-0 "
+                  "libpangoft2-1.0-0）。\nbuild: report PDFs left out: WeasyPrint needs the Pango library "
+                  "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0).", file=sys.stderr)
         self.files: dict[str, bytes] = {}  # every file of the last good build, as written (the dev server serves these)
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
         # The dev server sets this too: after an edit it keeps the search index it has
@@ -314,6 +321,16 @@ class Builder:
                     raise ContentError([Problem(_display(f.path, self.content_dir), 1, 1, "",
                                                 f"this file cannot be read ({exc.strerror}); check it, or delete it")]) from exc
         return files
+
+
+def _pdf_printing_available() -> bool:
+    from .pdf import PdfUnavailable, weasyprint_version
+
+    try:
+        weasyprint_version()
+    except PdfUnavailable:
+        return False
+    return True
 
 
 def failure_lines(exc: BuildFailure, gettext=None) -> list[str]:

@@ -180,3 +180,14 @@ def set_cli_language(gettext: Gettext | None) -> None:
 
 def cli_text(text: str) -> str:
     return localise(text, _CLI[0])
+
+
+def date_argument(text: str) -> dt.date:
+    """A command-line date (argparse `type=`), refused in the editor's language when it is not YYYY-MM-DD."""
+    import argparse
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(cli_text(N_("`%(given)s` is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-30",
+                                                     given=text))) from None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .messages import N_, Msg, Printer, cli_text, editor_language
+from .messages import N_, Msg, Printer, cli_text, date_argument, editor_language
 from .model import Content, Measure, Target
 from .validate import _number_in_words, _yes_no_words, check
 
@@ -567,14 +567,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(cli_text(N_("`%(given)s` is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-30",
-                                                     given=text))) from None
-
-
 def register(sub, project_args, lang_args) -> None:
     p = sub.add_parser("returns", help=N_("departments' progress returns by spreadsheet: export, import"))
     rsub = p.add_subparsers(dest="returns_command", required=True)
@@ -583,7 +575,7 @@ def register(sub, project_args, lang_args) -> None:
     lang_args(e)
     e.add_argument("--department", action="extend", nargs="+", metavar="ID",
                    help=N_("department id (repeat for several; default: every department)"))
-    e.add_argument("--round", type=_date, help=N_("reporting round date, YYYY-MM-DD (default: the bulletin's as_of)"))
+    e.add_argument("--round", type=date_argument, help=N_("reporting round date, YYYY-MM-DD (default: the bulletin's as_of)"))
     e.add_argument("--output", type=Path, required=True, help=N_("folder for the workbooks"))
     e.set_defaults(func=cmd_export)
     i = rsub.add_parser("import", help=N_("add the filled rows of returns (.xlsx or .csv) to the measure files"))

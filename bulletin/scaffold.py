@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from .messages import N_, Msg, Printer, cli_text, editor_language
+from .messages import N_, Msg, Printer, cli_text, date_argument, editor_language
 from .schema import write_schemas
 from .validate import check
 
@@ -364,14 +364,6 @@ def cmd_new(args: argparse.Namespace) -> int:
         return 1
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(cli_text(N_("`%(given)s` is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-30",
-                                                     given=text))) from None
-
-
 def register(sub, project_args, lang_args=None) -> None:
     p = sub.add_parser("new", help=N_("scaffold a new bulletin or content file with every field explained"))
     p.add_argument("kind", choices=["bulletin", "department", "source", "programme", "measure"], help=N_("what to create"))
@@ -382,7 +374,7 @@ def register(sub, project_args, lang_args=None) -> None:
     p.add_argument("--programme", help=N_("programme id the measure belongs to"))
     p.add_argument("--number", type=int, help=N_("measure number, e.g. to fill a gap (default: the next one)"))
     p.add_argument("--slug", default="new-measure", help=N_("short English name for the measure file, e.g. elderly-care"))
-    p.add_argument("--start", type=_date, help=N_("programme start, YYYY-MM-DD (default: 1 January of the as_of year)"))
-    p.add_argument("--end", type=_date, help=N_("programme end, YYYY-MM-DD (default: 31 December of the as_of year)"))
+    p.add_argument("--start", type=date_argument, help=N_("programme start, YYYY-MM-DD (default: 1 January of the as_of year)"))
+    p.add_argument("--end", type=date_argument, help=N_("programme end, YYYY-MM-DD (default: 31 December of the as_of year)"))
     p.add_argument("--source", help=N_("source id of the programme (default: the first source)"))
     p.set_defaults(func=cmd_new)

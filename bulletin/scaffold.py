@@ -192,24 +192,19 @@ def _append_item(path: Path, key: str, template: str, ident: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def new_department(content: Path, ident: str) -> Path:
-    _valid_id(ident)
-    c = _readable(content)
-    if ident in c.departments:
-        raise NewError(N_("duplicate %(what)s id `%(id)s`; ids must be unique", what=N_("department"), id=ident))
-    _ensure_schema(content, "departments")
-    _append_item(content / "departments.yaml", "departments", DEPARTMENT, ident)
-    return content / "departments.yaml"
+# The registries `new` appends to: file kind → (what the id names, the example entry written).
+REGISTRY_ITEMS = {"departments": (N_("department"), DEPARTMENT), "sources": (N_("source"), SOURCE)}
 
 
-def new_source(content: Path, ident: str) -> Path:
+def new_registry_item(content: Path, kind: str, ident: str) -> Path:
+    """Append an example entry for `ident` to departments.yaml or sources.yaml."""
+    what, example = REGISTRY_ITEMS[kind]
     _valid_id(ident)
-    c = _readable(content)
-    if ident in c.sources:
-        raise NewError(N_("duplicate %(what)s id `%(id)s`; ids must be unique", what=N_("source"), id=ident))
-    _ensure_schema(content, "sources")
-    _append_item(content / "sources.yaml", "sources", SOURCE, ident)
-    return content / "sources.yaml"
+    if ident in getattr(_readable(content), kind):
+        raise NewError(N_("duplicate %(what)s id `%(id)s`; ids must be unique", what=what, id=ident))
+    _ensure_schema(content, kind)
+    _append_item(content / f"{kind}.yaml", kind, example, ident)
+    return content / f"{kind}.yaml"
 
 
 # --- a starter bulletin ----------------------------------------------------------------
@@ -352,9 +347,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         if args.kind == "programme":
             path = new_programme(args.content, ident, args.start, args.end, args.source)
         elif args.kind == "department":
-            path = new_department(args.content, ident)
+            path = new_registry_item(args.content, "departments", ident)
         else:
-            path = new_source(args.content, ident)
+            path = new_registry_item(args.content, "sources", ident)
         print(say(N_("new: added %(kind)s `%(id)s` to %(path)s; replace the example texts, then run `python build.py check`",
                      kind=args.kind, id=ident, path=path)))
         return 0

@@ -69,6 +69,7 @@ def test_search_works_with_the_keyboard_alone(server, js_page, lang):
     page.keyboard.press("Enter")
     page.locator("#search-status").filter(has_text=QUERIES[lang]).wait_for()
     assert page.locator("#search-results li").count() > 0
+    page.locator("#search-results li a").first.wait_for(state="visible")  # results are drawn after the status line
     page.keyboard.press("Tab")  # the search button
     page.keyboard.press("Tab")  # the first result
     focused = page.evaluate("() => document.activeElement.closest('#search-results') !== null")

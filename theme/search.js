@@ -113,10 +113,14 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const q = params.get("q") || "";
   input.value = q;
+  let last = null; // the query on the page: the same query again would only redraw it, and lose the reader's focus
   const run = async (query) => {
+    if (query === last) return;
+    last = query;
     try {
       await ready();
     } catch (error) {
+      last = null;
       status.textContent = form.dataset.failed;
       fallback.hidden = false;
       return;
@@ -124,15 +128,16 @@ async function start() {
     await search(query);
   };
   input.addEventListener("focus", () => ready().catch(() => {}), { once: true });
+  let timer = null;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    clearTimeout(timer); // Enter right after typing: the pending as-you-type search would redraw the results later
     const query = input.value;
     const url = new URL(location.href);
     url.searchParams.set("q", query);
     history.replaceState(null, "", url);
     run(query);
   });
-  let timer = null;
   input.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(() => run(input.value), 250);

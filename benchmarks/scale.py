@@ -84,6 +84,7 @@ def generate(root: Path, n: int, seed: int = 0) -> Path:
     bulletin = yaml.safe_load((demo / "bulletin.yaml").read_text(encoding="utf-8"))
     bulletin.update(title=_text(f"城市重点任务进展公报（{n}项合成数据）", f"City key tasks progress bulletin ({n} synthetic measures)"),
                     as_of=AS_OF.isoformat())
+    bulletin.pop("rounds", None)  # the demo's rounds end before AS_OF, which `check` refuses
     _dump(content / "bulletin.yaml", bulletin)
 
     departments = []

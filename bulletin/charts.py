@@ -234,7 +234,8 @@ class ChartRenderer:
             return 0
         started = time.perf_counter()
         jobs = [(key, spec, VL_VERSION, fmt, time_fmt) for key, (spec, fmt, time_fmt) in sorted(pending.items())]
-        for key, raw in sorted(render_many(jobs, workers).items()):
+        font_cache = Path(f"{self.cache_dir}-fonts") if self.cache_dir is not None else None
+        for key, raw in sorted(render_many(jobs, workers, font_cache).items()):
             if isinstance(raw, str) and raw.startswith("<svg"):  # anything else: the page renders it and says why
                 self._store(key, raw)
                 self._fresh.add(key)

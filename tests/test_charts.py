@@ -335,3 +335,23 @@ def _progress_args(target, assessment, lang):
     finally:
         charts.composed = real
     return seen["wide"]
+
+
+def test_every_kind_composes_a_valid_vega_lite_spec(zh, en, tmp_path, monkeypatch):
+    """Specs are composed with Altair's debug-mode validation off (it costs as much as composing):
+    each kind, in both languages and layouts, is validated against the Vega-Lite schema here."""
+    validated = []
+
+    def to_spec(chart, lang):
+        with charts._THEME_LOCK, charts.alt.theme.enable(charts.theme_name(lang)):
+            spec = chart.to_dict(validate=True)  # raises SchemaValidationError naming the bad property
+        validated.append(spec)
+        return spec
+
+    monkeypatch.setattr(charts, "to_spec", to_spec)
+    monkeypatch.setattr(charts, "_SPECS", {})  # compose again, not from the session's memory
+    renderer = ChartRenderer(tmp_path / "cache")
+    for lang in (zh, en):
+        with renderer.collecting():
+            all_figures(lang, renderer)
+    assert len(validated) == 16  # four kinds, two layouts, two languages

@@ -8,6 +8,9 @@ on a shared machine it varies much less with other work. Every chart call draws 
 layouts (narrow and wide).
 
     BULLETIN_ROOT=/path/to/other/checkout python benchmarks/charts.py   # the same cases on other code
+
+Then each kind as a cold build draws it: many charts collected first, then rendered
+together in one process, as a chart worker does (`batch`).
 """
 
 from __future__ import annotations
@@ -78,6 +81,38 @@ def main(repeat: int = 5) -> None:
         for name in cold:
             print(f"{name:22} {ms(cold[name], 0):9.1f} /{ms(cold[name], 1):7.1f} {ms(cached[name], 0):11.2f} /{ms(cached[name], 1):7.2f}")
         print(f"renderer: count={renderer.count} cache_hits={renderer.cache_hits} seconds={renderer.seconds:.2f}")
+        batch(Path(tmp), langs, calls=max(repeat, 1) * 20)
+
+
+def batch(tmp: Path, langs: list, calls: int) -> None:
+    """Each kind as a cold build draws it: `calls` chart calls per language collected (composed
+    with Altair), then rendered together in one process (render_pending, as a chart worker
+    does: a large batch is measured with cut-down fonts), CPU ms per chart call."""
+    try:
+        from bulletin import measure_fonts
+    except ImportError:  # older code
+        measure_fonts = None
+    print(f"batch of {calls} calls per language and kind, one process: CPU ms per chart call")
+    print(f"{'chart':22} {'compose':>8} {'render':>8} {'total':>8}")
+    for name in cases(0):
+        renderer = charts.ChartRenderer(tmp / f"batch-{name}")
+        cpu = time.process_time()
+        with renderer.collecting():
+            for i in range(calls):
+                for lang in langs:
+                    cases(10_000 + i)[name](lang, renderer)
+        compose = time.process_time() - cpu
+        pending = getattr(renderer, "_collected", {})
+        if measure_fonts is not None:  # cut the fonts beforehand: once per build, timed below
+            started = time.process_time()
+            measure_fonts.prepare([spec for spec, *_ in pending.values()], Path(f"{renderer.cache_dir}-fonts"))
+            cutting = time.process_time() - started
+        cpu = time.process_time()
+        renderer.render_pending(workers=1)
+        render = time.process_time() - cpu
+        n = calls * len(langs)
+        print(f"{name:22} {1000 * compose / n:8.1f} {1000 * render / n:8.1f} {1000 * (compose + render) / n:8.1f}"
+              + (f"   (cutting the fonts: {cutting:.1f} s once)" if measure_fonts is not None else ""))
 
 
 if __name__ == "__main__":

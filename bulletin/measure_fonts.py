@@ -133,7 +133,10 @@ def prepare(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, 
         return None
     digest = hashlib.sha256(json.dumps([_VERSION, fonttools_version, stamp, text], ensure_ascii=False)
                             .encode("utf-8")).hexdigest()[:20]
-    aliases = {family: f"{ALIAS_PREFIX}{hashlib.sha256(family.encode()).hexdigest()[:8]}" for family in sources}
+    # Named after the batch too: a process that registers the fonts of several batches (the
+    # build process, `serve`) must never measure one batch's text with another's cut font.
+    aliases = {family: f"{ALIAS_PREFIX}{digest[:10]}-{hashlib.sha256(family.encode()).hexdigest()[:6]}"
+               for family in sources}
     root = Path(cache_root) if cache_root is not None else Path(tempfile.gettempdir()) / f"bulletin-measure-fonts-{os.getuid() if hasattr(os, 'getuid') else 0}"
     target = root / digest
     if (target / "done").is_file():

@@ -43,6 +43,14 @@ def test_charts_measured_with_cut_down_fonts_are_byte_identical(tmp_path: Path):
         assert with_cut == pool.render_one(job), f"{job[3]}: widths differ from the installed font's"
     # The same characters and fonts: the cut fonts are reused, not cut again.
     assert measure_fonts.prepare([job[1] for job in jobs], tmp_path / "fonts") == fonts
+    # A later batch in the same process (the build process, `serve`) with other characters gets
+    # its own fonts: its text is never measured with the first batch's cut font.
+    spec = {"config": {"font": charts.MEASURE_FONT["zh"]}, "data": {"values": [{"t": "鑫淼犇骉 Café Zürich 2026年"}]},
+            "mark": {"type": "text", "fontSize": 13}, "encoding": {"text": {"field": "t", "type": "nominal"}}}
+    later = measure_fonts.prepare([spec], tmp_path / "fonts")
+    assert later is not None and set(later[1].values()).isdisjoint(aliases.values())
+    job = ("later", spec, VL_VERSION, "zh-CN", "zh-CN")
+    assert pool.render_one(job, later) == pool.render_one(job)
 
 
 def test_no_cut_fonts_for_a_family_fontconfig_does_not_have(tmp_path: Path):

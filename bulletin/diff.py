@@ -23,12 +23,9 @@ from typing import Any
 
 from .l10n import LOCALE_DIR, Lang
 from .model import Content, Measure, Target
+from .palette import N_
 from .problems import Problem
 from .validate import CheckResult, check
-
-
-def N_(message: str) -> str:
-    return message
 
 
 class BaseError(Exception):

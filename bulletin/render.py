@@ -25,7 +25,9 @@ from .deps import record, recording
 from .l10n import LOCALE_DIR, Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, NextStep, Target, Text
-from .palette import STATUS_LABELS, STATUS_SYMBOLS, status_label
+from . import reasons
+from .palette import N_, STATUS_LABELS, STATUS_SYMBOLS, status_label
+from .reasons import LABEL_SEPARATOR
 from .rounds import CHANGE_KINDS
 from .report import report_groups
 from .reuse import citation, css_string, feedback_href, licence_line
@@ -35,27 +37,6 @@ from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Assessment, Status
 from .typography import polish
 from .units import scaled_unit, target_figure
 
-# Status names are gettext msgids, marked with N_ so extraction finds them.
-def N_(message: str) -> str:
-    return message
-
-
-STATUS_MEANINGS: dict[Status, str] = {
-    Status.COMPLETED: N_("The target value has been reached (for a yes/no milestone: reported done, with a source)."),
-    Status.AHEAD: N_("Progress is well ahead of the share of time elapsed."),
-    Status.ON_TRACK: N_("Progress keeps pace with the share of time elapsed."),
-    Status.BEHIND: N_("Progress lags the share of time elapsed."),
-    Status.OVERDUE: N_("The deadline has passed and the target has not been reached."),
-    Status.OVERDUE_UNREPORTED: N_("The deadline has passed and nothing has been reported by the reporting date (逾期未报)."),
-    Status.IN_PROGRESS: N_("Work under way with no pace to measure: a yes/no milestone not yet done before its deadline, or a measure whose reported targets are done while others are not yet reported."),
-    Status.NOT_STARTED: N_("The reporting date is before the work starts."),
-    Status.NO_DATA: N_("Nothing has been reported yet, and the deadline has not passed."),
-    Status.ONGOING: N_("Continuing work with no end target."),
-    Status.PAUSED: N_("Paused by the editors, who give the reason."),
-    Status.DROPPED: N_("Dropped by the editors, who give the reason."),
-}
-# Punctuation that differs by language: Chinese uses a full-width colon.
-LABEL_SEPARATOR = N_(": ")
 # What changed between two rounds, as the changes page, the home page and `bulletin diff` name it.
 CHANGE_LABELS = {
     "completed": N_("Newly completed"), "slipped": N_("Newly behind or overdue"), "recovered": N_("Recovered"),
@@ -148,7 +129,7 @@ class Renderer:
         env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
         g = env.globals
         g.update(lang=lang, langs=self._langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
-                 Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY, STATUS_MEANINGS=STATUS_MEANINGS,
+                 Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
                  department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path,
                  MIN_MEASURES_FOR_FILTERS=MIN_MEASURES_FOR_FILTERS)
@@ -158,6 +139,7 @@ class Renderer:
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
         g["md"] = lambda text, inline=False: polish(self.markdown(lang, text, inline=inline), lang.code)
         g["status_label"] = lambda s: status_label(s, lang)
+        g["status_meaning"] = lambda s: reasons.status_meaning(lang, s)
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
         g["status_from_slug"] = status_from_slug
@@ -165,8 +147,8 @@ class Renderer:
         g["due_soon_count"] = lambda measures: sum(1 for ms in measures if self.site.assessments[ms.id].due_soon)
         g["assessment"] = lambda mid: self.site.assessments[mid]
         g["measure_reason"] = lambda ms: polish(self.measure_reason(lang, ms), lang.code)
-        g["target_reason"] = lambda ms, t: polish(escape(self.target_reason(lang, ms, t, self.site.assessments[ms.id].targets[t.id])), lang.code)
-        g["fmt_value"] = lambda t, v: self.value(lang, t, v)
+        g["target_reason"] = lambda ms, t: polish(escape(reasons.target_reason(lang, t, self.site.assessments[ms.id].targets[t.id])), lang.code)
+        g["fmt_value"] = lambda t, v: target_figure(lang, t, v)
         g["figure_id"] = _figure_id
         g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
         g["report_groups"] = lambda measures, with_programme: report_groups(self, lang, measures, with_programme=with_programme)
@@ -200,81 +182,9 @@ class Renderer:
         return Markup(f'<{tag} lang="{other.html_lang}" class="fallback">{html}</{tag}>'
                       f' <small class="fallback-marker">{escape(marker)}</small>')
 
-    # --- reasons: one sentence per status, from the figures the status carries ----
-    def value(self, lang: Lang, target: Target, value: Any) -> str:
-        return target_figure(lang, target, value)
-
-    def target_reason(self, lang: Lang, ms: Measure, t: Target, a: Assessment) -> str:
-        _ = lang.gettext
-        args = {"deadline": lang.date(a.deadline), "start": lang.date(a.start), "as_of": lang.date(a.as_of),
-                "expected": lang.percent(a.expected), "reached": lang.percent(a.reached),
-                "target": self.value(lang, t, t.target)}
-        if a.latest is not None:
-            args.update(value=self.value(lang, t, a.latest.value), reported=lang.date(a.latest.date))
-        s = a.status
-        if s == Status.COMPLETED and t.kind == "milestone":
-            sentence = _("Completed: reported done on %(reported)s.")
-        elif s == Status.COMPLETED:
-            sentence = _("Completed: %(value)s reported on %(reported)s, against a target of %(target)s.")
-        elif s in (Status.AHEAD, Status.ON_TRACK, Status.BEHIND):
-            sentence = _("By %(as_of)s, %(expected)s of the way to %(target)s was expected; %(reached)s was reached (%(value)s on %(reported)s).")
-        elif s == Status.OVERDUE and t.kind == "milestone":
-            sentence = _("The deadline %(deadline)s has passed and the milestone is not reported done.")
-        elif s == Status.OVERDUE:
-            sentence = _("The deadline %(deadline)s has passed with %(reached)s of the way to %(target)s reached (%(value)s on %(reported)s).")
-        elif s == Status.IN_PROGRESS:
-            sentence = _("A yes/no milestone due by %(deadline)s, not yet reported done.")
-        elif s == Status.NOT_STARTED:
-            sentence = _("Work is due to start on %(start)s.")
-        elif s == Status.OVERDUE_UNREPORTED:
-            sentence = _("No progress has been reported; the deadline was %(deadline)s.")
-        elif s == Status.NO_DATA:
-            sentence = _("No progress has been reported yet; the deadline is %(deadline)s.")
-        elif s == Status.ONGOING and a.latest is not None:
-            sentence = _("Continuing work with no end target; latest figure %(value)s on %(reported)s.")
-        else:
-            sentence = _("Continuing work with no end target.")
-        text = sentence % args
-        if a.stale and a.latest is not None:
-            text = _("%(sentence)s The latest report is from %(reported)s, older than the reporting interval.") % dict(args, sentence=text)
-        return text
-
+    # --- reasons: the sentences are in reasons.py; pages show content texts with their fallback marker
     def measure_reason(self, lang: Lang, ms: Measure) -> Markup:
-        a = self.site.assessments[ms.id]
-        if a.overridden and ms.override is not None:
-            label = status_label(a.status, lang)
-            why = self.text(lang, ms.override.reason) if ms.override.reason else escape(lang.gettext("Confirmed by the cited source."))
-            return Markup(f"{escape(label)}{escape(lang.gettext(LABEL_SEPARATOR))}{why}")
-        _ = lang.gettext
-        if not ms.targets:
-            if a.status == Status.OVERDUE_UNREPORTED:
-                return escape(_("This measure has no measurable target in its sources, and its deadline %(deadline)s has passed "
-                                "with no progress reported.") % {"deadline": lang.date(a.deadline)})
-            return escape(_("This measure has no measurable target in its sources."))
-        target = next(t for t in ms.targets if t.id == a.deciding)
-        sentence = self.target_reason(lang, ms, target, a.targets[target.id])
-        if len(ms.targets) == 1:
-            return escape(sentence)
-        colon = escape(_(LABEL_SEPARATOR))
-        parts = [Markup(f"{self.text(lang, target.title)}{colon}{escape(sentence)}"),
-                 self._reported_sentence(lang, a, len(ms.targets))]
-        # Unreported targets other than the deciding one are named, latest first: they must not vanish.
-        titles = {t.id: t.title for t in ms.targets}
-        for status in (Status.OVERDUE_UNREPORTED, Status.NO_DATA):
-            others = [tid for tid in a.unreported if tid != a.deciding and a.targets[tid].status == status]
-            if others:
-                names = escape(_(", ")).join(self.text(lang, titles[tid]) for tid in others)
-                stop = escape(_(". ").rstrip())  # a full stop: 。 in Chinese
-                parts.append(Markup(f"{escape(_(STATUS_LABELS[status]))}{colon}{names}{stop}"))
-        return Markup("").join(parts) if lang.chinese else Markup(" ").join(parts)
-
-    def _reported_sentence(self, lang: Lang, a, n: int) -> Markup:
-        """"2 of 3 targets reported, 2 completed.": how much of the measure the status rests on."""
-        done = sum(1 for t in a.targets.values() if t.status == Status.COMPLETED)
-        args = {"k": lang.number(a.reported), "n": lang.number(n), "c": lang.number(done)}
-        if done:
-            return escape(lang.gettext("%(k)s of %(n)s targets reported, %(c)s completed.") % args)
-        return escape(lang.gettext("%(k)s of %(n)s targets reported.") % args)
+        return reasons.measure_reason(lang, ms, self.site.assessments[ms.id], self.text)
 
     def next_steps_text(self, lang: Lang, steps: list[NextStep]) -> str:
         """Next steps on one line for the CSV: date, department: action; …"""

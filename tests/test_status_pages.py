@@ -214,7 +214,8 @@ def test_methodology_states_the_configured_pace_rule(content_dir):
 
 def test_every_status_has_a_colour_a_symbol_a_label_and_a_css_rule():
     from bulletin.palette import STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS, contrast_ratio, status_css
-    from bulletin.render import STATUS_LABELS, STATUS_MEANINGS
+    from bulletin.palette import STATUS_LABELS
+    from bulletin.reasons import STATUS_MEANINGS
     from bulletin.site import status_slug
 
     css = status_css()  # written to assets/status.css by every build

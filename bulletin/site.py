@@ -254,6 +254,30 @@ class Site:
         used = {a.status for a in self.assessments.values()}
         return [s for s in DISPLAY_ORDER if s in used]
 
+    # --- what a page shows beyond its own entity: worked out here, handed to its template ---
+    def _shown(self) -> dict[str, Any]:
+        """Per kind of page, a function giving the site-wide data it shows (its context's
+        fingerprint follows the data into incremental rebuilds, as any context does)."""
+        linked = {"linked_departments": self.departments_used()}  # departments with a page of their own
+        with_links = lambda: linked
+        return {"home": self._home_shows, "statuses": lambda: {"counts": self.counts(self.measures())},
+                "departments": lambda: {"departments": [(dept, ms, self.counts(ms)) for did, dept in self.content.departments.items()
+                                                        for ms in [self.measures(department=did)]]},
+                "categories": lambda: {"categories": [(self.content.categories[cid], ms, self.counts(ms)) for cid in self.categories_used()
+                                                      for ms in [self.measures(category=cid)]]},
+                "deadlines": lambda: {"months": self.by_deadline_month()}, "updates": lambda: {"updates": self.updates()},
+                "programme": with_links, "measure": lambda: dict(linked, has_history=self.has_history()), "department": with_links, "category": with_links,
+                "status": with_links}
+
+    def _home_shows(self) -> dict[str, Any]:
+        return {"counts": self.counts(self.measures()),
+                "late": self.measures(status=Status.OVERDUE_UNREPORTED) + self.measures(status=Status.OVERDUE),
+                "done": self.measures(status=Status.COMPLETED),
+                "programmes": [(p, ms, self.counts(ms)) for pid, p in self.content.programmes.items()
+                               for ms in [self.measures(programme=pid)]],
+                "upcoming": self.upcoming(), "updates": self.updates()[:6],
+                "changes": self.changes() if self.has_history() else None}  # what changed since the round before
+
     # --- pages -----------------------------------------------------------------------
     def pages(self) -> list[PageSpec]:
         c = self.content
@@ -292,6 +316,9 @@ class Site:
         for slug, page in c.pages.items():
             pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}))
         pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, in_sitemap=False))
+        shown = self._shown()
+        for spec in pages:  # each page is given what it shows, so its template queries nothing site-wide
+            spec.context.update(shown.get(spec.context["kind"], dict)())
         return pages
 
     def _report_pages(self) -> list[PageSpec]:

@@ -1,6 +1,6 @@
-"""Stage 4b: render the site's pages, charts, feeds, sitemap and downloads to bytes.
+"""Stage 4b: render the site's pages, charts, feeds and sitemap to bytes, with the downloads beside them.
 
-Output is a mapping of output-relative path → bytes; nothing is written here. Every
+The sentences explaining statuses are in `reasons.py`, the open-data files in `downloads.py`. Output is a mapping of output-relative path → bytes; nothing is written here. Every
 link is relative (so the site works from a sub-path and from file://) except on the
 404 page, which a server shows at any depth and which therefore links from base_url.
 """

@@ -30,7 +30,7 @@ from .report import report_groups
 from .reuse import citation, css_string, feedback_href, licence_line
 from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
                    programme_path, round_path, status_from_slug, status_path, status_slug)
-from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, Status
+from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, MeasureAssessment, Status
 from .typography import polish
 from .units import target_figure
 
@@ -179,8 +179,9 @@ class Renderer:
                       f' <small class="fallback-marker">{escape(marker)}</small>')
 
     # --- reasons: the sentences are in reasons.py; pages show content texts with their fallback marker
-    def measure_reason(self, lang: Lang, ms: Measure) -> Markup:
-        return reasons.measure_reason(lang, ms, self.site.assessments[ms.id], self.text)
+    def measure_reason(self, lang: Lang, ms: Measure, a: MeasureAssessment | None = None) -> Markup:
+        """Why `ms` has its status; `a` is its assessment at an earlier round (default: now)."""
+        return reasons.measure_reason(lang, ms, self.site.assessments[ms.id] if a is None else a, self.text)
 
     # --- pages -------------------------------------------------------------------
     def link_builder(self, lang: str, current: str, *, absolute: bool) -> Callable[..., str]:

@@ -70,7 +70,7 @@ def builder_for(root: Path, output: str, cache: Path) -> Builder:
     # Report PDFs are left out, as `serve` leaves them out: printing is slow, and a PDF is
     # printed from its report page, which the comparison covers.
     builder = Builder(root / "content", root / "templates", root / "theme", root / output, cache=cache,
-                      locale_dir=root / "locale", report_pdfs=False)
+                      locale_dir=root / "locale", report_pdfs=False, workers=1)  # workers=1: the stand-in draws
     builder.background_cleanup = True  # as `serve` does: the replaced tree is deleted in a thread
     return builder
 
@@ -340,3 +340,38 @@ def test_a_random_sequence_of_edits_rebuilds_as_a_clean_build_would(project: Pat
         shutil.rmtree(snapshot)
         diff = differences(project, live, chart_cache)
         assert not diff, f"after {done}: {len(diff)} files differ, e.g. {diff[:3]}"
+
+
+# --- once through `serve` itself ------------------------------------------------------
+
+SERVED_EDITS = ("programme title", "measure names an issuer-only department", "bulletin rounds: one inserted",
+                "department name", "measure added", "progress value", "page added", "template", "theme file",
+                "measure deleted")
+
+
+def test_serve_serves_what_a_clean_build_publishes_after_each_save(project: Path, chart_cache: Path):
+    """The editor's preview itself: its watcher sees each save, its build thread rebuilds, and every
+    file it serves is the clean build's file (HTML with only the dev reload script added)."""
+    from test_serve import Live
+    from bulletin.serve import reload_script
+
+    edits = dict(EDITS)
+    live = Live(project, chart_cache)
+    live.builder.workers = 1  # charts drawn in this process, by the stand-in
+    live.start()
+    try:
+        for name in SERVED_EDITS:
+            before = live.state.attempts
+            edits[name](project)
+            live.wait_past(before)
+            clean = builder_for(project, "clean", chart_cache).render().files
+
+            def served_equals_clean() -> bool:
+                snapshot = live.state.snapshot
+                return snapshot is not None and not live.state.failing and dict(snapshot.files) == clean
+            live.until(served_equals_clean)  # a save can bring several builds; the last one must match
+            page = next(p for p in sorted(clean) if p.endswith("index.html") and "/measures/" in p)
+            status, _, body = live.get("/" + page)
+            assert status == 200 and body.replace(reload_script(live.state.generation), b"") == clean[page], name
+    finally:
+        live.close()

@@ -1,12 +1,12 @@
-"""Render stage: the open-data downloads — CSV and JSON in each language, beside the pages.
+"""Render stage: the files beside the pages — open-data downloads (CSV, JSON) and Atom feeds, in each language.
 
 `data/measures.csv`, `data/progress.csv`, `data/status_history.csv` and `data/bulletin.json`
 per language, and beside each measure page its `data.json`, `data.csv` and chart SVGs.
 Every file says under what terms it may be reused (a licence column, an `about` block),
 CSV cells never run as formulas in a spreadsheet, JSON is standard. The functions take the
 `Renderer` for what pages and downloads must say alike: addresses, reason sentences (with
-the same fallback markers) and chart figures. Feeds and the sitemap are made from templates
-and stay in `render.py`.
+the same fallback markers), chart figures, and the feed template. The sitemap lists the
+pages and stays in `render.py`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .l10n import Lang
 from .model import Measure, NextStep
 from .palette import N_, status_label
 from .reasons import LABEL_SEPARATOR
-from .site import measure_path
+from .site import PATHS, department_path, measure_path, programme_path
 from .units import scaled_unit
 
 if TYPE_CHECKING:  # the renderer is passed in; imported only for type checking
@@ -39,6 +39,22 @@ def language_files(r: "Renderer", lang: Lang) -> dict[str, bytes]:
     files = {f"{code}/data/measures.csv": measures_csv(r, lang), f"{code}/data/status_history.csv": status_history_csv(r, lang),
              f"{code}/data/progress.csv": progress_csv(r, lang), f"{code}/data/bulletin.json": bulletin_json(r, lang)}
     files.update(measure_downloads(r, lang))
+    return files
+
+
+def feeds(r: "Renderer", code: str) -> dict[str, bytes]:
+    """The site's Atom feed, and one per programme and per department: progress reports and status changes."""
+    template = r.envs[code].get_template("feed.xml")
+    wanted = [("feed.xml", {}, PATHS["updates"], None)]
+    wanted += [(programme_path(pid).replace("index.html", "feed.xml"), {"programme": pid}, programme_path(pid), p.title)
+              for pid, p in r.content.programmes.items()]
+    wanted += [(department_path(did).replace("index.html", "feed.xml"), {"department": did}, department_path(did),
+               r.content.departments[did].name) for did in r.site.departments_used()]
+    files = {}
+    for path, query, page, subject in wanted:
+        files[f"{code}/{path}"] = xml_text(template.render(
+            entries=r.site.feed(**query), canonical=r.canonical, feed_url=r.base_url + f"{code}/{path}",
+            page_url=r.canonical(code, page), subject=subject)).encode("utf-8")
     return files
 
 
@@ -264,3 +280,12 @@ def _figure(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# Characters XML 1.0 cannot hold at all; validation refuses them in content, this keeps a
+# feed or sitemap well-formed whatever reaches it (a catalogue, a computed label).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import posixpath
-import re
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ from .l10n import LOCALE_DIR, Lang, Localised, languages_for
 from .markup import render_markdown
 from .model import Measure, Text
 from . import downloads, reasons
-from .downloads import KIND_LABELS
+from .downloads import KIND_LABELS, xml_text
 from .palette import N_, STATUS_SYMBOLS, status_label
 from .reasons import LABEL_SEPARATOR
 from .rounds import CHANGE_KINDS
@@ -253,27 +252,12 @@ class Renderer:
         ).encode("utf-8")
         files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
         for code, lang in self.langs.items():
-            files.update(self.feeds(code))
+            files.update(downloads.feeds(self, code))
             files.update(downloads.language_files(self, lang))
         urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs], self.x_default(spec.path))
                 for spec in pages if spec.in_sitemap]
         files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls)).encode("utf-8")
         files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
-        return files
-
-    def feeds(self, code: str) -> dict[str, bytes]:
-        """The site's Atom feed, and one per programme and per department: progress reports and status changes."""
-        template = self.envs[code].get_template("feed.xml")
-        feeds = [("feed.xml", {}, PATHS["updates"], None)]
-        feeds += [(programme_path(pid).replace("index.html", "feed.xml"), {"programme": pid}, programme_path(pid), p.title)
-                  for pid, p in self.content.programmes.items()]
-        feeds += [(department_path(did).replace("index.html", "feed.xml"), {"department": did}, department_path(did),
-                   self.content.departments[did].name) for did in self.site.departments_used()]
-        files = {}
-        for path, query, page, subject in feeds:
-            files[f"{code}/{path}"] = xml_text(template.render(
-                entries=self.site.feed(**query), canonical=self.canonical, feed_url=self.base_url + f"{code}/{path}",
-                page_url=self.canonical(code, page), subject=subject)).encode("utf-8")
         return files
 
     def language_choices(self) -> list[dict[str, str]]:
@@ -294,15 +278,6 @@ def _memoise_formatting(lang: Lang) -> None:
     build and language (the Lang is this Renderer's own, so the memory goes with it)."""
     for name in ("date", "month", "number", "percent"):
         setattr(lang, name, functools.lru_cache(maxsize=None, typed=True)(getattr(lang, name)))
-
-
-# Characters XML 1.0 cannot hold at all; validation refuses them in content, this keeps a
-# feed or sitemap well-formed whatever reaches it (a catalogue, a computed label).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
 
 
 def _figure_id(kind: str, *args: Any) -> str:

@@ -604,7 +604,7 @@ def test_feeds_and_sitemap_are_well_formed_for_hostile_text(hostile_renderer):
 
 
 def test_xml_guard_replaces_characters_xml_cannot_hold():
-    from bulletin.render import xml_text
+    from bulletin.downloads import xml_text
 
     ET.fromstring(xml_text("<a>\x00\x1b\ufffe x</a>").encode("utf-8"))
 

@@ -75,3 +75,19 @@ def later():
     from bulletin.status import Status
 '''
     assert imports_of(source) == {"model", "charts", "site", "render", "writer", "status"}
+
+
+# Site queries a template may make: each reads one entity (a measure's deadline, history or status).
+PER_ENTITY_QUERIES = {"deadline_of", "history_of", "status_of"}
+# Pages still querying the whole site: the round pages (issue 16's reports are being added to them).
+STILL_QUERYING = {"round.html", "rounds.html"}
+
+
+def test_templates_present_what_their_page_was_given():
+    """A template asks the site nothing site-wide: the page's context (Site._shown) holds it."""
+    asked = {}
+    for path in sorted((ROOT / "templates").glob("*.*")):
+        queries = set(re.findall(r"\bsite\.(\w+)\(", path.read_text(encoding="utf-8"))) - PER_ENTITY_QUERIES
+        if queries and path.name not in STILL_QUERYING:
+            asked[path.name] = sorted(queries)
+    assert asked == {}, "pass these in the page's context instead (bulletin/site.py, Site._shown)"

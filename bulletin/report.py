@@ -10,6 +10,7 @@ HTML page (and through it the PDF) and the `.xlsx` workbook, and the three agree
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -19,7 +20,9 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from .model import Measure
+from .palette import status_label
 from .status import DISPLAY_ORDER, Status
+from .units import target_figure
 
 if TYPE_CHECKING:  # the renderer is passed in; imported only for type checking
     from .l10n import Lang
@@ -72,8 +75,8 @@ def _row(renderer: "Renderer", lang: "Lang", ms: Measure, *, with_programme: boo
         latest = ta.latest
         targets.append(ReportTarget(
             title=text(t.title),
-            target=renderer.value(lang, t, t.target) if t.target is not None else "",
-            latest=renderer.value(lang, t, latest.value) if latest is not None else "",
+            target=target_figure(lang, t, t.target) if t.target is not None else "",
+            latest=target_figure(lang, t, latest.value) if latest is not None else "",
             reported=latest.date if latest is not None else None))
     return ReportRow(
         measure=ms, number=ms.number, title=text(ms.title),
@@ -94,44 +97,55 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle: str, as_of: dt.date,
                 status_label, licence: str = "") -> bytes:
     """The report as one worksheet: a title block, a header row, one row per target line."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     _ = lang.gettext
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Report")[:31]
-    for line in (title, subtitle, licence):
-        if line:
-            ws.append([line])
-            ws.cell(row=ws.max_row, column=1).data_type = "s"  # never a formula, whatever the title says
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([])
-    header = [_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
-              _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source")]
-    ws.append(header)
-    header_row = ws.max_row
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8EDF2")
-    wrap = Alignment(wrap_text=True, vertical="top")
+    header = (_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
+              _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source"))
+    rows = []
     for group in groups:
         for row in group.rows:
             lines = row.targets or (ReportTarget("", "", "", None),)
             for i, target in enumerate(lines):
                 first = i == 0
-                ws.append([row.programme if first else "", row.number if first else None, row.title if first else "",
-                           row.lead if first else "",
-                           row.deadline if first else None, target.title, target.target, target.latest,
-                           target.reported, status_label(row.status) if first else "", row.reason if first else "",
-                           "; ".join(row.sources) if first else ""])
-                for cell in ws[ws.max_row]:
-                    if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula: keep it text
-                        cell.data_type = "s"
-                    cell.alignment = wrap
-                    if isinstance(cell.value, dt.date):
-                        cell.number_format = "yyyy-mm-dd"
+                rows.append((row.programme if first else "", row.number if first else None, row.title if first else "",
+                             row.lead if first else "",
+                             row.deadline if first else None, target.title, target.target, target.latest,
+                             target.reported, status_label(row.status) if first else "", row.reason if first else "",
+                             "; ".join(row.sources) if first else ""))
+    return _workbook(_("Report")[:31], tuple(line for line in (title, subtitle, licence) if line), header, tuple(rows),
+                     title, as_of)
+
+
+@functools.lru_cache(maxsize=256)
+def _workbook(sheet: str, top: tuple[str, ...], header: tuple[str, ...], rows: tuple[tuple, ...], title: str,
+              as_of: dt.date) -> bytes:
+    """The workbook's bytes, a pure function of the cells: kept, because writing one with
+    openpyxl costs more than the rest of its report page, and most rebuilds leave it unchanged."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for line in top:
+        ws.append([line])
+        ws.cell(row=ws.max_row, column=1).data_type = "s"  # never a formula, whatever the title says
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    ws.append(list(header))
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EDF2")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for values in rows:
+        ws.append(list(values))
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula: keep it text
+                cell.data_type = "s"
+            cell.alignment = wrap
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.print_title_rows = f"{header_row}:{header_row}"  # the header repeats on every printed page
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -183,7 +197,5 @@ def report_workbook(renderer: "Renderer", context: dict, lang: "Lang") -> bytes:
     subtitle = lang.gettext("Progress report") + (lang.gettext(": ") + heading if heading else "") + " · " + \
         lang.gettext("Figures as of %(date)s.") % {"date": lang.date(as_of)}
     groups = report_groups(renderer, lang, context["measures"], with_programme=scope != "programme")
-    from .render import STATUS_LABELS
-
     return report_xlsx(groups, lang, title=title, subtitle=subtitle, as_of=as_of,
-                       status_label=lambda s: lang.gettext(STATUS_LABELS[s]), licence=licence_line(lang, bulletin))
+                       status_label=lambda s: status_label(s, lang), licence=licence_line(lang, bulletin))

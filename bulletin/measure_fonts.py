@@ -112,8 +112,8 @@ def prepare(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, 
     """A directory of cut-down measuring fonts for these specs and {family: alias}, or None.
 
     Kept in `cache_root/<hash of the characters and the source fonts>/`, so a build with
-    the same chart text reuses them; without a cache root, in a temporary directory
-    (removed when the process ends)."""
+    the same chart text reuses them; without a cache root (a build with its cache in
+    memory only), under the system's temporary directory, where the next such build finds them."""
     families: set[str] = set()
     characters: set[str] = set(_FORMAT_CHARACTERS)
     for spec in specs:

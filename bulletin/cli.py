@@ -20,6 +20,8 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--templates", type=Path, default=Path("templates"), help=N_("templates directory (default: templates)"))
     parser.add_argument("--theme", type=Path, default=Path("theme"), help=N_("theme directory (default: theme)"))
     parser.add_argument("--output", type=Path, default=Path("output"), help=N_("output directory (default: output)"))
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("BULLETIN_CACHE") or ".cache"),
+                        help=N_("cache directory for drawn charts, report PDFs and the search index (default: .cache, or BULLETIN_CACHE)"))
 
 
 def _lang_args(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +75,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .problems import BuildFailure
 
     say = printer(args)
-    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(), workers=args.jobs)
+    builder = Builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress(),
+                      workers=args.jobs)
     try:
         result = builder.build()
     except BuildFailure as exc:  # content, templates, clashing paths: say where, never a traceback

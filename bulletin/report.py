@@ -10,6 +10,7 @@ HTML page (and through it the PDF) and the `.xlsx` workbook, and the three agree
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -134,44 +135,55 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle: str, as_of: dt.date,
                 status_label, licence: str = "") -> bytes:
     """The report as one worksheet: a title block, a header row, one row per target line."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     _ = lang.gettext
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Report")[:31]
-    for line in (title, subtitle, licence):
-        if line:
-            ws.append([line])
-            ws.cell(row=ws.max_row, column=1).data_type = "s"  # never a formula, whatever the title says
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([])
-    header = [_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
-              _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source")]
-    ws.append(header)
-    header_row = ws.max_row
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8EDF2")
-    wrap = Alignment(wrap_text=True, vertical="top")
+    header = (_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
+              _("Latest progress"), _("Reported on"), _("Status"), _("Reason"), _("Source"))
+    rows = []
     for group in groups:
         for row in group.rows:
             lines = row.targets or (ReportTarget("", "", "", None),)
             for i, target in enumerate(lines):
                 first = i == 0
-                ws.append([row.programme if first else "", row.number if first else None, row.title if first else "",
-                           row.lead if first else "",
-                           row.deadline if first else None, target.title, target.target, target.latest,
-                           target.reported, status_label(row.status) if first else "", row.reason if first else "",
-                           "; ".join(row.sources) if first else ""])
-                for cell in ws[ws.max_row]:
-                    if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula: keep it text
-                        cell.data_type = "s"
-                    cell.alignment = wrap
-                    if isinstance(cell.value, dt.date):
-                        cell.number_format = "yyyy-mm-dd"
+                rows.append((row.programme if first else "", row.number if first else None, row.title if first else "",
+                             row.lead if first else "",
+                             row.deadline if first else None, target.title, target.target, target.latest,
+                             target.reported, status_label(row.status) if first else "", row.reason if first else "",
+                             "; ".join(row.sources) if first else ""))
+    return _workbook(_("Report")[:31], tuple(line for line in (title, subtitle, licence) if line), header, tuple(rows),
+                     title, as_of)
+
+
+@functools.lru_cache(maxsize=256)
+def _workbook(sheet: str, top: tuple[str, ...], header: tuple[str, ...], rows: tuple[tuple, ...], title: str,
+              as_of: dt.date) -> bytes:
+    """The workbook's bytes, a pure function of the cells: kept, because writing one with
+    openpyxl costs more than the rest of its report page, and most rebuilds leave it unchanged."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for line in top:
+        ws.append([line])
+        ws.cell(row=ws.max_row, column=1).data_type = "s"  # never a formula, whatever the title says
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    ws.append(list(header))
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EDF2")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for values in rows:
+        ws.append(list(values))
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula: keep it text
+                cell.data_type = "s"
+            cell.alignment = wrap
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.print_title_rows = f"{header_row}:{header_row}"  # the header repeats on every printed page
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -508,7 +508,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"serve: {text}", file=sys.stderr)
         return 1
 
-    builder = Builder(args.content, args.templates, args.theme, args.output, progress=terminal_progress(),
+    builder = Builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress(),
                       report_pdfs=False)
     builder.background_cleanup = True
     from .writer import OutputRefused, check_output
@@ -521,7 +521,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     builder.stale_search = True  # search reflects the content as the server started; `build` re-indexes
     state = DevState(builder)
-    watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, Path(".cache")])
+    watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, args.cache])
     port = server.server_address[1]
     server.set_app(make_app(state, args.host, port))
     stop = threading.Event()

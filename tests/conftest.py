@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from dataclasses import dataclass
@@ -16,6 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # suite's site). Set before any Builder is made; a subprocess inherits it.
 os.environ.setdefault("BULLETIN_REPORT_PDFS", "0")
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`), the browser tests run in one worker: they share
+    one built site and one Chromium, which a second worker would build and start again."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(autouse=True)
@@ -68,16 +77,23 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
 
 
 def shared_chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One chart cache for the whole session, seeded from the repository's .cache/charts when present.
+    """One chart cache for the whole run, seeded from the repository's .cache/charts when present.
 
     Rendering every chart from cold takes seconds; the tests that build share this cache.
+    Under pytest-xdist the workers share it too (it sits beside their own temporary
+    folders): the cache writes each entry atomically, so two builds may fill it at once.
     """
-    cache = tmp_path_factory.getbasetemp() / "bulletin-chart-cache"
-    if not cache.exists():
-        seed = ROOT / ".cache" / "charts"
-        if seed.is_dir():
-            shutil.copytree(seed, cache / "charts")
-        cache.mkdir(exist_ok=True)
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by all workers
+    cache = base / "bulletin-chart-cache"
+    with open(base / "bulletin-chart-cache.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker seeds it, the others wait and reuse it
+        if not cache.exists():
+            seed = ROOT / ".cache" / "charts"
+            if seed.is_dir():
+                shutil.copytree(seed, cache / "charts")
+            cache.mkdir(exist_ok=True)
     return cache
 
 

@@ -70,7 +70,7 @@ def builder_for(root: Path, output: str, cache: Path) -> Builder:
     # Report PDFs are left out, as `serve` leaves them out: printing is slow, and a PDF is
     # printed from its report page, which the comparison covers.
     builder = Builder(root / "content", root / "templates", root / "theme", root / output, cache=cache,
-                      locale_dir=root / "locale", report_pdfs=False)
+                      locale_dir=root / "locale", report_pdfs=False, workers=1)  # workers=1: the stand-in draws
     builder.background_cleanup = True  # as `serve` does: the replaced tree is deleted in a thread
     return builder
 
@@ -235,6 +235,7 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("programme as_of", _edit_yaml("programmes/huitian-action-2018.yaml", _set("as_of", value=dt.date(2020, 1, 31)))),
     ("measure names an issuer-only department",
      _edit_measure("huitian-action-2018", 2, _set("support", value=["bj-party-committee"]))),
+    ("programme as_of removed", _edit_yaml("programmes/huitian-action-2018.yaml", lambda d: d.pop("as_of"))),
     # bulletin.yaml
     ("bulletin title", _edit_yaml("bulletin.yaml", _set("title", "en", value="A renamed bulletin"))),
     ("bulletin description", _edit_yaml("bulletin.yaml", _set("description", "zh", value="新的说明。"))),
@@ -253,7 +254,6 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     # programmes
     ("programme period", _edit_yaml("programmes/huitian-action-2018.yaml", _set("period", "end", value=dt.date(2021, 6, 30)))),
     ("programme short title", _edit_yaml("programmes/beijing-subdistrict-2019.yaml", _set("short_title", value={"zh": "街道", "en": "Sub-districts"}))),
-    ("programme as_of removed", _edit_yaml("programmes/huitian-action-2018.yaml", lambda d: d.pop("as_of"))),
     # measures
     ("measure title", _edit_measure("beijing-subdistrict-2019", 1, _set("title", "en", value="A retitled measure"))),
     ("measure category", _edit_measure("beijing-subdistrict-2019", 1, _set("category", value="community-services"))),
@@ -284,11 +284,30 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
 ]
 
 
-def test_every_kind_of_edit_rebuilds_as_a_clean_build_would(project: Path, chart_cache: Path):
+# The table in four runs of edits, each on its own copy (so the test suite's workers share
+# them out); within a run, edits follow one another as an editor's would.
+def _runs(edits: list, first_of_each: tuple[str, ...]) -> dict[str, list]:
+    runs: dict[str, list] = {}
+    for name, edit in edits:
+        if name in first_of_each or not runs:
+            runs[name] = []
+        runs[next(reversed(runs))].append((name, edit))
+    return runs
+
+
+RUNS = _runs(EDITS, ("department name", "measure title", "target value"))
+
+
+def test_the_runs_cover_the_whole_table():
+    assert [e for run in RUNS.values() for e in run] == EDITS and len(RUNS) == 4
+
+
+@pytest.mark.parametrize("run", list(RUNS))
+def test_every_kind_of_edit_rebuilds_as_a_clean_build_would(project: Path, chart_cache: Path, run: str):
     live = builder_for(project, "output", chart_cache)
     live.build()
     stale = {}
-    for name, edit in EDITS:
+    for name, edit in RUNS[run]:
         edit(project)
         if diff := differences(project, live, chart_cache):
             stale[name] = f"{len(diff)} files differ, e.g. {diff[:3]}"
@@ -357,3 +376,38 @@ def test_a_random_sequence_of_edits_rebuilds_as_a_clean_build_would(project: Pat
         shutil.rmtree(snapshot)
         diff = differences(project, live, chart_cache)
         assert not diff, f"after {done}: {len(diff)} files differ, e.g. {diff[:3]}"
+
+
+# --- once through `serve` itself ------------------------------------------------------
+
+SERVED_EDITS = ("programme title", "measure names an issuer-only department", "bulletin rounds: one inserted",
+                "department name", "measure added", "progress value", "page added", "template", "theme file",
+                "measure deleted")
+
+
+def test_serve_serves_what_a_clean_build_publishes_after_each_save(project: Path, chart_cache: Path):
+    """The editor's preview itself: its watcher sees each save, its build thread rebuilds, and every
+    file it serves is the clean build's file (HTML with only the dev reload script added)."""
+    from test_serve import Live
+    from bulletin.serve import reload_script
+
+    edits = dict(EDITS)
+    live = Live(project, chart_cache)
+    live.builder.workers = 1  # charts drawn in this process, by the stand-in
+    live.start()
+    try:
+        for name in SERVED_EDITS:
+            before = live.state.attempts
+            edits[name](project)
+            live.wait_past(before)
+            clean = builder_for(project, "clean", chart_cache).render().files
+
+            def served_equals_clean() -> bool:
+                snapshot = live.state.snapshot
+                return snapshot is not None and not live.state.failing and dict(snapshot.files) == clean
+            live.until(served_equals_clean)  # a save can bring several builds; the last one must match
+            page = next(p for p in sorted(clean) if p.endswith("index.html") and "/measures/" in p)
+            status, _, body = live.get("/" + page)
+            assert status == 200 and body.replace(reload_script(live.state.generation), b"") == clean[page], name
+    finally:
+        live.close()

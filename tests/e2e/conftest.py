@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_tool
+from conftest import require_tool, shared_chart_cache
 
 from . import checks
 
@@ -35,8 +35,10 @@ def site_root(tmp_path_factory) -> Path:
             pytest.fail(f"BULLETIN_SITE={env} has no index.html", pytrace=False)
         return root
     root = tmp_path_factory.mktemp("site")
-    # The published site, report PDFs included (the fast tests leave them out).
-    proc = subprocess.run([sys.executable, "build.py", "--output", str(root)], cwd=checks.REPO,
+    # The published site, report PDFs included (the fast tests leave them out); its caches in
+    # the session's temporary folder, seeded from the checkout's charts: no test writes into the checkout.
+    cache = shared_chart_cache(tmp_path_factory)
+    proc = subprocess.run([sys.executable, "build.py", "--output", str(root), "--cache", str(cache)], cwd=checks.REPO,
                           capture_output=True, text=True, timeout=600, env={**os.environ, "BULLETIN_REPORT_PDFS": "1"})
     if proc.returncode != 0 or not (root / "index.html").is_file():
         pytest.fail(f"`python build.py --output {root}` failed (exit {proc.returncode}):\n"

@@ -7,6 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -94,7 +95,29 @@ def shared_chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
             if seed.is_dir():
                 shutil.copytree(seed, cache / "charts")
             cache.mkdir(exist_ok=True)
+            # Most tests build the minimal fixture: its charts are drawn here once, while the
+            # other workers wait, instead of by two tests at the same time on a cold cache.
+            from bulletin.builder import Builder
+
+            warm = base / "bulletin-chart-cache-warm"
+            Builder(MINIMAL, ROOT / "templates", ROOT / "theme", warm / "output", cache=cache).render()
     return cache
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder `build(folder)` fills once per test run, shared by the pytest-xdist workers
+    (the others wait for it): for read-only builds several test files look at."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder, done = base / name, base / f"{name}.done"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a half-built one from a worker that failed
+            build(folder)
+            done.touch()
+    return folder
 
 
 def require_tool(found, what: str):

@@ -20,7 +20,7 @@ from bulletin.l10n import load_translations, opencc_converter
 from bulletin.site import Site
 from bulletin.status import Status
 from bulletin.validate import check
-from conftest import MINIMAL, ROOT, require_tool, shared_chart_cache
+from conftest import MINIMAL, ROOT, built_once, require_tool, shared_chart_cache
 
 TEMPLATES, THEME = ROOT / "templates", ROOT / "theme"
 REUSE = """
@@ -42,11 +42,13 @@ def _content(tmp: Path, extra: str = REUSE, languages: str | None = None) -> Pat
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, Path]:
-    tmp = tmp_path_factory.mktemp("reports")
-    content = _content(tmp)
-    out = tmp / "output"
-    Builder(content, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory), report_pdfs=True).build()
-    return content, out
+    cache = shared_chart_cache(tmp_path_factory)
+
+    def build(tmp: Path) -> None:
+        tmp.mkdir()
+        Builder(_content(tmp), TEMPLATES, THEME, tmp / "output", cache=cache, report_pdfs=True).build()
+    tmp = built_once(tmp_path_factory, "reports", build)  # one build with PDFs, whichever worker asks first
+    return tmp / "content", tmp / "output"
 
 
 class _Text(HTMLParser):

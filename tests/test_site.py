@@ -24,7 +24,7 @@ from bulletin.builder import Builder
 from bulletin.status import Status, assess
 from bulletin.validate import check
 
-from conftest import shared_chart_cache  # noqa: E402
+from conftest import built_once, shared_chart_cache  # noqa: E402
 from e2e import checks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,9 +147,10 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def demo(tmp_path_factory):
     result = check(CONTENT)
     assert result.content is not None and not result.errors, [str(p) for p in result.errors]
-    out = tmp_path_factory.mktemp("demo") / "site"
-    build = Builder(CONTENT, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
-    return out, result.content, build
+    cache = shared_chart_cache(tmp_path_factory)
+    out = built_once(tmp_path_factory, "demo-site",
+                     lambda folder: Builder(CONTENT, TEMPLATES, THEME, folder, cache=cache).build())
+    return out, result.content
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def round_path(day: dt.date) -> str:
 def round_report_path(day: dt.date, scope: str | None = None, ident: str | None = None) -> str:
     """A round's report: the current report's address under the round's folder, e.g.
     rounds/2019-12-11/programmes/x/report/. It exists for every round, the current one
-    included (there it leads to `report_path`), so a link to it never breaks."""
+    included (there a page linking to `report_path`), so a link to it never breaks."""
     return f"rounds/{day.isoformat()}/" + report_path(scope, ident)
 
 
@@ -331,7 +331,7 @@ class Site:
 
     def _round_report_pages(self) -> list[PageSpec]:
         """Each earlier round's report, from what was known then; for the current round, pages
-        leading to the current report (one report, two addresses, no second copy)."""
+        linking to the current report (one report, no second copy)."""
         c = self.content
         pages = []
         for day in self.rounds():

@@ -83,10 +83,10 @@ def test_the_current_rounds_report_is_unchanged_and_its_round_address_leads_to_i
             page = (out / code / report).read_text(encoding="utf-8")
             assert _article(page) == _article(without_rounds[f"{code}/{report}"].decode("utf-8")), report
             assert 'class="report-round">' in page and "report-round archived" not in page
-            # rounds/<current>/…/report/ is no second copy: it leads to this one.
+            # rounds/<current>/…/report/ is no second copy: it links to this one.
             here = f"{code}/rounds/2020-06-30/{report}"
             lead = (out / here).read_text(encoding="utf-8")
-            target = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', lead).group(1)
+            target = re.search(r'<a class="report-current-link" href="([^"]+)">', lead).group(1)
             assert posixpath.normpath(posixpath.join(posixpath.dirname(here), target)) == f"{code}/{report}"
             assert '<meta name="robots" content="noindex, follow">' in lead
             assert "report-table" not in lead and not (out / here).with_name("report.xlsx").exists()
@@ -143,7 +143,7 @@ def test_adding_a_round_leaves_earlier_rounds_reports_unchanged(content_dir: Pat
     after = render(content_dir)
     for path, html in before.items():
         if "/2020-06-30/" in path:  # the round that was current now has its own archived report
-            assert b'report-round archived' in after[path] and b"http-equiv" in html
+            assert b'report-round archived' in after[path] and b"report-current-link" in html
         else:
             assert after[path] == html, path
     archived = after["en/rounds/2020-06-30/report/index.html"].decode("utf-8")

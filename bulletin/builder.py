@@ -178,7 +178,8 @@ class Builder:
 
     def _render(self) -> Rendering:
         from .l10n import LOCALE_DIR
-        from .render import Renderer, status_css
+        from .palette import status_css
+        from .render import Renderer
 
         check_output(self.output, self._protected(), self._project())  # refuse before spending time rendering
         result = full_check(self.content_dir, warnings=False)
@@ -246,7 +247,7 @@ class Builder:
             files.add(out, data, "")
         for rel, data in renderer.extras(pages).items():
             files.add(rel, data, f"{rel} (feeds, downloads, sitemap)")
-        files.add("assets/status.css", status_css(), "assets/status.css (status colours)")
+        files.add("assets/status.css", status_css().encode("utf-8"), "assets/status.css (status colours)")
         for rel, data in self._search_index(site, renderer).items():
             files.add(rel, data, f"{rel} (search index)")
         for rel, data in static.items():
@@ -260,7 +261,7 @@ class Builder:
     def _search_index(self, site: Site, renderer) -> dict[str, bytes]:
         """Pagefind's index of the measures: rebuilt only when a measure's searchable text
         changed (kept in memory and under the cache folder, keyed by the records)."""
-        from .charts import status_label
+        from .palette import status_label
         from .search import build_index, measure_records, records_digest
 
         records = measure_records(site, renderer.langs, status_label)

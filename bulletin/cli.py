@@ -65,9 +65,9 @@ def _status_word(status, say: Printer) -> str:
     """The status code in English output (scripts read it); the status's name in other languages."""
     if say.gettext is None:
         return status.value
-    from .palette import STATUS_LABELS
+    from .palette import status_label
 
-    return say.gettext(STATUS_LABELS[status])
+    return status_label(status, say)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

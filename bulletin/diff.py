@@ -23,12 +23,9 @@ from typing import Any
 
 from .l10n import LOCALE_DIR, Lang
 from .model import Content, Measure, Target
+from .palette import N_
 from .problems import Problem
 from .validate import CheckResult, check
-
-
-def N_(message: str) -> str:
-    return message
 
 
 class BaseError(Exception):
@@ -173,11 +170,10 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(comparison: Comparison, old: Content, new: Content, lang: Lang, base: str) -> str:
-    from .palette import STATUS_LABELS
-    from .status import Status
+    from .palette import status_label
 
     _ = lang.gettext
-    status = lambda s: _(STATUS_LABELS[Status(s)]) if s else _("(not in this version)")
+    status = lambda s: status_label(s, lang) if s else _("(not in this version)")
     label = lambda mid: _measure_label(lang, new if mid in new.measures else old, mid)
     colon = _(": ")
     lines = [_title(lang, base), ""]

@@ -27,9 +27,6 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 # CLDR locale used for each bulletin language code; en_GB writes "30 June 2020".
 DEFAULT_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB", "zh-Hant": "zh_Hant_TW"}
-# OpenCC configurations a bulletin may choose for Traditional Chinese: plain characters
-# (s2t), Taiwan or Hong Kong character forms (s2tw, s2hk), Taiwan forms and phrases (s2twp).
-OPENCC_CONFIGS = ("s2t", "s2tw", "s2twp", "s2hk")
 
 
 def load_translations(code: str, locale_dir: Path = LOCALE_DIR, conversion: str = "s2t") -> NullTranslations:

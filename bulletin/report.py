@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from .model import Measure
+from .palette import status_label
 from .status import DISPLAY_ORDER, Status
+from .units import target_figure
 
 if TYPE_CHECKING:  # the renderer is passed in; imported only for type checking
     from .l10n import Lang
@@ -113,8 +115,8 @@ def _row(renderer: "Renderer", lang: "Lang", ms: Measure, a: "MeasureAssessment"
         latest = ta.latest
         targets.append(ReportTarget(
             title=text(t.title),
-            target=renderer.value(lang, t, t.target) if t.target is not None else "",
-            latest=renderer.value(lang, t, latest.value) if latest is not None else "",
+            target=target_figure(lang, t, t.target) if t.target is not None else "",
+            latest=target_figure(lang, t, latest.value) if latest is not None else "",
             reported=latest.date if latest is not None else None))
     return ReportRow(
         measure=ms, number=ms.number, title=text(ms.title),
@@ -235,10 +237,8 @@ def report_workbook(renderer: "Renderer", context: dict, lang: "Lang") -> bytes:
     subtitle = lang.gettext("Progress report") + (lang.gettext(": ") + heading if heading else "") + " · " + \
         lang.gettext("Figures as of %(date)s.") % {"date": lang.date(when.as_of)} + " · " + round_line(lang, when)
     groups = report_groups(renderer, lang, context)
-    from .render import STATUS_LABELS
-
     return report_xlsx(groups, lang, title=title, subtitle=subtitle, as_of=when.as_of,
-                       status_label=lambda s: lang.gettext(STATUS_LABELS[s]), licence=licence_line(lang, bulletin))
+                       status_label=lambda s: status_label(s, lang), licence=licence_line(lang, bulletin))
 
 
 def round_line(lang: "Lang", when: ReportRound) -> str:

@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .messages import N_, Msg, Printer, cli_text, date_argument, editor_language
+from .messages import N_, Msg, Printer, date_argument, editor_language
 from .model import Content, Measure, Target
 from .validate import _number_in_words, _yes_no_words, check
 
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # a department's return is a few kilobytes; this stops accidents
 KEY_ROW = 1  # the row of column keys; human headers follow in each language
-FILL = ("value", "date", "source")  # cells the department fills, then note.<lang>
 
 # Column key -> (zh header, en header). Context columns are read-only.
 CONTEXT = {
@@ -217,14 +216,6 @@ class Row:
     row: int
     cells: dict[str, Any]
     columns: dict[str, str]  # key -> column letter (or number for CSV)
-
-
-@dataclass
-class Entry:
-    row: Row
-    measure: str
-    target: str
-    values: dict[str, Any] = field(default_factory=dict)
 
 
 def _read_rows(path: Path) -> list[Row]:

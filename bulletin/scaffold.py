@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from .messages import N_, Msg, Printer, cli_text, date_argument, editor_language
+from .messages import N_, Printer, date_argument, editor_language
 from .schema import write_schemas
 from .validate import check
 

@@ -31,7 +31,6 @@ from .model import Content, Measure
 from .problems import TemplateFailure
 
 OUTPUT_DIR = "pagefind"
-SEARCH_PATH = "search/index.html"
 
 
 class SearchUnavailable(TemplateFailure):

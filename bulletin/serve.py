@@ -46,7 +46,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from markupsafe import escape
 
-from .builder import Builder, terminal_progress
+from .builder import Builder, failure_lines, terminal_progress
+from .messages import N_, editor_language, gettext_for, localise
 from .problems import BuildFailure, ContentError, Problem
 
 mimetypes.add_type("image/svg+xml", ".svg")
@@ -69,8 +70,9 @@ class Snapshot:
 class DevState:
     """The last build's outcome, shared by the watcher, the build thread and the web app."""
 
-    def __init__(self, builder: Builder, *, log: Callable[[str], None] | None = None):
+    def __init__(self, builder: Builder, *, log: Callable[[str], None] | None = None, gettext=None):
         self.builder = builder
+        self.gettext = gettext  # the editor's language for the terminal (messages.gettext_for); None: English
         self.snapshot: Snapshot | None = None  # the last good site; replaced whole, never changed in place
         self.problems: list[Problem] = []
         self.error: str | None = None
@@ -122,14 +124,12 @@ class DevState:
         ok = False
         try:
             result = self.builder.build()
-        except ContentError as exc:
-            self.problems, self.error = exc.problems, None
-            for p in exc.problems:
-                self.log(str(p))
-            self.log(f"serve: content has {len(exc.problems)} problem(s); still serving the last good site")
-        except BuildFailure as exc:  # a template error or a clash of paths must not stop the server either
-            self.problems, self.error = [], str(exc)
-            self.log(f"serve: build failed: {self.error}")
+        except BuildFailure as exc:  # content, a template, a clash of paths: said as `build` says it; the server goes on
+            content = isinstance(exc, ContentError)
+            self.problems, self.error = (exc.problems, None) if content else ([], str(exc))
+            for line in failure_lines(exc, self.gettext):
+                self.log(line)
+            self.log(localise(N_("serve: still serving the last good site"), self.gettext))
         except Exception as exc:  # nor anything else a half-finished edit can cause
             self.problems, self.error = [], f"{type(exc).__name__}: {exc}"
             self.log(f"serve: build failed: {self.error}")
@@ -300,7 +300,6 @@ def _translations(code: str):
 def error_panel(state: DevState, lang: str) -> bytes:
     """The problems over the page, in the page's language."""
     t = _translations(lang)
-    from .messages import gettext_for
 
     localised = gettext_for(lang)  # each problem line in the page's language, as `check --lang` prints it
     items = "".join(f"<li><code>{escape(p.localised(localised))}</code></li>" for p in state.problems)
@@ -520,7 +519,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"serve: {exc}", file=sys.stderr)
         return 1
     builder.stale_search = True  # search reflects the content as the server started; `build` re-indexes
-    state = DevState(builder)
+    state = DevState(builder, gettext=gettext_for(editor_language(getattr(args, "lang", None), args.content)))
     watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, args.cache])
     port = server.server_address[1]
     server.set_app(make_app(state, args.host, port))

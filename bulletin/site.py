@@ -13,7 +13,7 @@ from collections import defaultdict
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .deps import RecordedMap, entity_index, recorded_fields, recorded_queries
 from .model import Content, Measure, ProgressEntry, Target
@@ -274,6 +274,40 @@ class Site:
         used = {a.status for a in self.assessments.values()}
         return [s for s in DISPLAY_ORDER if s in used]
 
+    # --- what a page shows beyond its own entity: worked out here, handed to its template ---
+    def _shown(self) -> dict[str, Callable[[dict], dict[str, Any]]]:
+        """Per kind of page, a function of the page's context giving the site-wide data it shows
+        (the context's fingerprint follows the data into incremental rebuilds, as any context does)."""
+        c = self.content
+        linked = {"linked_departments": self.departments_used()}  # departments with a page of their own
+        with_links = lambda context: linked
+
+        def table(entries) -> list[tuple[Any, list[Measure], dict[Status, int]]]:
+            return [(entity, ms, self.counts(ms)) for entity, ms in entries]
+
+        return {
+            "home": lambda context: self._home_shows(),
+            "statuses": lambda context: {"counts": self.counts(self.measures())},
+            "departments": lambda context: {"departments": table(
+                (dept, self.measures(department=did)) for did, dept in c.departments.items())},
+            "categories": lambda context: {"categories": table(
+                (c.categories[cid], self.measures(category=cid)) for cid in self.categories_used())},
+            "deadlines": lambda context: {"months": self.by_deadline_month()},
+            "updates": lambda context: {"updates": self.updates()},
+            "changes": lambda context: {"changes": self.changes(context["round"])},
+            "measure": lambda context: dict(linked, has_history=self.has_history()),
+            "programme": with_links, "department": with_links, "category": with_links, "status": with_links,
+        }
+
+    def _home_shows(self) -> dict[str, Any]:
+        return {"counts": self.counts(self.measures()),
+                "late": self.measures(status=Status.OVERDUE_UNREPORTED) + self.measures(status=Status.OVERDUE),
+                "done": self.measures(status=Status.COMPLETED),
+                "programmes": [(p, ms, self.counts(ms)) for p, ms in
+                               ((p, self.measures(programme=pid)) for pid, p in self.content.programmes.items())],
+                "upcoming": self.upcoming(), "updates": self.updates()[:6],
+                "changes": self.changes() if self.has_history() else None}  # what changed since the round before
+
     # --- pages -----------------------------------------------------------------------
     def pages(self) -> list[PageSpec]:
         c = self.content
@@ -313,6 +347,9 @@ class Site:
         for slug, page in c.pages.items():
             pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}))
         pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, in_sitemap=False))
+        shown = self._shown()
+        for spec in pages:  # each page is given what it shows, so its template queries nothing site-wide
+            spec.context.update(shown.get(spec.context["kind"], lambda context: {})(spec.context))
         return pages
 
     def _report_pages(self) -> list[PageSpec]:

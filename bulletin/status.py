@@ -32,7 +32,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .model import Content, Measure, Milestone, PaceRule, Period, PointsRule, ProgressEntry, Target, Thresholds
+from .model import Content, Measure, Milestone, PaceRule, Period, PointsRule, ProgressEntry, Target
 
 
 class Status(StrEnum):

@@ -69,11 +69,6 @@ class CheckResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def discover(root: Path) -> list[tuple[str, Path]]:
-    """Content files by kind, in a stable order."""
-    return discover_checked(root)[0]
-
-
 def discover_checked(root: Path) -> tuple[list[tuple[str, Path]], list[safety.FileRefusal]]:
     """Content files by kind, and the entries refused on the way (links out of the content, folders
     named like files, dangling links). Editor lock files and backups are skipped."""

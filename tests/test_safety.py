@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from bulletin import downloads
 from bulletin.writer import MARKER, OutputRefused, check_output, clean_leftovers, write_site
 
 from conftest import MINIMAL, ROOT
@@ -559,17 +560,17 @@ def csv_cells(data: bytes) -> list[list[str]]:
 
 def test_csv_cells_never_start_a_formula(hostile_renderer):
     lang = hostile_renderer.langs["en"]
-    for data in (hostile_renderer.measures_csv(lang), hostile_renderer.progress_csv(lang),
-                 hostile_renderer.progress_csv(hostile_renderer.langs["zh"])):
+    for data in (downloads.measures_csv(hostile_renderer, lang), downloads.progress_csv(hostile_renderer, lang),
+                 downloads.progress_csv(hostile_renderer, hostile_renderer.langs["zh"])):
         cells = [cell for row in csv_cells(data) for cell in row]
         dangerous = [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not re.fullmatch(r"-\d+(\.\d+)?", c))]
         assert dangerous == []
-    cells = [cell for row in csv_cells(hostile_renderer.progress_csv(lang)) for cell in row]
+    cells = [cell for row in csv_cells(downloads.progress_csv(hostile_renderer, lang)) for cell in row]
     assert "'=1+41" in cells and "'" + HOSTILE_TEXTS[1] in cells  # the text is kept, shown as text
 
 
 def test_plain_negative_numbers_stay_numbers():
-    from bulletin.render import spreadsheet_cell
+    from bulletin.downloads import spreadsheet_cell
 
     assert spreadsheet_cell("-5") == "-5" and spreadsheet_cell("-0.25") == "-0.25" and spreadsheet_cell(-3) == -3
     assert spreadsheet_cell("-5+1") == "'-5+1" and spreadsheet_cell(" =1") == "' =1"
@@ -582,7 +583,7 @@ def test_libreoffice_does_not_evaluate_the_csv(hostile_renderer, tmp_path):
 
         require_tool(None, "LibreOffice (soffice)")
     source = tmp_path / "progress.csv"
-    source.write_bytes(hostile_renderer.progress_csv(hostile_renderer.langs["en"]))
+    source.write_bytes(downloads.progress_csv(hostile_renderer, hostile_renderer.langs["en"]))
     profile = tmp_path / "lo-profile"
     proc = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
                            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false",
@@ -603,13 +604,13 @@ def test_feeds_and_sitemap_are_well_formed_for_hostile_text(hostile_renderer):
 
 
 def test_xml_guard_replaces_characters_xml_cannot_hold():
-    from bulletin.render import xml_text
+    from bulletin.downloads import xml_text
 
     ET.fromstring(xml_text("<a>\x00\x1b\ufffe x</a>").encode("utf-8"))
 
 
 def test_json_download_is_standard_json(hostile_renderer):
-    data = hostile_renderer.bulletin_json(hostile_renderer.langs["en"])
+    data = downloads.bulletin_json(hostile_renderer, hostile_renderer.langs["en"])
     json.loads(data, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
 
 
@@ -730,7 +731,7 @@ def test_json_stays_standard_when_extreme_figures_overflow_a_ratio(tmp_path, mon
     result = check(content)
     assert not result.errors, result.errors
     renderer = Renderer(Site(result.content), ROOT / "templates", None)
-    data = json.loads(renderer.bulletin_json(renderer.langs["en"]),
+    data = json.loads(downloads.bulletin_json(renderer, renderer.langs["en"]),
                       parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     [measure] = [m for m in data["measures"] if m["id"] == "huitian-3"]
     assert measure["targets"][0]["reached"] is None

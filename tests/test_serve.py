@@ -192,6 +192,24 @@ def test_when_no_build_has_succeeded_the_problems_have_a_page_of_their_own(proje
     assert not (project_copy / "output").exists()
 
 
+def test_a_failed_rebuild_is_told_in_the_terminal_as_build_tells_it_in_the_editors_language(project_copy):
+    from bulletin.builder import failure_lines
+    from bulletin.messages import gettext_for
+    from bulletin.problems import BuildFailure
+
+    (project_copy / MEASURE).write_text("number: [oops\n", encoding="utf-8")
+    builder = Builder(project_copy / "content", project_copy / "templates", project_copy / "theme",
+                      project_copy / "output", cache=None)
+    zh, lines = gettext_for("zh"), []
+    state = DevState(builder, log=lines.append, gettext=zh)
+    assert not state.rebuild()
+    with pytest.raises(BuildFailure) as failed:  # what `build` would print for the same content
+        builder.build()
+    assert lines[:-1] == failure_lines(failed.value, zh)
+    assert re.search(r"01-adjust-community-size\.yaml:\d+:\d+: ", lines[0]) and "个错误" in lines[-2]
+    assert lines[-1] == "预览：仍在提供上一个正确构建的网站"
+
+
 # --- hostile requests -------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", ["/%00", "/zh/%00index.html", "/zh/index.html%0d%0aSet-Cookie:%20x=1",

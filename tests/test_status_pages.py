@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bulletin import downloads
 from bulletin.l10n import languages_for
 from bulletin.status import Status
 from bulletin.units import format_figure, scaled_unit
@@ -89,9 +90,9 @@ def render(content_dir: Path, *paths: str) -> dict[str, str]:
     chosen = [spec for spec in renderer.site.pages() if spec.path in paths]
     files = {k: v.decode("utf-8") for k, v in renderer.render_all(chosen).items()}
     for code, lang in renderer.langs.items():
-        files[f"{code}/data/bulletin.json"] = renderer.bulletin_json(lang).decode("utf-8")
-        files[f"{code}/data/measures.csv"] = renderer.measures_csv(lang).decode("utf-8-sig")
-        files[f"{code}/data/progress.csv"] = renderer.progress_csv(lang).decode("utf-8-sig")
+        files[f"{code}/data/bulletin.json"] = downloads.bulletin_json(renderer, lang).decode("utf-8")
+        files[f"{code}/data/measures.csv"] = downloads.measures_csv(renderer, lang).decode("utf-8-sig")
+        files[f"{code}/data/progress.csv"] = downloads.progress_csv(renderer, lang).decode("utf-8-sig")
     return files
 
 
@@ -214,7 +215,8 @@ def test_methodology_states_the_configured_pace_rule(content_dir):
 
 def test_every_status_has_a_colour_a_symbol_a_label_and_a_css_rule():
     from bulletin.palette import STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS, contrast_ratio, status_css
-    from bulletin.render import STATUS_LABELS, STATUS_MEANINGS
+    from bulletin.palette import STATUS_LABELS
+    from bulletin.reasons import STATUS_MEANINGS
     from bulletin.site import status_slug
 
     css = status_css()  # written to assets/status.css by every build

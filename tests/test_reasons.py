@@ -1,0 +1,116 @@
+"""The sentences that explain a status (bulletin/reasons.py), read without Jinja or a site:
+what a reader of a measure page, a download or a report is told, in Chinese and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bulletin import reasons
+from bulletin.l10n import languages_for
+from bulletin.model import Baseline, Measure, Override, ProgressEntry, Target, Thresholds
+from bulletin.status import Status, assess_measure
+
+LANGS = languages_for(["zh", "en"])
+ZH, EN = LANGS["zh"], LANGS["en"]
+START, END = dt.date(2020, 1, 1), dt.date(2020, 12, 31)
+
+
+def stations(*progress: tuple[dt.date, float], target: float = 6, tid: str = "stations") -> Target:
+    return Target(id=tid, title={"zh": "养老驿站", "en": "Elderly-care stations"}, kind="count", source="s",
+                  target=target, unit={"zh": "个", "en": "stations"}, baseline=Baseline(0, START),
+                  progress=[ProgressEntry(day, value) for day, value in progress])
+
+
+def relocation(*progress: tuple[dt.date, bool]) -> Target:
+    return Target(id="move", title={"zh": "街道办事处搬迁", "en": "Office relocation"}, kind="milestone", source="s",
+                  target=True, progress=[ProgressEntry(day, value, source="s") for day, value in progress])
+
+
+def measure(*targets: Target, override: Override | None = None) -> Measure:
+    return Measure(programme="p", number=1, title={"zh": "措施", "en": "A measure"}, category="c", sources=["s"],
+                   targets=list(targets), override=override)
+
+
+def assessed(ms: Measure, as_of: dt.date):
+    return assess_measure(ms, period_start=START, period_end=END, as_of=as_of, thresholds=Thresholds(), stale_after_days=365)
+
+
+def target_sentence(lang, target: Target, as_of: dt.date) -> str:
+    return reasons.target_reason(lang, target, assessed(measure(target), as_of).targets[target.id])
+
+
+def test_behind_names_the_expected_share_and_what_was_reached():
+    t = stations((dt.date(2020, 6, 1), 1))
+    a = assessed(measure(t), dt.date(2020, 7, 1)).targets[t.id]
+    assert a.status == Status.BEHIND
+    en = reasons.target_reason(EN, t, a)
+    assert en.startswith("By 1 July 2020, 50% of the way to 6 stations was expected; 17% was reached (1 station")
+    zh = reasons.target_reason(ZH, t, a)
+    assert "2020年7月1日" in zh and "50%" in zh and "17%" in zh and "6个" in zh
+
+
+def test_overdue_unreported_says_nothing_was_reported_and_when_it_was_due():
+    t = stations()
+    a = assessed(measure(t), dt.date(2021, 3, 1)).targets[t.id]
+    assert a.status == Status.OVERDUE_UNREPORTED
+    assert reasons.target_reason(EN, t, a) == "No progress has been reported; the deadline was 31 December 2020."
+    assert "2020年12月31日" in reasons.target_reason(ZH, t, a)
+
+
+def test_completed_milestone_gives_the_day_it_was_reported_done():
+    t = relocation((dt.date(2020, 5, 20), True))
+    assert target_sentence(EN, t, dt.date(2020, 7, 1)) == "Completed: reported done on 20 May 2020."
+    assert "2020年5月20日" in target_sentence(ZH, t, dt.date(2020, 7, 1))
+
+
+def test_completed_count_gives_the_figure_against_the_target():
+    t = stations((dt.date(2020, 9, 1), 6))
+    assert target_sentence(EN, t, dt.date(2020, 10, 1)) == \
+        "Completed: 6 stations reported on 1 September 2020, against a target of 6 stations."
+
+
+def test_overdue_milestone_and_not_yet_due():
+    late = relocation((dt.date(2020, 6, 1), False))
+    assert target_sentence(EN, late, dt.date(2021, 2, 1)) == \
+        "The deadline 31 December 2020 has passed and the milestone is not reported done."
+    assert target_sentence(EN, stations(), dt.date(2020, 3, 1)) == \
+        "No progress has been reported yet; the deadline is 31 December 2020."
+
+
+def test_a_single_target_measure_gives_the_target_sentence_alone():
+    t = stations((dt.date(2020, 6, 1), 1))
+    ms = measure(t)
+    a = assessed(ms, dt.date(2020, 7, 1))
+    assert reasons.measure_reason(EN, ms, a) == reasons.target_reason(EN, t, a.targets[t.id])
+
+
+def test_a_measure_of_several_targets_names_the_deciding_one_and_the_unreported_ones():
+    ms = measure(stations((dt.date(2020, 6, 1), 1)), relocation(), stations(tid="visits"))
+    a = assessed(ms, dt.date(2020, 7, 1))
+    en = str(reasons.measure_reason(EN, ms, a))
+    assert en.startswith("Elderly-care stations: By 1 July 2020, 50% of the way")
+    assert "1 of 3 targets reported." in en
+    assert en.endswith("Not yet reported: Office relocation, Elderly-care stations.")  # unreported ones are named
+    zh = str(reasons.measure_reason(ZH, ms, a))
+    assert zh.startswith("养老驿站：") and "。" in zh and " " not in zh.split("：", 1)[0]
+
+
+def test_an_override_gives_the_editors_reason_escaped():
+    ms = measure(stations(), override=Override(status="paused", reason={"zh": "资金<未到位>", "en": "Funds <not> arrived"}))
+    a = assessed(ms, dt.date(2020, 7, 1))
+    assert str(reasons.measure_reason(EN, ms, a)) == "Paused: Funds &lt;not&gt; arrived"
+    assert str(reasons.measure_reason(ZH, ms, a)).startswith("暂停：资金&lt;未到位&gt;")
+
+
+def test_a_measure_without_targets_says_so():
+    ms = measure()
+    assert str(reasons.measure_reason(EN, ms, assessed(ms, dt.date(2020, 7, 1)))) == \
+        "This measure has no measurable target in its sources."
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_every_status_has_a_meaning_in_both_languages(status):
+    en, zh = reasons.status_meaning(EN, status), reasons.status_meaning(ZH, status)
+    assert en and zh and en != zh

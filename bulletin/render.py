@@ -25,9 +25,9 @@ from .downloads import KIND_LABELS, xml_text
 from .palette import N_, STATUS_SYMBOLS, status_label
 from .reasons import LABEL_SEPARATOR
 from .rounds import CHANGE_KINDS
-from .report import report_groups
+from .report import report_groups, report_round, round_line
 from .reuse import citation, css_string, feedback_href, licence_line
-from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path,
+from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path, round_report_path,
                    programme_path, round_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, MeasureAssessment, Status
 from .typography import polish
@@ -81,9 +81,11 @@ class Renderer:
     """Renders a Site in every language with the templates and theme given."""
 
     def __init__(self, site: Site, templates: Path, chart_renderer: Any = None, locale_dir: Path = LOCALE_DIR,
-                 bytecode_cache: BytecodeCache | None = COMPILED_TEMPLATES, report_pdfs: bool = True):
+                 bytecode_cache: BytecodeCache | None = COMPILED_TEMPLATES, report_pdfs: bool = True,
+                 archived_report_pdfs: bool = False):
         self.site = site
         self.report_pdfs = report_pdfs  # whether report pages have a PDF beside them to link to
+        self.archived_report_pdfs = archived_report_pdfs  # also the earlier rounds' reports
         self.content = site.content
         # What is read here shapes every page (languages, their conversion): each page's
         # render records it again (`render_page`), so an edit to it re-renders them all.
@@ -146,7 +148,10 @@ class Renderer:
         g["fmt_value"] = lambda t, v: target_figure(lang, t, v)
         g["figure_id"] = _figure_id
         g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
-        g["report_groups"] = lambda measures, with_programme: report_groups(self, lang, measures, with_programme=with_programme)
+        g["report_groups"] = lambda context: report_groups(self, lang, context)
+        g["report_round"] = lambda context: report_round(self.site, context)
+        g["round_line"] = lambda when: round_line(lang, when)
+        g["round_report_path"] = round_report_path
         g["licence_line"] = licence_line(lang, self.content.bulletin)
         g["citation"] = lambda title, path, as_of: citation(lang, self.content.bulletin, title=title,
                                                             url=self.canonical(lang.code, path), as_of=as_of)
@@ -155,6 +160,7 @@ class Renderer:
             page=self.canonical(lang.code, path))
         g["css_string"] = lambda text: Markup(css_string(text))
         g["report_pdfs"] = self.report_pdfs
+        g["archived_report_pdfs"] = self.archived_report_pdfs
         g["original"] = lambda t: t.original
         g["UNREPORTED"] = UNREPORTED
         env.filters.update(date=lang.date, month=lang.month, number=lang.number, percent=lang.percent)

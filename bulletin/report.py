@@ -27,6 +27,8 @@ from .units import target_figure
 if TYPE_CHECKING:  # the renderer is passed in; imported only for type checking
     from .l10n import Lang
     from .render import Renderer
+    from .site import Site
+    from .status import MeasureAssessment
 
 
 @dataclass(frozen=True)
@@ -56,18 +58,56 @@ class ReportGroup:
     status: Status
     rows: tuple[ReportRow, ...]
 
+    @property
+    def size(self) -> int:
+        return len(self.rows)
 
-def report_groups(renderer: "Renderer", lang: "Lang", measures: list[Measure], *, with_programme: bool) -> list[ReportGroup]:
+
+@dataclass(frozen=True)
+class ReportRound:
+    """Which reporting round a report shows, and the reporting date its figures are measured at."""
+
+    day: dt.date
+    archived: bool  # an earlier round: the report shows what was known then, not now
+    as_of: dt.date  # the round, or a programme's own earlier reporting date
+
+
+def report_round(site: "Site", context: dict) -> ReportRound:
+    """The round of a report page (context: the page's; no `round` means the current round)."""
+    content = site.content
+    day = context.get("round") or site.current_round()
+    archived = day != site.current_round()
+    if context.get("scope") == "programme":
+        as_of = content.as_of(context["programme"].id)
+        # At an earlier round a programme's own as_of still caps it (as in `Content.at`).
+        as_of = min(as_of, day) if archived else as_of
+    else:
+        as_of = day if archived else content.bulletin.as_of
+    return ReportRound(day, archived, as_of)
+
+
+def report_entries(site: "Site", context: dict) -> list[tuple[Measure, "MeasureAssessment"]]:
+    """The measures a report lists, with the assessment it shows: now, or as known at its round."""
+    day = context.get("round")
+    if day is None:
+        return [(ms, site.assessments[ms.id]) for ms in context["measures"]]
+    scope = context.get("scope")
+    return site.round_measures(day, programme=context["programme"].id if scope == "programme" else None,
+                               department=context["department"].id if scope == "department" else None)
+
+
+def report_groups(renderer: "Renderer", lang: "Lang", context: dict) -> list[ReportGroup]:
     """The report's rows, grouped by status in display order; within a group, in bulletin order."""
-    rows = [_row(renderer, lang, ms, with_programme=with_programme) for ms in measures]
+    with_programme = context.get("scope") != "programme"
+    rows = [_row(renderer, lang, ms, a, with_programme=with_programme) for ms, a in report_entries(renderer.site, context)]
     return [ReportGroup(status, tuple(r for r in rows if r.status == status))
             for status in DISPLAY_ORDER if any(r.status == status for r in rows)]
 
 
-def _row(renderer: "Renderer", lang: "Lang", ms: Measure, *, with_programme: bool) -> ReportRow:
-    site, content = renderer.site, renderer.content
+def _row(renderer: "Renderer", lang: "Lang", ms: Measure, a: "MeasureAssessment", *, with_programme: bool) -> ReportRow:
+    """One measure's row; `ms` and `a` as known at the report's round (targets valid then, progress by then)."""
+    content = renderer.content
     text = lambda value: lang.text(value).text
-    a = site.assessments[ms.id]
     programme = content.programmes[ms.programme]
     targets = []
     for t in ms.targets:
@@ -82,8 +122,8 @@ def _row(renderer: "Renderer", lang: "Lang", ms: Measure, *, with_programme: boo
         measure=ms, number=ms.number, title=text(ms.title),
         programme=text(programme.short_title or programme.title) if with_programme else "",
         lead=lang.gettext(", ").join(text(content.departments[d].name) for d in ms.lead),
-        deadline=site.deadline_of(ms), targets=tuple(targets), status=a.status,
-        reason=str(Markup(renderer.measure_reason(lang, ms)).striptags()),
+        deadline=content.window(ms).end, targets=tuple(targets), status=a.status,
+        reason=str(Markup(renderer.measure_reason(lang, ms, a)).striptags()),
         sources=tuple(text(content.sources[s].title) for s in ms.sources))
 
 
@@ -193,9 +233,19 @@ def report_workbook(renderer: "Renderer", context: dict, lang: "Lang") -> bytes:
     title = text(bulletin.title)
     heading = {"programme": lambda: text(context["programme"].title),
                "department": lambda: text(context["department"].name)}.get(scope, lambda: "")()
-    as_of = renderer.content.as_of(context["programme"].id) if scope == "programme" else bulletin.as_of
+    when = report_round(renderer.site, context)
     subtitle = lang.gettext("Progress report") + (lang.gettext(": ") + heading if heading else "") + " · " + \
-        lang.gettext("Figures as of %(date)s.") % {"date": lang.date(as_of)}
-    groups = report_groups(renderer, lang, context["measures"], with_programme=scope != "programme")
-    return report_xlsx(groups, lang, title=title, subtitle=subtitle, as_of=as_of,
+        lang.gettext("Figures as of %(date)s.") % {"date": lang.date(when.as_of)} + " · " + round_line(lang, when)
+    groups = report_groups(renderer, lang, context)
+    return report_xlsx(groups, lang, title=title, subtitle=subtitle, as_of=when.as_of,
                        status_label=lambda s: status_label(s, lang), licence=licence_line(lang, bulletin))
+
+
+def round_line(lang: "Lang", when: ReportRound) -> str:
+    """Which round a report is, as its first page and its workbook say it."""
+    _ = lang.gettext
+    line = _("Reporting round %(date)s") % {"date": lang.date(when.day)}
+    if when.archived:
+        return line + _(": ") + _("an archived round; the report shows what had been reported by then, "
+                                   "with the targets valid then.")
+    return line + _(": ") + _("the current round.")

@@ -84,6 +84,13 @@ def round_path(day: dt.date) -> str:
     return f"rounds/{day.isoformat()}/index.html"
 
 
+def round_report_path(day: dt.date, scope: str | None = None, ident: str | None = None) -> str:
+    """A round's report: the current report's address under the round's folder, e.g.
+    rounds/2019-12-11/programmes/x/report/. It exists for every round, the current one
+    included (there a page linking to `report_path`), so a link to it never breaks."""
+    return f"rounds/{day.isoformat()}/" + report_path(scope, ident)
+
+
 @dataclass(frozen=True)
 class FeedEntry:
     """One entry of an Atom feed: a progress report (`update`) or a status change at a round (`change`)."""
@@ -173,12 +180,25 @@ class Site:
             self._changes[day] = self.history.changes(day)
         return self._changes[day]
 
-    def round_measures(self, day: dt.date, *, programme: str | None = None) -> list[tuple[Measure, MeasureAssessment]]:
-        """The measures taking part in round `day` (optionally of one programme), with their assessment then."""
+    def round_measures(self, day: dt.date, *, programme: str | None = None,
+                       department: str | None = None) -> list[tuple[Measure, MeasureAssessment]]:
+        """The measures taking part in round `day` (optionally of one programme, or led or
+        supported by one department), as known then, with their assessment then."""
         at = self.history.at[day]
         known = self.history.known[day]
         return [(known.measures[mid], at[mid]) for mid, ms in self._plain.measures.items()
-                if mid in at and (programme is None or ms.programme == programme)]
+                if mid in at and (programme is None or ms.programme == programme)
+                and (department is None or department in ms.lead or department in ms.support)]
+
+    def round_programmes(self, day: dt.date) -> list[str]:
+        """Ids of the programmes with measures in round `day`, in content order."""
+        used = {self._plain.measures[mid].programme for mid in self.history.at[day]}
+        return [pid for pid in self._plain.programmes if pid in used]
+
+    def round_departments(self, day: dt.date) -> list[str]:
+        """Ids of the departments leading or supporting a measure in round `day`, in content order."""
+        used = {d for mid in self.history.at[day] for d in (*self._plain.measures[mid].lead, *self._plain.measures[mid].support)}
+        return [did for did in self._plain.departments if did in used]
 
     def round_counts(self, day: dt.date) -> dict[Status, int]:
         return count_by_status(self.history.at[day])
@@ -321,6 +341,7 @@ class Site:
         for day in self.rounds():
             pages.append(PageSpec(round_path(day), "round.html", {"kind": "round", "round": day}))
         pages += self._report_pages()
+        pages += self._round_report_pages()
         pages.append(PageSpec(PATHS["methodology"], "methodology.html", {"kind": "methodology"}))
         pages.append(PageSpec(PATHS["search"], "search.html", {"kind": "search"}))
         for slug, page in c.pages.items():
@@ -343,6 +364,29 @@ class Site:
             pages.append(PageSpec(report_path("department", did), "report.html",
                                   {"kind": "report", "scope": "department", "department": c.departments[did],
                                    "measures": self.measures(department=did)}))
+        return pages
+
+    def _round_report_pages(self) -> list[PageSpec]:
+        """Each earlier round's report, from what was known then; for the current round, pages
+        linking to the current report (one report, no second copy)."""
+        c = self.content
+        pages = []
+        for day in self.rounds():
+            if day == self.current_round():
+                scopes = [(None, None)] + [("programme", pid) for pid in c.programmes] + \
+                    [("department", did) for did in self.departments_used()]
+                pages += [PageSpec(round_report_path(day, scope, ident), "report_current.html",
+                                   {"kind": "report_current", "round": day, "target": report_path(scope, ident)},
+                                   in_sitemap=False) for scope, ident in scopes]
+                continue
+            context = {"kind": "report", "round": day}
+            pages.append(PageSpec(round_report_path(day), "report.html", dict(context, scope=None)))
+            for pid in self.round_programmes(day):
+                pages.append(PageSpec(round_report_path(day, "programme", pid), "report.html",
+                                      dict(context, scope="programme", programme=c.programmes[pid])))
+            for did in self.round_departments(day):
+                pages.append(PageSpec(round_report_path(day, "department", did), "report.html",
+                                      dict(context, scope="department", department=c.departments[did])))
         return pages
 
     def _list_pages(self, base: str, template: str, context: dict[str, Any], measures: list[Measure],

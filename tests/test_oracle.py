@@ -197,6 +197,19 @@ def _progress_value(data: dict) -> None:
     data["targets"][0]["progress"][0]["value"] = 108  # now completed
 
 
+# An earlier round's report shows what was known at that round (rounds 2017-12-31, 2019-02-27,
+# 2019-12-11 in the demo, 2020-03-31 once inserted): these edits change only earlier rounds.
+def _revise_target(data: dict) -> None:
+    """A target value raised between two earlier rounds: the rounds before it show the old value."""
+    data["targets"][0]["revisions"] = [{"date": dt.date(2019, 6, 30), "field": "value", "from": 20, "to": 25,
+                                        "reason": {"zh": "调增。", "en": "Raised."}, "source": "seed-000"}]
+
+
+def _drop_early_progress(data: dict) -> None:
+    """The report dated 2019-12-11 (an earlier round's) is withdrawn."""
+    data["targets"][1]["progress"] = []
+
+
 def _add_page(root: Path) -> None:
     for lang, title in (("zh", "联系我们"), ("en", "Contact")):
         (root / "content" / "pages" / f"contact.{lang}.md").write_text(f"# {title}\n\n{title}.\n", encoding="utf-8")
@@ -255,6 +268,10 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("target value", _edit_measure("huitian-action-2018", 1, _target_value)),
     ("progress added", _edit_measure("huitian-action-2018", 1, _add_progress)),
     ("progress value", _edit_measure("huitian-action-2018", 1, _progress_value)),
+    ("target revised between earlier rounds", _edit_measure("huitian-action-2018", 3, _revise_target)),
+    ("progress dated at an earlier round deleted", _edit_measure("huitian-action-2018", 3, _drop_early_progress)),
+    ("override dated after an earlier round", _edit_measure("huitian-action-2018", 2, _set("override", value={
+        "status": "paused", "date": dt.date(2020, 5, 1), "reason": {"zh": "暂停。", "en": "Paused."}}))),
     # Markdown pages
     ("page added", _add_page),
     ("page renamed", _rename_page),

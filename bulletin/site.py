@@ -295,9 +295,19 @@ class Site:
             "deadlines": lambda context: {"months": self.by_deadline_month()},
             "updates": lambda context: {"updates": self.updates()},
             "changes": lambda context: {"changes": self.changes(context["round"])},
+            "round": lambda context: self._round_shows(context["round"]),
+            "rounds": lambda context: {"rounds_shown": [(day, self.changes(day), len(self.round_measures(day)))
+                                                        for day in reversed(self.rounds())]},
             "measure": lambda context: dict(linked, has_history=self.has_history()),
             "programme": with_links, "department": with_links, "category": with_links, "status": with_links,
         }
+
+    def _round_shows(self, day: dt.date) -> dict[str, Any]:
+        return {"changes": self.changes(day), "round_programmes": self.round_programmes(day),
+                "round_departments": self.round_departments(day), "round_counts": self.round_counts(day),
+                "round_rows": [(programme, rows) for pid, programme in self.content.programmes.items()
+                               if (rows := self.round_measures(day, programme=pid))],
+                "has_history": self.has_history()}
 
     def _home_shows(self) -> dict[str, Any]:
         return {"counts": self.counts(self.measures()),

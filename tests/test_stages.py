@@ -79,8 +79,8 @@ def later():
 
 # Site queries a template may make: each reads one entity (a measure's deadline, history or status).
 PER_ENTITY_QUERIES = {"deadline_of", "history_of", "status_of"}
-# Pages still querying the whole site: the round pages (issue 16's reports are being added to them).
-STILL_QUERYING = {"round.html", "rounds.html"}
+# Pages still querying the whole site: none.
+STILL_QUERYING: set[str] = set()
 
 
 def test_templates_present_what_their_page_was_given():

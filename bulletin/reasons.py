@@ -34,6 +34,8 @@ STATUS_MEANINGS: dict[Status, str] = {
 }
 # Punctuation that differs by language: Chinese uses a full-width colon.
 LABEL_SEPARATOR = N_(": ")
+# Brackets around a date after a figure ("110 (31 December 2017)"): full-width in Chinese.
+BRACKETS = (N_(" ("), N_(")"))
 
 
 def status_meaning(lang: Lang, status: Status | str) -> str:

@@ -23,7 +23,7 @@ from .model import Measure, Text
 from . import downloads, reasons
 from .downloads import KIND_LABELS, xml_text
 from .palette import N_, STATUS_SYMBOLS, status_label
-from .reasons import LABEL_SEPARATOR
+from .reasons import BRACKETS, LABEL_SEPARATOR
 from .rounds import CHANGE_KINDS
 from .report import report_groups, report_round, round_line
 from .reuse import citation, css_string, feedback_href, licence_line
@@ -134,6 +134,7 @@ class Renderer:
         g["t"] = lambda text, **kw: polish(self.text(lang, text, **kw), lang.code)
         g["plain"] = lambda text: lang.text(text).text
         g["colon"] = lang.gettext(LABEL_SEPARATOR)
+        g["brackets"] = tuple(lang.gettext(b) for b in BRACKETS)
         g["md"] = lambda text, inline=False: polish(self.markdown(lang, text, inline=inline), lang.code)
         g["status_label"] = lambda s: status_label(s, lang)
         g["status_meaning"] = lambda s: reasons.status_meaning(lang, s)

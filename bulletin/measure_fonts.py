@@ -108,12 +108,8 @@ def _cut(path: str, index: int, characters: str, alias: str, weight: int, out: P
     font.save(str(out))
 
 
-def prepare(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, str]] | None:
-    """A directory of cut-down measuring fonts for these specs and {family: alias}, or None.
-
-    Kept in `cache_root/<hash of the characters and the source fonts>/`, so a build with
-    the same chart text reuses them; without a cache root (a build with its cache in
-    memory only), under the system's temporary directory, where the next such build finds them."""
+def _needs(specs: list[dict]) -> tuple[dict[str, list], dict[str, str], str] | None:
+    """(source faces by family, each family's stamp of its files and the tools, the characters) these specs measure with."""
     families: set[str] = set()
     characters: set[str] = set(_FORMAT_CHARACTERS)
     for spec in specs:
@@ -124,20 +120,38 @@ def prepare(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, 
     sources = {family: faces for family, faces in sources.items() if faces}
     if not sources:
         return None
-    text = "".join(sorted(characters))
-    stamp = [[family, [(p, i, w, os.path.getsize(p), int(os.path.getmtime(p))) for p, i, w in faces]]
-             for family, faces in sources.items()]
     try:
         from fontTools import version as fonttools_version
     except ImportError:
         return None
-    digest = hashlib.sha256(json.dumps([_VERSION, fonttools_version, stamp, text], ensure_ascii=False)
-                            .encode("utf-8")).hexdigest()[:20]
+    stamps = {family: json.dumps([_VERSION, fonttools_version,
+                                  [(p, i, w, os.path.getsize(p), int(os.path.getmtime(p))) for p, i, w in faces]])
+              for family, faces in sources.items()}
+    return sources, stamps, "".join(sorted(characters))
+
+
+def _root(cache_root: Path | None) -> Path:
+    if cache_root is not None:
+        return Path(cache_root)
+    return Path(tempfile.gettempdir()) / f"bulletin-measure-fonts-{os.getuid() if hasattr(os, 'getuid') else 0}"
+
+
+def prepare(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, str]] | None:
+    """A directory of cut-down measuring fonts for these specs and {family: alias}, or None.
+
+    Kept in `cache_root/<hash of the characters and the source fonts>/`, so a build with
+    the same chart text reuses them; without a cache root (a build with its cache in
+    memory only), under the system's temporary directory, where the next such build finds them."""
+    needs = _needs(specs)
+    if needs is None:
+        return None
+    sources, stamps, text = needs
+    digest = hashlib.sha256(json.dumps([stamps, text], ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:20]
     # Named after the batch too: a process that registers the fonts of several batches (the
     # build process, `serve`) must never measure one batch's text with another's cut font.
     aliases = {family: f"{ALIAS_PREFIX}{digest[:10]}-{hashlib.sha256(family.encode()).hexdigest()[:6]}"
                for family in sources}
-    root = Path(cache_root) if cache_root is not None else Path(tempfile.gettempdir()) / f"bulletin-measure-fonts-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    root = _root(cache_root)
     target = root / digest
     if (target / "done").is_file():
         return str(target.resolve()), aliases
@@ -148,6 +162,9 @@ def prepare(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, 
             for family, faces in sources.items():
                 for path, index, weight in faces:
                     _cut(path, index, text, aliases[family], weight, work / f"{aliases[family]}-{weight}.otf")
+            # What the fonts cover, so a later small batch can use them (`covering`).
+            (work / "covers.json").write_text(json.dumps({"stamps": stamps, "characters": text}, ensure_ascii=False),
+                                              encoding="utf-8")
             (work / "done").write_text(json.dumps(aliases), encoding="utf-8")
             try:
                 os.replace(work, target)  # atomic: a parallel build never sees half a directory
@@ -159,6 +176,33 @@ def prepare(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, 
     except Exception:  # noqa: BLE001 - any failure: measure with the installed fonts, as before
         return None
     return str(target.resolve()), aliases
+
+
+def covering(specs: list[dict], cache_root: Path | None) -> tuple[str, dict[str, str]] | None:
+    """Fonts an earlier batch had cut that hold every character these specs measure, or None.
+
+    A small batch (an edit in `serve`, a CI build after a small change) is not worth cutting
+    fonts for, but the last full build's fonts usually cover it: the same glyphs and widths
+    as the installed fonts, so the same SVG, for a fraction of the measuring cost."""
+    root = _root(cache_root)
+    if not root.is_dir():
+        return None
+    needs = _needs(specs)
+    if needs is None:
+        return None
+    sources, stamps, text = needs
+    wanted = set(text)
+    for folder in sorted(root.iterdir()):
+        try:
+            covers = json.loads((folder / "covers.json").read_text(encoding="utf-8"))
+            aliases = json.loads((folder / "done").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        covered = covers.get("stamps", {})
+        if all(covered.get(family) == stamp for family, stamp in stamps.items()) and set(sources) <= set(aliases) \
+                and wanted <= set(covers.get("characters", "")):
+            return str(folder.resolve()), aliases
+    return None
 
 
 # --------------------------------------------------------------------------- drawing with them

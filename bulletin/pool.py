@@ -73,7 +73,10 @@ def render_many(jobs: list[Job], workers: int | None = None, font_cache: Path | 
     under `font_cache` (a temporary directory when None)."""
     workers = default_workers() if workers is None else max(1, workers)
     workers = min(workers, len(jobs))
-    fonts = measure_fonts.prepare([job[1] for job in jobs], font_cache) if len(jobs) >= measure_fonts.MIN_DRAWINGS else None
+    specs = [job[1] for job in jobs]
+    # A large batch gets fonts cut to its characters; a small one uses an earlier batch's if they cover it.
+    fonts = measure_fonts.prepare(specs, font_cache) if len(jobs) >= measure_fonts.MIN_DRAWINGS else \
+        measure_fonts.covering(specs, font_cache)
     if workers <= 1 or len(jobs) < MIN_CHARTS_FOR_POOL:
         results = {}
         for job in jobs:

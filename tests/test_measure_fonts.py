@@ -78,3 +78,21 @@ def test_a_small_batch_is_measured_with_the_installed_fonts(monkeypatch: pytest.
     monkeypatch.setattr(pool, "render_one", lambda job, fonts=None: "<svg/>")
     pool.render_many([(str(i), {}, VL_VERSION, "en-GB", "en-GB") for i in range(drawings)], workers=1)
     assert called == []
+
+
+def test_a_small_batch_uses_an_earlier_batch_s_fonts_when_they_cover_its_text(tmp_path: Path):
+    """An edit's few charts (in `serve`, or a CI build after a small change) are measured with
+    the last large batch's cut fonts when those hold all their characters: the same SVG."""
+    require_tool(shutil.which("fc-match"), "fc-match (fontconfig)")
+    jobs = _jobs(tmp_path)
+    fonts = measure_fonts.prepare([job[1] for job in jobs], tmp_path / "fonts")
+    assert fonts is not None
+    small = jobs[:3]
+    assert measure_fonts.covering([job[1] for job in small], tmp_path / "fonts") == fonts
+    for job in small:
+        assert pool.render_one(job, fonts) == pool.render_one(job)
+    # A character the earlier batch never had: not covered, measured with the installed fonts.
+    spec = {"config": {"font": charts.MEASURE_FONT["zh"]}, "data": {"values": [{"t": "鑫淼犇骉"}]},
+            "mark": {"type": "text"}, "encoding": {"text": {"field": "t", "type": "nominal"}}}
+    assert measure_fonts.covering([spec], tmp_path / "fonts") is None
+    assert measure_fonts.covering([job[1] for job in small], tmp_path / "no-fonts-yet") is None

@@ -24,7 +24,7 @@ from .model import Content
 from .problems import BuildFailure, ChartFailure, ContentError, Problem, TemplateFailure
 from .site import Site
 from .advice import full_check
-from .writer import WriteStats, check_output, write_site
+from .writer import WriteStats, check_cache, check_output, write_site
 
 DEFAULT_CACHE = Path(".cache")
 # Earlier rounds' reports are HTML (printed from the browser with the same A4 stylesheet)
@@ -182,6 +182,7 @@ class Builder:
         from .render import Renderer
 
         check_output(self.output, self._protected(), self._project())  # refuse before spending time rendering
+        check_cache(self.cache, self.output, self._protected())
         result = full_check(self.content_dir, warnings=False)
         if result.content is None or result.errors:
             raise ContentError(result.problems)

@@ -510,10 +510,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     builder = Builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress(),
                       report_pdfs=False)
     builder.background_cleanup = True
-    from .writer import OutputRefused, check_output
+    from .writer import OutputRefused, check_cache, check_output
 
     try:  # an output folder that is not the build's own (content, the project, someone's files): say so, serve nothing
         check_output(builder.output, builder._protected(), builder._project())
+        check_cache(builder.cache, builder.output, builder._protected())
     except OutputRefused as exc:
         server.server_close()
         print(f"serve: {exc}", file=sys.stderr)

@@ -71,6 +71,21 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
+def check_cache(cache: Path | None, output: Path, protected: Iterable[Path] = ()) -> None:
+    """OutputRefused when the cache folder is, contains or is inside the output, content,
+    templates or theme: cached charts there would be published, read as content, or deleted."""
+    if cache is None:
+        return
+    real, shown = _resolved(Path(cache)), str(cache)
+    for folder in (output, *protected):
+        folder_real = _resolved(Path(folder))
+        if _inside(real, folder_real) or _inside(folder_real, real):
+            raise OutputRefused(
+                f"缓存目录 {shown} 与 {folder} 相同、包含它或位于它之中；缓存的图表会被发布、当作内容读取或被删除，因此拒绝构建。请用 --cache 指定一个单独的目录，例如 .cache。",
+                f"the cache {shown} is, contains or is inside {folder}; cached charts there would be published, read as "
+                "content or deleted, so the build refuses. Give --cache a folder of its own, e.g. .cache")
+
+
 def check_output(output: Path, protected: Iterable[Path] = (), project: Iterable[Path] = ()) -> Path:
     """The real path to write the site to, or OutputRefused when it is not the build's to replace.
 

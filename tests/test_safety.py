@@ -383,6 +383,16 @@ def test_output_that_is_or_holds_the_project_is_refused(output, project, capsys)
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize("cache", ["content/sources/cache", "content", "output/cache", "theme"])
+def test_a_cache_inside_the_content_theme_or_output_is_refused(cache, project, capsys):
+    """Cached charts in content/sources/ would be published; in output/ deleted by the swap."""
+    before = snapshot(project)
+    code, out = run(capsys, "build", "--cache", cache)
+    assert code == 1 and "Traceback" not in out, out
+    assert "cache" in out and "缓存" in out  # in both languages
+    assert snapshot(project) == before
+
+
 def test_output_through_a_symlink_into_the_content_is_refused(project, capsys):
     os.symlink(project / "content", project / "site")
     before = snapshot(project / "content")

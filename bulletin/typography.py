@@ -29,7 +29,7 @@ _UNITS = ("个", "项", "户", "名", "人", "家", "所", "处", "条", "次", 
 # Spans that must stay on one line, in any language.
 _KEEP = {
     "zh": re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}—\d{4}年?|\d{4}年|\d{1,2}月\d{1,2}日"
-                     r"|[-+]?\d[\d,]*(?:\.\d+)?(?:%|[万亿]?(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))?"),
+                     r"|[-+]?\d[\d,]*(?:\.\d+)?(?:%|[万亿萬億]?(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))?"),
     "en": re.compile(r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}"
                      r"|(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}"
                      r"|[-+]?\d[\d,]*(?:\.\d+)?(?:%| [a-z]+\b)?"),
@@ -54,6 +54,7 @@ def _segments(html: str):
 
 def polish(html: Markup | str, lang_code: str) -> Markup:
     """`html` (already escaped) with the language's punctuation and no-break spans."""
+    lang_code = "zh" if lang_code.split("-")[0] == "zh" else lang_code  # zh-Hant: the same Chinese rules
     keep = _KEEP.get(lang_code)
     out = []
     for is_text, part in _segments(str(html)):

@@ -48,3 +48,10 @@ def test_character_references_stay_whole():
     for lang in ("zh", "en"):
         out = str(polish("“回天有我&#34;2020年&#39;工作方案&amp;12345热线", lang))
         assert "&#34;" in out and "&#39;" in out and "&amp;" in out, out
+
+
+def test_traditional_chinese_pages_get_the_chinese_rules():
+    html = str(polish("據介紹,2017年,北京新建服務圈; 覆蓋率: 90%，截至2020年6月30日共1.3億元", "zh-Hant"))
+    assert "介紹，" in html and "服務圈；" in html and "覆蓋率：" in html
+    assert {"2020年6月30日", "90%"} <= set(spans(html))
+    assert any(s.startswith("1.3億") for s in spans(html))

@@ -166,6 +166,7 @@ class ChartRenderer:
         self.cache_hits = 0
         self.seconds = 0.0
         self._memory: dict[str, str] = {}
+        self._prepared: dict[tuple[int, str], tuple[dict, dict, str]] = {}
         self._lock = threading.Lock()
         self._pending: dict[str, tuple] | None = None  # while collecting: uncached charts by key
         self._fresh: set[str] = set()  # rendered by render_pending, not yet asked for by a page
@@ -187,8 +188,19 @@ class ChartRenderer:
         """Inline-ready SVG of `chart` (an Altair chart or a Vega-Lite dict) in `lang`."""
         started = time.perf_counter()
         spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-        spec = renderable(spec)
-        key = self.key(spec, lang)
+        # A composed spec is one object for the whole build (`composed` keeps it): its
+        # renderable form and key are worked out once, not again by every page and download.
+        prepared = self._prepared.get((id(spec), lang.code))
+        if prepared is not None and prepared[0] is spec:
+            spec, key = prepared[1], prepared[2]
+        else:
+            original, spec = spec, renderable(spec)
+            key = self.key(spec, lang)
+            if isinstance(chart, dict):
+                with self._lock:
+                    if len(self._prepared) > 20_000:
+                        self._prepared.clear()
+                    self._prepared[(id(original), lang.code)] = (original, spec, key)  # kept alive: its id stays its own
         if self._pending is not None:  # collecting: remember what to render, draw nothing yet
             if key not in self._pending and self._lookup(key) is None:
                 self._pending[key] = (spec, *_locale_names(lang))
@@ -209,7 +221,7 @@ class ChartRenderer:
             if not isinstance(raw, str) or not raw.startswith("<svg"):
                 raise ChartFailure("vl-convert returned something that is not an SVG image")
             self._store(key, raw)
-        result = finish_svg(raw, title=title, description=description, id_prefix=f"chart-{key[:10]}-")
+        result = _finished(raw, title, description, f"chart-{key[:10]}-")
         with self._lock:
             self.seconds += time.perf_counter() - started
         return result
@@ -368,6 +380,12 @@ def _compact(svg: str) -> str:
         svg = _FONT_FAMILY.sub("", svg)
         svg = _ROOT.sub(lambda m: f'<svg{m.group(1)} font-family="{family}">', svg, count=1)
     return _GEOMETRY.sub(lambda m: m.group(1) + _LONG_DECIMAL.sub(r"\1", m.group(2)) + '"', svg)
+
+
+@functools.lru_cache(maxsize=4096)
+def _finished(raw: str, title: str, description: str, id_prefix: str) -> str:
+    """`finish_svg`, kept for the charts a build asks for again (its page, then its download)."""
+    return finish_svg(raw, title=title, description=description, id_prefix=id_prefix)
 
 
 def finish_svg(raw: str, *, title: str, description: str, id_prefix: str = "chart-") -> str:

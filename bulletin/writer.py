@@ -311,12 +311,15 @@ def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: boo
         staging = _make_dir(output.parent, output, "new")
         written: list[str] = []
         unchanged = 0
+        made: set[Path] = {staging}  # folders made so far: one mkdir per folder, not one per file
         try:
             _put(output / MARKER, staging / MARKER, MARKER_TEXT)  # first, so a killed build's folder is recognisable
             for rel in sorted(files):
                 data = files[rel]
                 dest = staging / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                if dest.parent not in made:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(dest.parent)
                 if _put(output / rel, dest, data):
                     unchanged += 1
                 else:

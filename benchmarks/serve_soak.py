@@ -87,19 +87,21 @@ class Edits:
         self._replace(self.bulletin, r"^(stale_after_days: )(\d+)$", lambda m: f"{m[1]}{int(m[2]) + 1}")
         return "bulletin.yaml"
 
+    @staticmethod
+    def _append(path: Path, text: str) -> None:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+
     def page_edit(self) -> str:
-        with self.page.open("a", encoding="utf-8") as fh:
-            fh.write(f"\nEdit {self.n}.\n")
+        self._append(self.page, f"\nEdit {self.n}.\n")
         return "Markdown page"
 
     def template_edit(self) -> str:
-        with self.template.open("a", encoding="utf-8") as fh:
-            fh.write(f"{{# soak {self.n} #}}\n")
+        self._append(self.template, f"{{# soak {self.n} #}}\n")
         return "template"
 
     def css_edit(self) -> str:
-        with self.css.open("a", encoding="utf-8") as fh:
-            fh.write(f"/* soak {self.n} */\n")
+        self._append(self.css, f"/* soak {self.n} */\n")
         return "theme CSS"
 
     def catalogue(self) -> str:

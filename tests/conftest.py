@@ -81,27 +81,21 @@ def shared_chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One chart cache for the whole run, seeded from the repository's .cache/charts when present.
 
     Rendering every chart from cold takes seconds; the tests that build share this cache.
-    Under pytest-xdist the workers share it too (it sits beside their own temporary
-    folders): the cache writes each entry atomically, so two builds may fill it at once.
+    Under pytest-xdist the workers share it too (`built_once`): the cache writes each entry
+    atomically, so two builds may fill it at once.
     """
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the run's folder, shared by all workers
-    cache = base / "bulletin-chart-cache"
-    with open(base / "bulletin-chart-cache.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker seeds it, the others wait and reuse it
-        if not cache.exists():
-            seed = ROOT / ".cache" / "charts"
-            if seed.is_dir():
-                shutil.copytree(seed, cache / "charts")
-            cache.mkdir(exist_ok=True)
-            # Most tests build the minimal fixture: its charts are drawn here once, while the
-            # other workers wait, instead of by two tests at the same time on a cold cache.
-            from bulletin.builder import Builder
+    def fill(cache: Path) -> None:
+        seed = ROOT / ".cache" / "charts"
+        if seed.is_dir():
+            shutil.copytree(seed, cache / "charts")
+        cache.mkdir(exist_ok=True)
+        # Most tests build the minimal fixture: its charts are drawn here once, while the
+        # other workers wait, instead of by two tests at the same time on a cold cache.
+        from bulletin.builder import Builder
 
-            warm = base / "bulletin-chart-cache-warm"
-            Builder(MINIMAL, ROOT / "templates", ROOT / "theme", warm / "output", cache=cache).render()
-    return cache
+        Builder(MINIMAL, ROOT / "templates", ROOT / "theme", cache.parent / "bulletin-chart-cache-warm" / "output",
+                cache=cache).render()
+    return built_once(tmp_path_factory, "bulletin-chart-cache", fill)
 
 
 def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:

@@ -125,6 +125,7 @@ class Renderer:
                           keep_trailing_newline=True, bytecode_cache=bytecode_cache)
         env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
         g = env.globals
+        g["_"] = _template_gettext(lang)
         g.update(lang=lang, langs=self._langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
@@ -279,6 +280,25 @@ class Renderer:
                             "title": lang.text(b.title).text, "action": lang.gettext("Read the bulletin in this language"),
                             "description": description})
         return choices
+
+def _template_gettext(lang: Lang) -> Callable[..., Markup]:
+    """`_()` for templates: what jinja2.ext.i18n's newstyle gettext does in an autoescaping
+    template (translate, mark safe, %-format with the variables escaped), without the three
+    context calls it makes per string. A page calls it some fifty times; each message is
+    looked up once per build and language."""
+    plain: dict[str, Markup] = {}
+    formatted: dict[str, Markup] = {}
+
+    def gettext(message: str, **variables: Any) -> Markup:
+        if variables:
+            if (rv := plain.get(message)) is None:
+                rv = plain[message] = Markup(lang.gettext(message))
+            return rv % variables
+        if (rv := formatted.get(message)) is None:  # newstyle gettext formats even without variables ("%%" is "%")
+            rv = formatted[message] = Markup(lang.gettext(message)) % {}
+        return rv
+    return gettext
+
 
 def _memoise_formatting(lang: Lang) -> None:
     """Babel formats the same dates and figures on thousands of pages: format each once per

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from markupsafe import Markup
@@ -54,10 +55,16 @@ def _segments(html: str):
 
 def polish(html: Markup | str, lang_code: str) -> Markup:
     """`html` (already escaped) with the language's punctuation and no-break spans."""
+    return Markup(_polished(str(html), lang_code))
+
+
+# The same titles, names and sentences are polished on hundreds of pages: each once.
+@functools.lru_cache(maxsize=1 << 16)
+def _polished(html: str, lang_code: str) -> str:
     lang_code = "zh" if lang_code.split("-")[0] == "zh" else lang_code  # zh-Hant: the same Chinese rules
     keep = _KEEP.get(lang_code)
     out = []
-    for is_text, part in _segments(str(html)):
+    for is_text, part in _segments(html):
         if not is_text:
             out.append(part)
             continue
@@ -66,4 +73,4 @@ def polish(html: Markup | str, lang_code: str) -> Markup:
         if keep is not None:
             part = keep.sub(lambda m: f'<span class="nw">{m.group(0)}</span>' if len(m.group(0)) > 1 else m.group(0), part)
         out.append(part)
-    return Markup("".join(out))
+    return "".join(out)

@@ -22,7 +22,7 @@ from jinja2 import TemplateError, meta
 from .deps import Changes, fingerprint, recording
 from .model import Content
 from .problems import BuildFailure, ChartFailure, ContentError, Problem, TemplateFailure
-from .site import Site
+from .site import PageSpec, Site
 from .advice import full_check
 from .writer import WriteStats, check_cache, check_output, write_site
 
@@ -96,6 +96,25 @@ def _digest(path: Path) -> str:
 
 def tree_digests(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): _digest(p) for p in sorted(root.rglob("*")) if p.is_file()} if root.is_dir() else {}
+
+
+def _page_outputs(spec: PageSpec, code: str) -> list[str]:
+    """The files a page makes in one language: its HTML, and a report's workbook beside it."""
+    page = f"{code}/{spec.path}"
+    return [page, page.removesuffix("index.html") + "report.xlsx"] if spec.context.get("kind") == "report" else [page]
+
+
+def _page_files(renderer, spec: PageSpec, code: str) -> dict[str, bytes]:
+    """A page's files in one language (`_page_outputs`). A report's workbook is made from the
+    same rows as the page, while the page's reads are recorded: so it is remade exactly when
+    the page is, and kept with it otherwise."""
+    from .report import report_workbook
+
+    files = dict.fromkeys(_page_outputs(spec, code), b"")
+    for out in files:
+        files[out] = renderer.render_page(spec, code) if out.endswith(".html") else \
+            report_workbook(renderer, spec.context, renderer.langs[code])
+    return files
 
 
 class Builder:
@@ -221,7 +240,7 @@ class Builder:
             found: set = set()
             shape = fingerprint((spec.template, spec.context, spec.charts, spec.in_sitemap), index, found)
             previous = self._records.get(spec.path)
-            outputs = [f"{code}/{spec.path}" for code in renderer.langs]
+            outputs = [out for code in renderer.langs for out in _page_outputs(spec, code)]
             reuse = changes is not None and previous is not None and previous.shape == shape \
                 and not (changed_templates & closures.get(spec.template, set())) \
                 and all(out in self._pages for out in outputs) and not changes.any(previous.reads)
@@ -236,8 +255,8 @@ class Builder:
             else:
                 with recording() as reads:
                     try:
-                        for code, out in zip(renderer.langs, outputs):
-                            html_pages[out] = renderer.render_page(spec, code)
+                        for code in renderer.langs:
+                            html_pages.update(_page_files(renderer, spec, code))
                     except ChartFailure as exc:
                         raise ContentError([chart_problem(content, self.content_dir, spec, str(exc))]) from None
                 records[spec.path] = PageRecord(shape, frozenset(reads | found))
@@ -279,9 +298,9 @@ class Builder:
         return index
 
     def _report_downloads(self, renderer, pages, files: dict[str, bytes]) -> dict[str, bytes]:
-        """Beside each report page: its PDF (printed from the page itself) and its workbook."""
+        """Beside each report page: its PDF, printed from the page itself (its workbook is
+        made with the page: `_page_files`)."""
         from .pdf import PdfRenderer
-        from .report import report_workbook
 
         if self._pdf_renderer is None:
             self._pdf_renderer = PdfRenderer(self.cache / "pdf" if self.cache else None)
@@ -290,11 +309,9 @@ class Builder:
         for spec in pages:
             if spec.context.get("kind") != "report":
                 continue
-            for code, lang in renderer.langs.items():
-                page = f"{code}/{spec.path}"
-                out[page.removesuffix("index.html") + "report.xlsx"] = report_workbook(renderer, spec.context, lang)
+            for code in renderer.langs:
                 if self.archived_report_pdfs or not spec.context.get("round"):
-                    reports.append(page)
+                    reports.append(f"{code}/{spec.path}")
         for page, pdf in (self._pdf_renderer.render_many(reports, files) if self.report_pdfs else {}).items():
             out[page.removesuffix("index.html") + "report.pdf"] = pdf
         return out

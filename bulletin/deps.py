@@ -31,7 +31,7 @@ import dataclasses
 import enum
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple
@@ -56,6 +56,22 @@ def recording() -> Iterator[set]:
         yield reads
     finally:
         _reads.reset(token)
+
+
+def kept_for_this_page(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept in `memo` while the same page is being rendered (the same recording):
+    a second use by that page (its other file, e.g. a report's workbook) would record the
+    same reads again, so it may take the first one's result. Outside a recording, or in
+    another page's, it is worked out anew, so no page misses a read."""
+    reads = _reads.get()
+    hit = memo.get(key)
+    if reads is not None and hit is not None and hit[0] is reads:
+        return hit[1]
+    value = compute()
+    if any(entry[0] is not reads for entry in memo.values()):
+        memo.clear()  # another page's: never to be used again
+    memo[key] = (reads, value)
+    return value
 
 
 @contextmanager

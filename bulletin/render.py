@@ -87,6 +87,7 @@ class Renderer:
         self.report_pdfs = report_pdfs  # whether report pages have a PDF beside them to link to
         self.archived_report_pdfs = archived_report_pdfs  # also the earlier rounds' reports
         self.content = site.content
+        self.memo: dict = {}  # results one page uses twice (deps.kept_for_this_page)
         # What is read here shapes every page (languages, their conversion): each page's
         # render records it again (`render_page`), so an edit to it re-renders them all.
         with recording() as self._setup_reads:

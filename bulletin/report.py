@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from .deps import kept_for_this_page
 from .model import Measure
 from .palette import status_label
 from .status import DISPLAY_ORDER, Status
@@ -98,6 +99,11 @@ def report_entries(site: "Site", context: dict) -> list[tuple[Measure, "MeasureA
 
 def report_groups(renderer: "Renderer", lang: "Lang", context: dict) -> list[ReportGroup]:
     """The report's rows, grouped by status in display order; within a group, in bulletin order."""
+    return kept_for_this_page(renderer.memo, ("report_groups", lang.code, id(context)),
+                              lambda: _report_groups(renderer, lang, context))
+
+
+def _report_groups(renderer: "Renderer", lang: "Lang", context: dict) -> list[ReportGroup]:
     with_programme = context.get("scope") != "programme"
     rows = [_row(renderer, lang, ms, a, with_programme=with_programme) for ms, a in report_entries(renderer.site, context)]
     return [ReportGroup(status, tuple(r for r in rows if r.status == status))

@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help=N_("build the site into output/ (the default command)"))
     _site_args(p)
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="processes rendering charts (default: $BULLETIN_JOBS, else every core)")
+                   help=N_("processes rendering charts (default: $BULLETIN_JOBS, else every core)"))
     _lang_args(p)
     p.set_defaults(func=cmd_build)
 

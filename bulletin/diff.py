@@ -284,8 +284,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def register(sub, project_args) -> None:
-    p = sub.add_parser("diff", help="compare the content with another version (a folder or a git revision) as Markdown")
-    p.add_argument("base", help="the other version: a content folder, or a git revision such as origin/main")
+    p = sub.add_parser("diff", help=N_("compare the content with another version (a folder or a git revision) as Markdown"))
+    p.add_argument("base", help=N_("the other version: a content folder, or a git revision such as origin/main"))
     project_args(p)
-    p.add_argument("--lang", default=None, help="language of the summary (default: the bulletin's default language)")
+    p.add_argument("--lang", default=None, help=N_("language of the summary (default: the bulletin's default language)"))
     p.set_defaults(func=cmd_diff)

@@ -566,8 +566,8 @@ def _port(text: str) -> int:
 
 
 def register(sub, site_args) -> None:
-    p = sub.add_parser("serve", help="build, serve on http://127.0.0.1:8000 and rebuild on every change")
+    p = sub.add_parser("serve", help=N_("build, serve on http://127.0.0.1:8000 and rebuild on every change"))
     site_args(p)
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
+    p.add_argument("--host", default="127.0.0.1", help=N_("address to listen on (default: 127.0.0.1, this machine only)"))
+    p.add_argument("--port", type=_port, default=8000, help=N_("port (default: 8000)"))
     p.set_defaults(func=cmd_serve)

@@ -133,3 +133,21 @@ def test_english_uses_the_msgids() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_every_command_line_help_is_shown_in_chinese() -> None:
+    """`bulletin X --help` is read by the editors: every command's and option's help text must
+    be a catalogue message (marked N_) with a Chinese translation."""
+    import argparse
+
+    from bulletin.cli import build_parser
+    from bulletin.messages import gettext_for
+
+    zh = gettext_for("zh")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = [(choice.dest, choice.help) for choice in commands._choices_actions]
+    helps += [(f"{name} {'/'.join(a.option_strings) or a.dest}", a.help) for name, sub in commands.choices.items()
+              for a in sub._actions if a.help and a.help != argparse.SUPPRESS and a.dest != "help"]
+    untranslated = [f"{where}: {text!r}" for where, text in helps if zh(text) == text]
+    assert len(helps) > 20 and not untranslated, "help texts not marked N_() and translated:\n  " + "\n  ".join(untranslated)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from jinja2 import TemplateError, meta
+from jinja2 import TemplateError
 
 from .deps import Changes, fingerprint, recording
 from .model import Content
@@ -160,19 +160,6 @@ class Builder:
             self._chart_renderer = ChartRenderer(self.cache / "charts" if self.cache else None)
         return self._chart_renderer
 
-    def _template_closure(self, name: str, env) -> set[str]:
-        """A template and every template it extends, includes or imports."""
-        seen: set[str] = set()
-        stack = [name]
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            source, filename, _ = env.loader.get_source(env, current)
-            stack += [t for t in meta.find_referenced_templates(env.parse(source, current, filename)) if t]
-        return seen
-
     def build(self) -> BuildResult:
         """Build the site; raises a BuildFailure (ContentError, TemplateFailure…), leaving the output as it was."""
         started = time.perf_counter()
@@ -223,13 +210,11 @@ class Builder:
 
         templates = tree_digests(self.templates)
         catalogues = tree_digests(self.locale_dir or LOCALE_DIR)
-        # What the edit since the last build changed, worked out for the keys pages ask about.
-        changes = Changes(self._site, site) if self._site is not None and catalogues == self._catalogues else None
-        changed_templates = {n for n in templates.keys() | self._templates.keys() if templates.get(n) != self._templates.get(n)}
-        env = next(iter(renderer.envs.values()))
-        # Which templates each page template reads, worked out once and only when a template changed.
-        closures = {name: self._template_closure(name, env) for name in {s.template for s in pages}} \
-            if changed_templates and changes is not None else {}
+        # What the edit since the last build changed, worked out for the keys pages ask about
+        # (the templates a page read are among its recorded keys).
+        changed_templates = frozenset(n for n in templates.keys() | self._templates.keys() if templates.get(n) != self._templates.get(n))
+        changes = Changes(self._site, site, changed_templates) \
+            if self._site is not None and catalogues == self._catalogues else None
         records: dict[str, PageRecord] = {}
         html_pages: dict[str, bytes] = {}
         rendered: list[str] = []
@@ -242,7 +227,6 @@ class Builder:
             previous = self._records.get(spec.path)
             outputs = [out for code in renderer.langs for out in _page_outputs(spec, code)]
             reuse = changes is not None and previous is not None and previous.shape == shape \
-                and not (changed_templates & closures.get(spec.template, set())) \
                 and all(out in self._pages for out in outputs) and not changes.any(previous.reads)
             plans.append((spec, found, shape, previous, outputs, reuse))
         # Every uncached chart of the pages to render, rendered first on every core.

@@ -326,11 +326,14 @@ def lookup(site: Any, key: Key) -> Any:
 class Changes:
     """The keys whose value differs between two builds' sites, worked out as they are asked for."""
 
-    def __init__(self, before: Any, after: Any):
+    def __init__(self, before: Any, after: Any, templates: frozenset[str] = frozenset()):
         self.before, self.after = before, after
+        self.templates = templates  # the template files changed between the two builds
         self._known: dict[Key, bool] = {}
 
     def __contains__(self, key: Key) -> bool:
+        if key[0] == "template":  # ("template", name): recorded by the renderer as a page loads it
+            return key[1] in self.templates
         known = self._known.get(key)
         if known is None:
             try:

@@ -64,6 +64,16 @@ class MemoryBytecodeCache(BytecodeCache):
 COMPILED_TEMPLATES = MemoryBytecodeCache()
 
 
+class _RecordingEnvironment(Environment):
+    """Records each template a render loads, the ones it extends, imports and includes too
+    (Jinja loads those through `get_template` as the render reaches them): so a template
+    edit re-renders exactly the pages and files that read that template."""
+
+    def get_template(self, name, parent=None, globals=None):  # type: ignore[override]
+        record(("template", self.join_path(name, parent) if parent is not None else name))
+        return super().get_template(name, parent, globals)
+
+
 def relative_link(target: str, here: str) -> str:
     """`target` (a file path from the site root) as seen from folder `here`, e.g. ../../assets/style.css.
 
@@ -121,7 +131,7 @@ class Renderer:
         # Each Renderer owns its environments: their globals are this site's. Compiled
         # templates come from a bytecode cache shared by every Renderer, so a template
         # whose source did not change is not compiled again by the next build.
-        env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
+        env = _RecordingEnvironment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
                           undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
                           keep_trailing_newline=True, bytecode_cache=bytecode_cache)
         env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]

@@ -57,6 +57,7 @@ class PageRecord:
 
     shape: object
     reads: frozenset
+    outputs: tuple[str, ...] = ()  # for a group of files beside the pages: the files it made
 
 
 @dataclass
@@ -128,7 +129,7 @@ class Builder:
         self._site: Site | None = None  # the last build's site: an edit's changes are looked up against it
         self._records: dict[str, PageRecord] = {}  # what each page read when it was last rendered
         self.workers = workers  # chart-rendering processes; None: BULLETIN_JOBS, else every core
-        self._pages: dict[str, bytes] = {}  # rendered HTML from the last build, by output path
+        self._pages: dict[str, bytes] = {}  # what pages and file groups made in the last build, by output path
         self._templates: dict[str, str] = {}
         self._catalogues: dict[str, str] = {}
         self._chart_renderer = None
@@ -249,8 +250,23 @@ class Builder:
                 self.progress(i * len(renderer.langs), total * len(renderer.langs))
         for out, data in html_pages.items():
             files.add(out, data, "")
-        for rel, data in renderer.extras(pages).items():
-            files.add(rel, data, f"{rel} (feeds, downloads, sitemap)")
+        # The files beside the pages, in groups: each kept, like a page, unless what it read changed.
+        for group in renderer.file_groups(pages):
+            key = "files:" + group.key  # never a page's path
+            found = set()
+            shape = fingerprint(group.shape, index, found)
+            previous = self._records.get(key)
+            if changes is not None and previous is not None and previous.shape == shape \
+                    and all(out in self._pages for out in previous.outputs) and not changes.any(previous.reads):
+                made = {out: self._pages[out] for out in previous.outputs}
+                records[key] = previous
+            else:
+                with recording() as reads:
+                    made = renderer.make_files(group)
+                records[key] = PageRecord(shape, frozenset(reads | found), tuple(made))
+            for rel, data in made.items():
+                files.add(rel, data, f"{rel} (feeds, downloads, sitemap)")
+                html_pages[rel] = data
         files.add("assets/status.css", status_css().encode("utf-8"), "assets/status.css (status colours)")
         for rel, data in self._search_index(site, renderer).items():
             files.add(rel, data, f"{rel} (search index)")

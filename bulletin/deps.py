@@ -291,12 +291,23 @@ def _query(name: str, func: Callable) -> Callable:
             result = func(self, *args, **kwargs)
         reads.add(key)
         try:
-            fingerprint(result, index, reads)  # the entities it returns are read by the page
+            found: set = set()
+            _results(self)[key] = fingerprint(result, index, found)  # kept: the next build compares with it
+            reads |= found  # the entities it returns are read by the page
         except Unrecordable:
             reads.add(("always",))
         return result
     query.__recorded_query__ = True  # type: ignore[attr-defined]
     return query
+
+
+def _results(site: Any) -> dict[Key, Any]:
+    """The fingerprints of the query results worked out on `site` so far: a site does not change,
+    so each is worked out once, when a page asks or when the next build compares with it."""
+    try:
+        return site.__dict__["_query_results"]
+    except KeyError:
+        return site.__dict__.setdefault("_query_results", {})
 
 
 # --- what an edit changes ----------------------------------------------------------------
@@ -317,9 +328,12 @@ def lookup(site: Any, key: Key) -> Any:
         if kind == "field":
             return tuple(_raw(getattr(site.content, key[1])))
         if kind == "query":
-            _, name, args, kwargs = key
-            result = getattr(site, name)(*_resolve(args, site), **dict(_resolve(kwargs, site)))
-            return fingerprint(result, site.entity_index())
+            known = _results(site)
+            if key not in known:
+                _, name, args, kwargs = key
+                result = getattr(site, name)(*_resolve(args, site), **dict(_resolve(kwargs, site)))
+                known[key] = fingerprint(result, site.entity_index())
+            return known[key]
     raise Unrecordable(f"unknown key {key!r}")
 
 

@@ -16,7 +16,7 @@ import io
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from markupsafe import Markup
 
@@ -33,29 +33,40 @@ if TYPE_CHECKING:  # the renderer is passed in; imported only for type checking
 KIND_LABELS = {"count": N_("Count"), "percentage": N_("Percentage"), "amount": N_("Amount"), "milestone": N_("Yes/no milestone")}
 
 
-def language_files(r: "Renderer", lang: Lang) -> dict[str, bytes]:
-    """Every download of one language, by output path."""
+Make = Callable[[], dict[str, bytes]]
+
+
+def download_groups(r: "Renderer", lang: Lang) -> list[tuple[str, Make]]:
+    """The downloads of one language as groups of files made together: each site-wide file,
+    and each measure's files. A group is named here only by ids; whatever it shows is read
+    when it is made, so the builder can tell from its recorded reads when to make it again."""
     code = lang.code
-    files = {f"{code}/data/measures.csv": measures_csv(r, lang), f"{code}/data/status_history.csv": status_history_csv(r, lang),
-             f"{code}/data/progress.csv": progress_csv(r, lang), f"{code}/data/bulletin.json": bulletin_json(r, lang)}
-    files.update(measure_downloads(r, lang))
-    return files
+    groups: list[tuple[str, Make]] = [
+        (f"{code}/data/{name}", lambda name=name, make=make: {f"{code}/data/{name}": make(r, lang)})
+        for name, make in (("measures.csv", measures_csv), ("status_history.csv", status_history_csv),
+                           ("progress.csv", progress_csv), ("bulletin.json", bulletin_json))]
+    groups += [(f"{code}/{measure_path(mid)}", lambda mid=mid: measure_downloads(r, lang, mid)) for mid in r.content.measures]
+    return groups
 
 
-def feeds(r: "Renderer", code: str) -> dict[str, bytes]:
-    """The site's Atom feed, and one per programme and per department: progress reports and status changes."""
-    template = r.envs[code].get_template("feed.xml")
-    wanted = [("feed.xml", {}, PATHS["updates"], None)]
-    wanted += [(programme_path(pid).replace("index.html", "feed.xml"), {"programme": pid}, programme_path(pid), p.title)
-              for pid, p in r.content.programmes.items()]
-    wanted += [(department_path(did).replace("index.html", "feed.xml"), {"department": did}, department_path(did),
-               r.content.departments[did].name) for did in r.site.departments_used()]
-    files = {}
-    for path, query, page, subject in wanted:
-        files[f"{code}/{path}"] = xml_text(template.render(
-            entries=r.site.feed(**query), canonical=r.canonical, feed_url=r.base_url + f"{code}/{path}",
-            page_url=r.canonical(code, page), subject=subject)).encode("utf-8")
-    return files
+def feed_groups(r: "Renderer", code: str) -> list[tuple[str, Make]]:
+    """Each feed of one language, as a group of one file (see `download_groups`)."""
+    def feed(path: str, page: str, subject: Callable[[], Any], **query: str) -> Make:
+        def make() -> dict[str, bytes]:
+            template = r.envs[code].get_template("feed.xml")
+            return {f"{code}/{path}": xml_text(template.render(
+                entries=r.site.feed(**query), canonical=r.canonical, feed_url=r.base_url + f"{code}/{path}",
+                page_url=r.canonical(code, page), subject=subject())).encode("utf-8")}
+        return make
+
+    wanted = [("feed.xml", feed("feed.xml", PATHS["updates"], lambda: None))]
+    for pid in r.content.programmes:
+        path = programme_path(pid).replace("index.html", "feed.xml")
+        wanted.append((path, feed(path, programme_path(pid), lambda pid=pid: r.content.programmes[pid].title, programme=pid)))
+    for did in r.site.departments_used():
+        path = department_path(did).replace("index.html", "feed.xml")
+        wanted.append((path, feed(path, department_path(did), lambda did=did: r.content.departments[did].name, department=did)))
+    return [(f"{code}/{path}", make) for path, make in wanted]
 
 
 def status_history_csv(r: "Renderer", lang: Lang) -> bytes:
@@ -148,22 +159,20 @@ def _progress_rows(r: "Renderer", lang: Lang, ms: Measure) -> list[list[Any]]:
     return rows
 
 
-def measure_downloads(r: "Renderer", lang: Lang) -> dict[str, bytes]:
-    """Beside each measure page: its data as JSON and CSV, and each chart as an SVG file.
+def measure_downloads(r: "Renderer", lang: Lang, mid: str) -> dict[str, bytes]:
+    """Beside a measure's page: its data as JSON and CSV, and each chart as an SVG file.
 
     The JSON is the measure's entry of bulletin.json with the bulletin's licence and the
     page's address, so a file passed on alone still says where it is from."""
-    files: dict[str, bytes] = {}
-    for ms in r.content.measures.values():
-        folder = f"{lang.code}/{measure_path(ms.id).removesuffix('index.html')}"
-        data = dict(_about(r, lang), url=r.canonical(lang.code, measure_path(ms.id)),
-                    measure=_measure_json(r, lang, ms))
-        files[folder + "data.json"] = _json(data)
-        files[folder + "data.csv"] = _csv_file(r, progress_header(lang), _progress_rows(r, lang, ms), lang)
-        for t in ms.targets if r.chart_renderer else ():
-            fig = r.figure("target_progress", (ms.id, t.id), lang)
-            if fig is not None:
-                files[folder + f"chart-{t.id}.svg"] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + fig.svg + "\n").encode("utf-8")
+    ms = r.content.measures[mid]
+    folder = f"{lang.code}/{measure_path(ms.id).removesuffix('index.html')}"
+    data = dict(_about(r, lang), url=r.canonical(lang.code, measure_path(ms.id)), measure=_measure_json(r, lang, ms))
+    files = {folder + "data.json": _json(data),
+             folder + "data.csv": _csv_file(r, progress_header(lang), _progress_rows(r, lang, ms), lang)}
+    for t in ms.targets if r.chart_renderer else ():
+        fig = r.figure("target_progress", (ms.id, t.id), lang)
+        if fig is not None:
+            files[folder + f"chart-{t.id}.svg"] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + fig.svg + "\n").encode("utf-8")
     return files
 
 

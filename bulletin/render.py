@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -62,6 +63,15 @@ class MemoryBytecodeCache(BytecodeCache):
 
 
 COMPILED_TEMPLATES = MemoryBytecodeCache()
+
+
+@dataclass(frozen=True)
+class FileGroup:
+    """Files beside the pages that are made together (a feed, one measure's downloads, the sitemap)."""
+
+    key: str  # names the group among a build's groups (an output path of it)
+    shape: object  # what it is made from that is not read through the site: compared like a page's spec
+    make: Callable[[], dict[str, bytes]]
 
 
 class _RecordingEnvironment(Environment):
@@ -262,22 +272,38 @@ class Renderer:
 
     # --- beside the pages ------------------------------------------------------------
     def extras(self, pages: list[PageSpec]) -> dict[str, bytes]:
-        """Root chooser, 404, feeds, sitemap, robots.txt and open-data downloads."""
-        files: dict[str, bytes] = {}
-        env = self.envs[self.default]
-        files["index.html"] = env.get_template("root.html").render(
-            canonical=self.base_url, alternates=[(c, f"{c}/index.html", self.canonical(c, "index.html")) for c in self.langs], x_default=self.base_url,
-            choices=self.language_choices(),
-        ).encode("utf-8")
-        files["404.html"] = self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)
+        """Root chooser, 404, feeds, sitemap, robots.txt and open-data downloads (every file group at once)."""
+        return {path: data for group in self.file_groups(pages) for path, data in self.make_files(group).items()}
+
+    def file_groups(self, pages: list[PageSpec]) -> list[FileGroup]:
+        """The files beside the pages, in groups made together: the root chooser, the 404 page,
+        each feed, each download file and each measure's downloads, the sitemap and robots.txt.
+        The builder makes a group again, like a page, only when what it read has changed."""
+        def root() -> dict[str, bytes]:
+            return {"index.html": self.envs[self.default].get_template("root.html").render(
+                canonical=self.base_url, alternates=[(c, f"{c}/index.html", self.canonical(c, "index.html")) for c in self.langs],
+                x_default=self.base_url, choices=self.language_choices()).encode("utf-8")}
+
+        def sitemap() -> dict[str, bytes]:
+            urls = [(path, [(c, self.canonical(c, path)) for c in self.langs], self.x_default(path)) for path in in_sitemap]
+            return {"sitemap.xml": xml_text(self.envs[self.default].get_template("sitemap.xml").render(urls=urls)).encode("utf-8")}
+
+        in_sitemap = tuple(spec.path for spec in pages if spec.in_sitemap)
+        groups = [FileGroup("index.html", None, root),
+                  FileGroup("404.html", None, lambda: {"404.html": self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)})]
         for code, lang in self.langs.items():
-            files.update(downloads.feeds(self, code))
-            files.update(downloads.language_files(self, lang))
-        urls = [(spec.path, [(c, self.canonical(c, spec.path)) for c in self.langs], self.x_default(spec.path))
-                for spec in pages if spec.in_sitemap]
-        files["sitemap.xml"] = xml_text(env.get_template("sitemap.xml").render(urls=urls)).encode("utf-8")
-        files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")
-        return files
+            groups += [FileGroup(key, None, make) for key, make in downloads.feed_groups(self, code)]
+            groups += [FileGroup(key, None, make) for key, make in downloads.download_groups(self, lang)]
+        groups.append(FileGroup("sitemap.xml", in_sitemap, sitemap))
+        groups.append(FileGroup("robots.txt", None, lambda: {
+            "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode("utf-8")}))
+        return groups
+
+    def make_files(self, group: FileGroup) -> dict[str, bytes]:
+        """A group's files; what shapes every page (the languages) is recorded for it too."""
+        for key in self._setup_reads:
+            record(key)
+        return group.make()
 
     def language_choices(self) -> list[dict[str, str]]:
         """The root page's choices, each in its own language: the bulletin's title there and a call to enter."""

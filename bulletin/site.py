@@ -140,6 +140,7 @@ class Site:
         self._index: dict[int, tuple] | None = None
         self._history: History | None = None
         self._changes: dict[dt.date, RoundChanges] = {}
+        self._updates: list[Update] | None = None
 
     def collections(self) -> dict[str, Mapping]:
         """Every mapping of entities a page can read, by name: the content's and the derived ones."""
@@ -238,9 +239,11 @@ class Site:
 
     def updates(self) -> list[Update]:
         """Every progress entry, newest first (stable for equal dates)."""
-        items = [Update(ms, t, e, i) for ms in self.content.measures.values() for t in ms.targets
-                 for i, e in enumerate(t.progress)]
-        return sorted(items, key=lambda u: (u.entry.date, u.measure.id, u.target.id, u.index), reverse=True)
+        if self._updates is None:  # asked by every feed and list of updates: sorted once
+            items = [Update(ms, t, e, i) for ms in self.content.measures.values() for t in ms.targets
+                     for i, e in enumerate(t.progress)]
+            self._updates = sorted(items, key=lambda u: (u.entry.date, u.measure.id, u.target.id, u.index), reverse=True)
+        return list(self._updates)
 
     def deadline_of(self, measure: Measure) -> dt.date:
         return self.content.window(measure).end

@@ -60,6 +60,31 @@ def test_measure_edit_rewrites_only_dependent_files(project):
     assert "A new English title" in (root / "output" / "en" / "measures" / mid / "index.html").read_text(encoding="utf-8")
 
 
+def test_downloads_are_made_again_only_when_what_they_read_changed(project, monkeypatch):
+    """The files beside the pages follow their reads as pages do: after one measure's edit only
+    that measure's downloads are made again, and a rebuild with nothing changed makes none
+    (the oracle test checks that the files kept are the clean build's)."""
+    from bulletin import downloads
+
+    root, builder, first = project
+    made: list[str] = []
+    real = downloads.measure_downloads
+    monkeypatch.setattr(downloads, "measure_downloads", lambda r, lang, mid: made.append(mid) or real(r, lang, mid))
+
+    builder.build()
+    assert made == []
+
+    measure_file = sorted((root / "content" / "measures").rglob("*.yaml"))[0]
+    data = yaml.safe_load(measure_file.read_text(encoding="utf-8"))
+    mid = f"{data['programme']}-{data['number']}"
+    measure_file.write_text(measure_file.read_text(encoding="utf-8").replace(data["title"]["en"], "A new English title"),
+                            encoding="utf-8")
+    result = builder.build()
+    assert made == [mid, mid]  # in each language, and no other measure's
+    assert b"A new English title" in (root / "output" / "en" / "measures" / mid / "data.json").read_bytes()
+    assert f"en/measures/{mid}/data.json" in result.write.written
+
+
 def test_template_edit_rerenders_pages_using_it(project):
     root, builder, first = project
     template = root / "templates" / "deadlines.html"

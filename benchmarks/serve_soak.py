@@ -152,6 +152,7 @@ def main() -> int:
         builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache,
                           report_pdfs=False)  # as `serve` builds
         builder.background_cleanup = True
+        builder.keep_replaced_site()
         state = DevState(builder, log=lambda line: None)
         app = make_app(state, "127.0.0.1", 8000)
 

@@ -24,7 +24,7 @@ from .model import Content
 from .problems import BuildFailure, ChartFailure, ContentError, Problem, TemplateFailure
 from .site import PageSpec, Site
 from .advice import full_check
-from .writer import WriteStats, check_cache, check_output, write_site
+from .writer import SpareTree, WriteStats, check_cache, check_output, write_site
 
 DEFAULT_CACHE = Path(".cache")
 # Earlier rounds' reports are HTML (printed from the browser with the same A4 stylesheet)
@@ -149,6 +149,9 @@ class Builder:
                   "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0).", file=sys.stderr)
         self.files: dict[str, bytes] = {}  # every file of the last good build, as written (the dev server serves these)
         self.background_cleanup = False  # the dev server sets this: old trees are deleted in a thread
+        # The dev server sets this too (`keep_replaced_site`): the site a build replaces is kept
+        # and brought up to date by the next build, which then writes only what changed.
+        self.spare: SpareTree | None = None
         # The dev server sets this too: after an edit it keeps the search index it has
         # rather than re-indexing every measure (seconds) before serving the page.
         self.stale_search = False
@@ -161,12 +164,23 @@ class Builder:
             self._chart_renderer = ChartRenderer(self.cache / "charts" if self.cache else None)
         return self._chart_renderer
 
+    def keep_replaced_site(self) -> None:
+        """For a builder that lives across builds: see `writer.SpareTree`. Call `close` when done."""
+        if self.spare is None:
+            self.spare = SpareTree()
+
+    def close(self) -> None:
+        """Delete the kept replaced site, if any (the output itself stays)."""
+        if self.spare is not None:
+            self.spare.discard()
+
     def build(self) -> BuildResult:
         """Build the site; raises a BuildFailure (ContentError, TemplateFailure…), leaving the output as it was."""
         started = time.perf_counter()
         rendering = self.render()
         write = write_site(rendering.files, self.output, background_cleanup=self.background_cleanup,
-                           protected=self._protected(), project=self._project())
+                           protected=self._protected(), project=self._project(),
+                           spare=self.spare, previous=self.files if self.spare is not None else None)
         self._site, self._records, self._pages, self._templates, self._catalogues = rendering.state
         self.files = rendering.files
         charts = rendering.charts

@@ -510,6 +510,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     builder = Builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress(),
                       report_pdfs=False)
     builder.background_cleanup = True
+    builder.keep_replaced_site()
     from .writer import OutputRefused, check_cache, check_output
 
     try:  # an output folder that is not the build's own (content, the project, someone's files): say so, serve nothing
@@ -548,6 +549,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 thread.join(timeout=5)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if not threads[1].is_alive():
+            builder.close()  # the replaced site kept beside the output
     return 0
 
 

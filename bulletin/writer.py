@@ -21,7 +21,10 @@ replaces anything (see the README, "The output folder"):
 - on Linux the swap is one `renameat2(RENAME_EXCHANGE)`, so `output/` never goes missing;
   elsewhere (or on a file system without it) it is two renames, and a kill between them
   leaves the previous site in `.output-old-*` beside it until the next build;
-- folders are created with `os.mkdir`, so `output/` gets the umask's mode.
+- folders are created with `os.mkdir`, so `output/` gets the umask's mode;
+- the dev server keeps the site a swap replaced (`SpareTree`, named as its own staging
+  folder) and brings it up to date on the next save, so a rebuild writes only the files
+  that changed, and still swaps the whole site in at once.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import shutil
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -295,10 +298,42 @@ def _previous_files(output: Path) -> set[str]:
     return found
 
 
+@dataclass
+class SpareTree:
+    """The site a swap replaced, kept beside the output by a builder that lives across builds
+    (the dev server): its next build brings this tree up to date, writing only the files that
+    differ from it, and swaps it in, instead of assembling every file of the site anew.
+
+    `files` is what the builder knows the tree holds (it wrote them); `live` is the identity of
+    the output folder it swapped in, so that an output replaced by another build since (whose
+    files it does not know) makes it start again from a whole new tree."""
+
+    path: Path | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    live: tuple[int, int] | None = None  # (st_dev, st_ino) of the output folder after the last swap
+
+    def discard(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+        self.path, self.files, self.live = None, {}, None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: bool = False,
                protected: Iterable[Path] = (), project: Iterable[Path] = (),
-               lock_timeout: float = LOCK_TIMEOUT, notify: Callable[[str], None] = _tell) -> WriteStats:
-    """Write `files` (site-relative path → bytes) as the new content of `output`, or refuse (OutputRefused)."""
+               lock_timeout: float = LOCK_TIMEOUT, notify: Callable[[str], None] = _tell,
+               spare: SpareTree | None = None, previous: dict[str, bytes] | None = None) -> WriteStats:
+    """Write `files` (site-relative path → bytes) as the new content of `output`, or refuse (OutputRefused).
+
+    With `spare` (a builder that lives across builds) the replaced site is kept there for the
+    next build, and `previous` is what this builder last wrote into `output`."""
     bad = [rel for rel in files if not _safe_relative(rel)]
     if bad:
         raise ValueError(f"refusing to write outside the output folder: {bad[0]!r}")
@@ -308,28 +343,80 @@ def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: boo
     with _Lock(output, lock_timeout, notify):
         output = check_output(output, protected, project)  # another build may have changed it while we waited
         clean_leftovers(output)
-        staging = _make_dir(output.parent, output, "new")
-        written: list[str] = []
-        unchanged = 0
-        made: set[Path] = {staging}  # folders made so far: one mkdir per folder, not one per file
+        known = spare is not None and previous is not None and spare.live is not None and _identity(output) == spare.live
+        if spare is not None and not (known and spare.path is not None and os.path.isfile(spare.path / MARKER)):
+            spare.discard()  # the output is not the one this builder left, or there is no tree to update
+        updating = spare is not None and spare.path is not None
+        staging = spare.path if updating else _make_dir(output.parent, output, "new")
         try:
-            _put(output / MARKER, staging / MARKER, MARKER_TEXT)  # first, so a killed build's folder is recognisable
-            for rel in sorted(files):
-                data = files[rel]
-                dest = staging / rel
-                if dest.parent not in made:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(dest.parent)
-                if _put(output / rel, dest, data):
-                    unchanged += 1
-                else:
-                    written.append(rel)
-            removed = len(_previous_files(output) - set(files))
-            _swap(staging, output, background_cleanup)
+            if updating:
+                written, unchanged, removed = _update(spare, files, output, previous or {})
+            else:
+                written, unchanged, removed = _assemble(staging, files, output)
+            retired = _swap(staging, output, background_cleanup, keep=spare is not None and known)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            if updating:
+                spare.discard()  # half brought up to date: of no use
+            else:
+                shutil.rmtree(staging, ignore_errors=True)
             raise
+        if spare is not None:
+            if retired is not None:  # holds what this builder wrote last time: the next build's spare
+                spare.path, spare.files = retired, dict(previous or {})
+            else:
+                spare.path, spare.files = None, {}
+            spare.live = _identity(output)
     return WriteStats(written, unchanged, removed)
+
+
+def _assemble(staging: Path, files: dict[str, bytes], output: Path) -> tuple[list[str], int, int]:
+    """Every file of the site into a new staging folder (unchanged ones hard-linked from the output)."""
+    written: list[str] = []
+    unchanged = 0
+    made: set[Path] = {staging}  # folders made so far: one mkdir per folder, not one per file
+    _put(output / MARKER, staging / MARKER, MARKER_TEXT)  # first, so a killed build's folder is recognisable
+    for rel in sorted(files):
+        dest = staging / rel
+        if dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
+        if _put(output / rel, dest, files[rel]):
+            unchanged += 1
+        else:
+            written.append(rel)
+    return written, unchanged, len(_previous_files(output) - set(files))
+
+
+def _update(spare: SpareTree, files: dict[str, bytes], output: Path, previous: dict[str, bytes]) -> tuple[list[str], int, int]:
+    """Bring the spare tree from what it holds to `files`: only the files that differ are touched.
+    A file is never written into: it may be the same inode as the live site's (hard links), so
+    it is unlinked and made anew."""
+    staging, held = spare.path, spare.files
+    made: set[Path] = set()
+    for rel in sorted(files):
+        data = files[rel]
+        old = held.get(rel)
+        if old is data or old == data:
+            continue
+        dest = staging / rel
+        if old is not None:
+            os.unlink(dest)
+        elif dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
+        _put(output / rel, dest, data)
+    for rel in held.keys() - files.keys():
+        path = staging / rel
+        os.unlink(path)
+        for folder in path.parents:  # folders left empty go too
+            if folder == staging:
+                break
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+    written = [rel for rel in sorted(files) if not (previous.get(rel) is files[rel] or previous.get(rel) == files[rel])]
+    return written, len(files) - len(written), len(previous.keys() - files.keys())
 
 
 def _put(previous: Path, dest: Path, data: bytes) -> bool:
@@ -352,10 +439,11 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _swap(staging: Path, output: Path, background_cleanup: bool) -> None:
+def _swap(staging: Path, output: Path, background_cleanup: bool, keep: bool = False) -> Path | None:
+    """Put `staging` in place of `output`; the replaced site is deleted, or with `keep` returned."""
     if not os.path.lexists(output):
         os.rename(staging, output)
-        return
+        return None
     if exchange(staging, output):
         retired = staging  # after the exchange, the staging name holds the previous site
     else:
@@ -367,7 +455,10 @@ def _swap(staging: Path, output: Path, background_cleanup: bool) -> None:
         except BaseException:
             os.rename(retired, output)  # put the previous site back
             raise
+    if keep:
+        return retired
     if background_cleanup:  # the dev server: the new site is live, the old one can go later
         threading.Thread(target=shutil.rmtree, args=(retired,), kwargs={"ignore_errors": True}, daemon=True).start()
     else:
         shutil.rmtree(retired, ignore_errors=True)
+    return None

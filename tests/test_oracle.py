@@ -72,6 +72,8 @@ def builder_for(root: Path, output: str, cache: Path) -> Builder:
     builder = Builder(root / "content", root / "templates", root / "theme", root / output, cache=cache,
                       locale_dir=root / "locale", report_pdfs=False, workers=1)  # workers=1: the stand-in draws
     builder.background_cleanup = True  # as `serve` does: the replaced tree is deleted in a thread
+    if output == "output":
+        builder.keep_replaced_site()  # and kept, for the next build to bring up to date
     return builder
 
 

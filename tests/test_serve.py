@@ -63,6 +63,7 @@ class Live:
         self.builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache,
                                report_pdfs=False)  # as `serve` builds
         self.builder.background_cleanup = True
+        self.builder.keep_replaced_site()
         self.state = DevState(self.builder, log=lambda line: None)
         self.app = make_app(self.state, "127.0.0.1", PORT)
         self.watcher = SourceWatcher([root / "content", root / "templates", root / "theme"], ignore=[root / "output"])
@@ -81,6 +82,7 @@ class Live:
         self.stop.set()
         for thread in self.threads:
             thread.join(WAIT)
+        self.builder.close()
 
     def get(self, target: str, **kw) -> tuple[int, dict, bytes]:
         return request(self.app, target, **kw)
@@ -602,3 +604,5 @@ def test_serve_command_end_to_end(project_copy, tmp_path_factory):
             out = proc.communicate()[0]
     assert proc.returncode == 0, out
     assert "Traceback" not in out, out
+    # The edit made a second build, which kept the replaced site beside the output: gone on stop.
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".output-")], out

@@ -216,3 +216,58 @@ def test_leftovers_of_a_killed_build_are_cleaned_and_nothing_else(tmp_path):
     assert all((folder / "keep.txt").read_bytes() == b"mine" for folder in kept)
     clean_leftovers(out)
     assert (out / "a.txt").read_bytes() == b"x"
+
+
+# --------------------------------------------------------------------------- the dev server's kept site
+
+def _files(output: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*"))
+            if p.is_file() and p.name != MARKER}
+
+
+def test_a_kept_replaced_site_is_brought_up_to_date_and_never_shares_a_changed_file(tmp_path: Path):
+    """A builder that lives across builds keeps the site a swap replaced and, next time, writes
+    only what differs from it. The output after each build is exactly that build's files, and
+    the kept site's files (hard links to the live ones, some of them) are never written into."""
+    from bulletin.writer import SpareTree
+
+    output = tmp_path / "output"
+    spare = SpareTree()
+    builds = [
+        {"index.html": b"one", "a/index.html": b"a1", "b/index.html": b"b", "c/d/index.html": b"d"},
+        {"index.html": b"two", "a/index.html": b"a1", "b/index.html": b"b"},  # c/d removed
+        {"index.html": b"three", "a/index.html": b"a3", "b/index.html": b"b", "e/index.html": b"e"},
+        {"index.html": b"three", "a/index.html": b"a3", "c/d/index.html": b"d again"},
+        {"index.html": b"five", "a/index.html": b"a3", "c/d/index.html": b"d again"},
+    ]
+    previous: dict[str, bytes] = {}
+    for i, files in enumerate(builds):
+        stats = write_site(files, output, spare=spare, previous=previous)
+        assert _files(output) == files, f"build {i}"
+        assert set(stats.written) == {k for k, v in files.items() if previous.get(k) != v}, f"build {i}"
+        if i >= 1:  # from the second build on, the replaced site is kept, and holds the build before
+            assert spare.path is not None and _files(spare.path) == previous, f"build {i}"
+        previous = files
+    assert not (output / "c" / "e").exists() and not (output / "e").exists()  # emptied folders are gone
+    kept = spare.path
+    spare.discard()
+    assert not kept.exists() and _files(output) == builds[-1]
+
+
+def test_a_kept_site_is_not_trusted_once_another_build_replaced_the_output(tmp_path: Path):
+    from bulletin.writer import SpareTree
+
+    output = tmp_path / "output"
+    spare = SpareTree()
+    first, second = {"index.html": b"1", "x/index.html": b"x"}, {"index.html": b"2", "x/index.html": b"x"}
+    write_site(first, output, spare=spare, previous={})
+    write_site(second, output, spare=spare, previous=first)
+    assert spare.path is not None
+    other = {"index.html": b"another build", "y/index.html": b"y"}
+    write_site(other, output)  # e.g. `bulletin build` from a terminal while the preview runs
+    third = {"index.html": b"3", "x/index.html": b"x"}
+    write_site(third, output, spare=spare, previous=second)  # the builder believes the output holds `second`
+    assert _files(output) == third
+    fourth = {"index.html": b"4", "x/index.html": b"x", "z/index.html": b"z"}
+    write_site(fourth, output, spare=spare, previous=third)
+    assert _files(output) == fourth

@@ -10,10 +10,10 @@ and theme beside it, and prints:
 
 - cold: a fresh Builder with an empty chart cache (every chart rendered);
 - warm: a fresh Builder with the chart cache on disk, output deleted (CI with its cache);
-- no-op: the warm Builder again with nothing changed (the dev server after a save of
-  an unchanged file);
-- save → rebuilt: one progress value edited in one measure file, rebuilt by the same
-  Builder (what `bulletin serve` does before it serves the page), median of 3;
+- serve: a Builder set up as `bulletin serve` keeps it (`serve.preview_builder`: no PDFs,
+  the replaced site kept): its first build (start), a rebuild with nothing changed (no-op,
+  a save of an unchanged file), and save → rebuilt: one progress value edited in one
+  measure file, rebuilt by the same Builder before the page is served, median of 3;
 
 each as wall and CPU seconds (CPU includes the chart-rendering worker processes), then
 pages, charts, output size and peak memory (resident set, main process and the largest
@@ -238,14 +238,20 @@ def main() -> None:
             cold, cold_wall, cold_cpu = _measured(make().build)
         output_size = _size(root / "output")
         shutil.rmtree(root / "output")
-        builder = make()
-        warm, warm_wall, warm_cpu = _measured(builder.build)
+        warm, warm_wall, warm_cpu = _measured(make().build)
+        # The preview: a builder kept across saves, set up as `bulletin serve` sets it up.
+        from bulletin.serve import preview_builder
+
+        builder = preview_builder(content, root / "templates", root / "theme", root / "output", cache=root / ".cache")
+        _, start_wall, start_cpu = _measured(builder.build)
+        _measured(builder.build)  # from here on, the replaced site is kept and brought up to date
         _, noop_wall, noop_cpu = _measured(builder.build)
         saves = []
         for i in range(3):
             _edit_one(content, i)
             result, wall, cpu = _measured(builder.build)
-            saves.append((wall, cpu, result.rendered))
+            saves.append((wall, cpu, result.rendered, len(result.write.written)))
+        builder.close()
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -255,9 +261,10 @@ def main() -> None:
               f"output {output_size / 1e6:.1f} MB ({sum(1 for _ in (root / 'output').rglob('*') if _.is_file())} files)")
         print(f"cold build      {cold_wall:7.1f} s wall {cold_cpu:7.1f} s CPU")
         print(f"warm build      {warm_wall:7.1f} s wall {warm_cpu:7.1f} s CPU")
-        print(f"no-op rebuild   {noop_wall:7.2f} s wall {noop_cpu:7.2f} s CPU")
-        print(f"save → rebuilt  {statistics.median(s[0] for s in saves):7.2f} s wall "
-              f"{statistics.median(s[1] for s in saves):7.2f} s CPU ({saves[0][2]} pages re-rendered)")
+        print(f"serve: start    {start_wall:7.1f} s wall {start_cpu:7.1f} s CPU")
+        print(f"serve: no-op    {noop_wall:7.2f} s wall {noop_cpu:7.2f} s CPU")
+        print(f"serve: save → rebuilt {statistics.median(s[0] for s in saves):5.2f} s wall "
+              f"{statistics.median(s[1] for s in saves):5.2f} s CPU ({saves[0][2]} pages re-rendered, {saves[0][3]} files changed)")
         print(f"peak memory     {peak_self:7.0f} MB main process, {peak_child:.0f} MB largest worker")
     finally:
         if tmp is not None:

@@ -146,13 +146,9 @@ def main() -> int:
             shutil.copytree(ROOT / ".cache" / "charts", cache / "charts")
         sys.path.insert(0, str(root))
 
-        from bulletin.builder import Builder
-        from bulletin.serve import DevState, make_app
+        from bulletin.serve import DevState, make_app, preview_builder
 
-        builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache,
-                          report_pdfs=False)  # as `serve` builds
-        builder.background_cleanup = True
-        builder.keep_replaced_site()
+        builder = preview_builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache)
         state = DevState(builder, log=lambda line: None)
         app = make_app(state, "127.0.0.1", 8000)
 

@@ -507,10 +507,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"serve: {text}", file=sys.stderr)
         return 1
 
-    builder = Builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress(),
-                      report_pdfs=False)
-    builder.background_cleanup = True
-    builder.keep_replaced_site()
+    builder = preview_builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress())
     from .writer import OutputRefused, check_cache, check_output
 
     try:  # an output folder that is not the build's own (content, the project, someone's files): say so, serve nothing
@@ -520,7 +517,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.server_close()
         print(f"serve: {exc}", file=sys.stderr)
         return 1
-    builder.stale_search = True  # search reflects the content as the server started; `build` re-indexes
     state = DevState(builder, gettext=gettext_for(editor_language(getattr(args, "lang", None), args.content)))
     watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, args.cache])
     port = server.server_address[1]
@@ -566,6 +562,19 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0–65535)")
     return value
+
+
+def preview_builder(content: Path, templates: Path, theme: Path, output: Path, *, cache: Path | None,
+                    progress=None) -> Builder:
+    """A Builder set up as the preview keeps it across saves: no report PDFs (printing takes
+    seconds; its report pages say so), the replaced site kept and brought up to date by the
+    next save (`writer.SpareTree`, deleted by `close`), and search as it was when the server
+    started (`build` re-indexes)."""
+    builder = Builder(content, templates, theme, output, cache=cache, progress=progress, report_pdfs=False)
+    builder.background_cleanup = True
+    builder.keep_replaced_site()
+    builder.stale_search = True
+    return builder
 
 
 def register(sub, site_args) -> None:

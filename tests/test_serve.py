@@ -24,7 +24,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 from bulletin.builder import Builder
-from bulletin.serve import GENERATION_PATH, DevState, SourceWatcher, make_app
+from bulletin.serve import GENERATION_PATH, DevState, SourceWatcher, make_app, preview_builder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import shared_chart_cache  # noqa: E402
@@ -60,10 +60,7 @@ class Live:
 
     def __init__(self, root: Path, cache: Path):
         self.root = root
-        self.builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache,
-                               report_pdfs=False)  # as `serve` builds
-        self.builder.background_cleanup = True
-        self.builder.keep_replaced_site()
+        self.builder = preview_builder(root / "content", root / "templates", root / "theme", root / "output", cache=cache)
         self.state = DevState(self.builder, log=lambda line: None)
         self.app = make_app(self.state, "127.0.0.1", PORT)
         self.watcher = SourceWatcher([root / "content", root / "templates", root / "theme"], ignore=[root / "output"])

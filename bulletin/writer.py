@@ -347,18 +347,28 @@ def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: boo
         if spare is not None and not (known and spare.path is not None and os.path.isfile(spare.path / MARKER)):
             spare.discard()  # the output is not the one this builder left, or there is no tree to update
         updating = spare is not None and spare.path is not None
-        staging = spare.path if updating else _make_dir(output.parent, output, "new")
-        try:
-            if updating:
+        if updating:
+            try:
                 written, unchanged, removed = _update(spare, files, output, previous or {})
-            else:
+                staging = spare.path
+            except BaseException as exc:
+                spare.discard()  # half brought up to date: of no use
+                if not isinstance(exc, OSError):
+                    raise
+                updating = False  # e.g. a file where a folder is now wanted: assemble a new tree instead
+        if not updating:
+            staging = _make_dir(output.parent, output, "new")
+            try:
                 written, unchanged, removed = _assemble(staging, files, output)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        try:
             retired = _swap(staging, output, background_cleanup, keep=spare is not None and known)
         except BaseException:
-            if updating:
-                spare.discard()  # half brought up to date: of no use
-            else:
-                shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
+            if spare is not None:
+                spare.discard()
             raise
         if spare is not None:
             if retired is not None:  # holds what this builder wrote last time: the next build's spare

@@ -239,6 +239,8 @@ def test_a_kept_replaced_site_is_brought_up_to_date_and_never_shares_a_changed_f
         {"index.html": b"three", "a/index.html": b"a3", "b/index.html": b"b", "e/index.html": b"e"},
         {"index.html": b"three", "a/index.html": b"a3", "c/d/index.html": b"d again"},
         {"index.html": b"five", "a/index.html": b"a3", "c/d/index.html": b"d again"},
+        {"index.html": b"six", "a/index.html": b"a3", "c/d": b"a file where a folder was"},
+        {"index.html": b"seven", "c/d/index.html": b"a folder again"},
     ]
     previous: dict[str, bytes] = {}
     for i, files in enumerate(builds):

@@ -6,6 +6,7 @@ a script, an event handler or a `javascript:`/`data:` link onto a public site.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import markdown
@@ -21,11 +22,24 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}, "th
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter: making one loads its extensions, which costs more than
+    converting a short text, so each thread keeps one and resets it between texts (as
+    Python-Markdown's documentation suggests for many documents)."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    return md
+
+
 # Large enough for every text of a city-sized bulletin (notes included) in every language.
 @lru_cache(maxsize=1 << 16)
 def render_markdown(text: str, *, inline: bool = False) -> Markup:
     """Render Markdown and sanitise it; `inline` drops the wrapping paragraph for one-line texts."""
-    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    html = _converter().reset().convert(text or "")
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                       link_rel="noopener noreferrer")
     if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:

@@ -213,7 +213,8 @@ class Builder:
         charts = self._charts()
         before = (charts.count, charts.cache_hits, charts.seconds)
         renderer = Renderer(site, self.templates, charts, locale_dir=self.locale_dir or LOCALE_DIR, report_pdfs=self.report_pdfs,
-                            archived_report_pdfs=self.archived_report_pdfs)
+                            archived_report_pdfs=self.archived_report_pdfs,
+                            workbook_cache=self.cache / "workbooks" if self.cache else None)
         pages = site.pages()
         files = OutputFiles()
         for spec in pages:  # refuse two files at one path before rendering anything

@@ -102,8 +102,9 @@ class Renderer:
 
     def __init__(self, site: Site, templates: Path, chart_renderer: Any = None, locale_dir: Path = LOCALE_DIR,
                  bytecode_cache: BytecodeCache | None = COMPILED_TEMPLATES, report_pdfs: bool = True,
-                 archived_report_pdfs: bool = False):
+                 archived_report_pdfs: bool = False, workbook_cache: Path | None = None):
         self.site = site
+        self.workbook_cache = workbook_cache  # report workbooks by their cells (report._cached_workbook)
         self.report_pdfs = report_pdfs  # whether report pages have a PDF beside them to link to
         self.archived_report_pdfs = archived_report_pdfs  # also the earlier rounds' reports
         self.content = site.content

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import io
+import os
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -141,7 +145,7 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle: str, as_of: dt.date,
-                status_label, licence: str = "") -> bytes:
+                status_label, licence: str = "", cache: Path | None = None) -> bytes:
     """The report as one worksheet: a title block, a header row, one row per target line."""
     _ = lang.gettext
     header = (_("Programme"), _("No."), _("Measure"), _("Lead"), _("Deadline"), _("Targets"), _("Target value"),
@@ -157,8 +161,40 @@ def report_xlsx(groups: list[ReportGroup], lang: "Lang", *, title: str, subtitle
                              row.deadline if first else None, target.title, target.target, target.latest,
                              target.reported, status_label(row.status) if first else "", row.reason if first else "",
                              "; ".join(row.sources) if first else ""))
-    return _workbook(_("Report")[:31], tuple(line for line in (title, subtitle, licence) if line), header, tuple(rows),
-                     title, as_of)
+    return _cached_workbook(cache, (_("Report")[:31], tuple(line for line in (title, subtitle, licence) if line), header,
+                                    tuple(rows), title, as_of))
+
+
+# Part of every cache key: bump it when `_workbook` writes anything differently.
+WORKBOOK_FORMAT = 1
+
+
+def _cached_workbook(cache: Path | None, cells: tuple) -> bytes:
+    """`_workbook(*cells)`, from the disk cache when it has it (a fresh build process, e.g. CI
+    with its cache, then writes no workbook whose cells did not change), else written and stored."""
+    if cache is None:
+        return _workbook(*cells)
+    from openpyxl import __version__ as openpyxl_version
+
+    key = hashlib.sha256(repr((WORKBOOK_FORMAT, openpyxl_version, cells)).encode("utf-8")).hexdigest()
+    path = cache / key[:2] / f"{key}.xlsx"
+    try:
+        data = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as book:  # a whole workbook, not a torn file
+            if "xl/workbook.xml" in book.namelist():
+                return data
+    except (OSError, zipfile.BadZipFile):
+        pass
+    data = _workbook(*cells)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)  # never a half-written entry
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return data
 
 
 @functools.lru_cache(maxsize=256)
@@ -244,7 +280,8 @@ def report_workbook(renderer: "Renderer", context: dict, lang: "Lang") -> bytes:
         lang.gettext("Figures as of %(date)s.") % {"date": lang.date(when.as_of)} + " · " + round_line(lang, when)
     groups = report_groups(renderer, lang, context)
     return report_xlsx(groups, lang, title=title, subtitle=subtitle, as_of=when.as_of,
-                       status_label=lambda s: status_label(s, lang), licence=licence_line(lang, bulletin))
+                       status_label=lambda s: status_label(s, lang), licence=licence_line(lang, bulletin),
+                       cache=renderer.workbook_cache)
 
 
 def round_line(lang: "Lang", when: ReportRound) -> str:

@@ -318,3 +318,30 @@ def test_workbook_cells_are_text_never_formulas(tmp_path, tmp_path_factory):
         ws = load_workbook(out / code / "report" / "report.xlsx").active
         cells = [c for row in ws.iter_rows() for c in row if c.value == formula]
         assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_a_workbook_comes_from_the_cache_by_its_cells_and_a_torn_entry_is_written_again(tmp_path, monkeypatch):
+    """A fresh build (CI with its cache) writes no workbook whose cells did not change; an
+    entry cut short (a build killed while writing, a full disk) is never published."""
+    import datetime as dt
+
+    from bulletin import report
+
+    cells = ("Report", ("A bulletin", "Progress report"), ("No.", "Measure"), (("1", "Build 9 stations"),),
+             "A bulletin", dt.date(2020, 6, 30))
+    first = report._cached_workbook(tmp_path, cells)
+    entries = list(tmp_path.rglob("*.xlsx"))
+    assert len(entries) == 1 and entries[0].read_bytes() == first
+
+    def no_writing(*args):
+        raise AssertionError("written again although cached")
+    monkeypatch.setattr(report, "_workbook", no_writing)
+    assert report._cached_workbook(tmp_path, cells) == first
+    other = cells[:3] + ((("2", "Another measure"),),) + cells[4:]
+    with pytest.raises(AssertionError):
+        report._cached_workbook(tmp_path, other)  # other cells: another entry
+
+    monkeypatch.undo()
+    entries[0].write_bytes(first[: len(first) // 2])
+    assert report._cached_workbook(tmp_path, cells) == first
+    assert entries[0].read_bytes() == first

@@ -71,7 +71,8 @@ LAYOUT_PROBLEMS = r"""() => {
 
 
 def _layout_pages(site_root, lang: str) -> list[str]:
-    """Home, a programme, a measure with a chart, deadlines, the status pages and (if there) changes."""
+    """Home, a programme, a measure with a chart, deadlines, the status pages, (if there) changes,
+    the progress reports and a round."""
     pages = [f"{lang}/index.html", f"{lang}/deadlines/index.html", f"{lang}/status/index.html"]
     programmes = sorted((site_root / lang / "programmes").glob("*/index.html"))
     pages.append(programmes[0].relative_to(site_root).as_posix())
@@ -82,6 +83,12 @@ def _layout_pages(site_root, lang: str) -> list[str]:
     pages += [p.relative_to(site_root).as_posix() for p in sorted((site_root / lang / "status").glob("*/index.html"))[:1]]
     if (site_root / lang / "changes" / "index.html").is_file():
         pages.append(f"{lang}/changes/index.html")
+    # The progress report (its printable table is read on phones too), a department's report
+    # of an earlier round, and that round's page.
+    pages.append(f"{lang}/report/index.html")
+    archived = sorted((site_root / lang / "rounds").glob("*/departments/*/report/index.html"))
+    pages += [archived[0].relative_to(site_root).as_posix()] if archived else []
+    pages += [p.relative_to(site_root).as_posix() for p in sorted((site_root / lang / "rounds").glob("*/index.html"))[:1]]
     return pages
 
 

@@ -220,13 +220,29 @@ def entity_index(sources: Mapping[str, Any]) -> dict[int, Key]:
     return index
 
 
+# Exact types that are their own fingerprint: checked first, as most values are these.
+_PLAIN_TYPES = frozenset({type(None), bool, int, float, str, bytes, dt.date})
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def fingerprint(value: Any, index: Mapping[int, Key], found: set | None = None) -> Any:
     """`value` as hashable data, entities as `Ref`s (collected into `found`)."""
+    if type(value) in _PLAIN_TYPES:
+        return value
     key = index.get(id(value))
     if key is not None:
         if found is not None:
             found.add(key)
         return Ref(key)
+    kind = type(value)
+    if kind is list or kind is tuple:  # the common containers, before the slower ABC checks below
+        return tuple(fingerprint(v, index, found) for v in value)
+    if kind is dict:
+        return ("map", tuple((fingerprint(k, index, found), fingerprint(v, index, found)) for k, v in value.items()))
     if isinstance(value, _PLAIN):
         return value
     if isinstance(value, (RecordedMap, RecordedSeq, RecordedObject)):
@@ -239,7 +255,7 @@ def fingerprint(value: Any, index: Mapping[int, Key], found: set | None = None) 
         return frozenset(fingerprint(v, index, found) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return Struct(type(value).__qualname__,
-                      tuple(fingerprint(getattr(value, f.name), index, found) for f in dataclasses.fields(value)))
+                      tuple(fingerprint(getattr(value, name), index, found) for name in _field_names(type(value))))
     raise Unrecordable(f"cannot fingerprint a {type(value).__name__}")
 
 

@@ -111,11 +111,8 @@ def _page_files(renderer, spec: PageSpec, code: str) -> dict[str, bytes]:
     the page is, and kept with it otherwise."""
     from .report import report_workbook
 
-    files = dict.fromkeys(_page_outputs(spec, code), b"")
-    for out in files:
-        files[out] = renderer.render_page(spec, code) if out.endswith(".html") else \
-            report_workbook(renderer, spec.context, renderer.langs[code])
-    return files
+    return {out: renderer.render_page(spec, code) if out.endswith(".html")  # the page first: the workbook reuses its rows
+            else report_workbook(renderer, spec.context, renderer.langs[code]) for out in _page_outputs(spec, code)}
 
 
 class Builder:

@@ -44,9 +44,7 @@ import functools
 import hashlib
 import html
 import json
-import os
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,6 +55,7 @@ import altair as alt
 import vl_convert as vlc
 from babel.lists import format_list
 
+from . import cachefile
 from .l10n import Lang
 from .model import Target
 from .palette import OUTLINE, STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS, status_label
@@ -293,18 +292,7 @@ class ChartRenderer:
         if path is None:
             return
         body = raw.encode("utf-8")
-        try:  # atomic: a parallel build never reads half a file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(_cache_header(body) + b"\n" + body)
-                os.replace(tmp, path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
-            pass  # the cache is an optimisation only
+        cachefile.store(path, _cache_header(body) + b"\n" + body)
 
 
 def _cache_header(body: bytes) -> bytes:
@@ -529,14 +517,7 @@ def composed(compose: Callable[..., alt.TopLevelMixin], lang: Lang, renderer: Ch
         with alt.utils.schemapi.debug_mode(False):
             spec = json.loads(json.dumps(to_spec(compose(**args), lang), default=str))
         if path is not None:
-            try:  # atomic: a parallel build never reads half a file
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(spec, fh, ensure_ascii=False, sort_keys=True)
-                os.replace(tmp, path)
-            except OSError:
-                pass  # the cache is an optimisation only
+            cachefile.store(path, json.dumps(spec, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     with _SPECS_LOCK:
         if len(_SPECS) > 20_000:
             _SPECS.clear()
@@ -897,7 +878,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
     title = lang.text(target.title).text
     caption = lang.gettext("{target}: progress against the expected pace").format(target=title)
     goal = float(target.target)
-    start, deadline = assessment.start, assessment.deadline
+    deadline = assessment.deadline
     reported_name, pace_name = lang.gettext("Reported"), lang.gettext("Expected pace")
     pace_line = expected_line(target, assessment)  # the line the status was measured against
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from . import cachefile
 
 # A made-up origin the site is laid out under while printing; nothing is fetched from it.
 _ORIGIN = "https://bulletin.invalid/"
@@ -90,16 +91,8 @@ class PdfRenderer:
         return None
 
     def _store(self, key: str, data: bytes) -> None:
-        if self.cache_dir is None:
-            return
-        try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.cache_dir / f"{key}.pdf")  # never a half-written entry
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        if self.cache_dir is not None:
+            cachefile.store(self.cache_dir / f"{key}.pdf", data)
 
 
 def _key(version: str, path: str, html: bytes, assets: dict[str, bytes]) -> str:

@@ -13,9 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from . import cachefile
 from .deps import kept_for_this_page
 from .model import Measure
 from .palette import status_label
@@ -186,14 +185,7 @@ def _cached_workbook(cache: Path | None, cells: tuple) -> bytes:
     except (OSError, zipfile.BadZipFile):
         pass
     data = _workbook(*cells)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)  # never a half-written entry
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    cachefile.store(path, data)
     return data
 
 

@@ -177,7 +177,7 @@ class Builder:
         rendering = self.render()
         write = write_site(rendering.files, self.output, background_cleanup=self.background_cleanup,
                            protected=self._protected(), project=self._project(),
-                           spare=self.spare, previous=self.files if self.spare is not None else None)
+                           spare=self.spare)
         self._site, self._records, self._pages, self._templates, self._catalogues = rendering.state
         self.files = rendering.files
         charts = rendering.charts

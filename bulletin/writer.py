@@ -304,18 +304,21 @@ class SpareTree:
     (the dev server): its next build brings this tree up to date, writing only the files that
     differ from it, and swaps it in, instead of assembling every file of the site anew.
 
-    `files` is what the builder knows the tree holds (it wrote them); `live` is the identity of
-    the output folder it swapped in, so that an output replaced by another build since (whose
-    files it does not know) makes it start again from a whole new tree."""
+    `files` is what the kept tree holds and `live_files` what the output holds, as this builder
+    wrote them; `live` is the identity of the output folder it swapped in, so that an output
+    replaced by another build since (whose files it does not know) makes it start again from
+    a whole new tree."""
 
     path: Path | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     live: tuple[int, int] | None = None  # (st_dev, st_ino) of the output folder after the last swap
+    live_files: dict[str, bytes] = field(default_factory=dict)
 
     def discard(self) -> None:
+        """Delete the kept tree (the output itself stays, and is still known)."""
         if self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
-        self.path, self.files, self.live = None, {}, None
+        self.path, self.files = None, {}
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -329,11 +332,11 @@ def _identity(path: Path) -> tuple[int, int] | None:
 def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: bool = False,
                protected: Iterable[Path] = (), project: Iterable[Path] = (),
                lock_timeout: float = LOCK_TIMEOUT, notify: Callable[[str], None] = _tell,
-               spare: SpareTree | None = None, previous: dict[str, bytes] | None = None) -> WriteStats:
+               spare: SpareTree | None = None) -> WriteStats:
     """Write `files` (site-relative path → bytes) as the new content of `output`, or refuse (OutputRefused).
 
     With `spare` (a builder that lives across builds) the replaced site is kept there for the
-    next build, and `previous` is what this builder last wrote into `output`."""
+    next build to bring up to date."""
     bad = [rel for rel in files if not _safe_relative(rel)]
     if bad:
         raise ValueError(f"refusing to write outside the output folder: {bad[0]!r}")
@@ -343,13 +346,13 @@ def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: boo
     with _Lock(output, lock_timeout, notify):
         output = check_output(output, protected, project)  # another build may have changed it while we waited
         clean_leftovers(output)
-        known = spare is not None and previous is not None and spare.live is not None and _identity(output) == spare.live
+        known = spare is not None and spare.live is not None and _identity(output) == spare.live
         if spare is not None and not (known and spare.path is not None and os.path.isfile(spare.path / MARKER)):
             spare.discard()  # the output is not the one this builder left, or there is no tree to update
         updating = spare is not None and spare.path is not None
         if updating:
             try:
-                written, unchanged, removed = _update(spare, files, output, previous or {})
+                written, unchanged, removed = _update(spare, files, output)
                 staging = spare.path
             except BaseException as exc:
                 spare.discard()  # half brought up to date: of no use
@@ -371,11 +374,9 @@ def write_site(files: dict[str, bytes], output: Path, *, background_cleanup: boo
                 spare.discard()
             raise
         if spare is not None:
-            if retired is not None:  # holds what this builder wrote last time: the next build's spare
-                spare.path, spare.files = retired, dict(previous or {})
-            else:
-                spare.path, spare.files = None, {}
-            spare.live = _identity(output)
+            # The replaced site holds what this builder wrote last time: the next build's spare.
+            spare.path, spare.files = (retired, spare.live_files) if retired is not None else (None, {})
+            spare.live, spare.live_files = _identity(output), files
     return WriteStats(written, unchanged, removed)
 
 
@@ -397,11 +398,11 @@ def _assemble(staging: Path, files: dict[str, bytes], output: Path) -> tuple[lis
     return written, unchanged, len(_previous_files(output) - set(files))
 
 
-def _update(spare: SpareTree, files: dict[str, bytes], output: Path, previous: dict[str, bytes]) -> tuple[list[str], int, int]:
+def _update(spare: SpareTree, files: dict[str, bytes], output: Path) -> tuple[list[str], int, int]:
     """Bring the spare tree from what it holds to `files`: only the files that differ are touched.
     A file is never written into: it may be the same inode as the live site's (hard links), so
     it is unlinked and made anew."""
-    staging, held = spare.path, spare.files
+    staging, held, previous = spare.path, spare.files, spare.live_files
     made: set[Path] = set()
     for rel in sorted(files):
         data = files[rel]

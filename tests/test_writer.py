@@ -244,7 +244,7 @@ def test_a_kept_replaced_site_is_brought_up_to_date_and_never_shares_a_changed_f
     ]
     previous: dict[str, bytes] = {}
     for i, files in enumerate(builds):
-        stats = write_site(files, output, spare=spare, previous=previous)
+        stats = write_site(files, output, spare=spare)
         assert _files(output) == files, f"build {i}"
         assert set(stats.written) == {k for k, v in files.items() if previous.get(k) != v}, f"build {i}"
         if i >= 1:  # from the second build on, the replaced site is kept, and holds the build before
@@ -262,14 +262,14 @@ def test_a_kept_site_is_not_trusted_once_another_build_replaced_the_output(tmp_p
     output = tmp_path / "output"
     spare = SpareTree()
     first, second = {"index.html": b"1", "x/index.html": b"x"}, {"index.html": b"2", "x/index.html": b"x"}
-    write_site(first, output, spare=spare, previous={})
-    write_site(second, output, spare=spare, previous=first)
+    write_site(first, output, spare=spare)
+    write_site(second, output, spare=spare)
     assert spare.path is not None
     other = {"index.html": b"another build", "y/index.html": b"y"}
     write_site(other, output)  # e.g. `bulletin build` from a terminal while the preview runs
     third = {"index.html": b"3", "x/index.html": b"x"}
-    write_site(third, output, spare=spare, previous=second)  # the builder believes the output holds `second`
+    write_site(third, output, spare=spare)  # the builder believes the output holds `second`
     assert _files(output) == third
     fourth = {"index.html": b"4", "x/index.html": b"x", "z/index.html": b"z"}
-    write_site(fourth, output, spare=spare, previous=third)
+    write_site(fourth, output, spare=spare)
     assert _files(output) == fourth

@@ -239,8 +239,7 @@ class Builder:
             shape = fingerprint((spec.template, spec.context, spec.charts, spec.in_sitemap), index, found)
             previous = self._records.get(spec.path)
             outputs = [out for code in renderer.langs for out in _page_outputs(spec, code)]
-            reuse = changes is not None and previous is not None and previous.shape == shape \
-                and all(out in self._pages for out in outputs) and not changes.any(previous.reads)
+            reuse = self._still_valid(previous, shape, outputs, changes)
             plans.append((spec, found, shape, previous, outputs, reuse))
         # Every uncached chart of the pages to render, rendered first on every core.
         renderer.prepare_charts([plan[0] for plan in plans if not plan[5]], self.workers)
@@ -268,8 +267,7 @@ class Builder:
             found = set()
             shape = fingerprint(group.shape, index, found)
             previous = self._records.get(key)
-            if changes is not None and previous is not None and previous.shape == shape \
-                    and all(out in self._pages for out in previous.outputs) and not changes.any(previous.reads):
+            if previous is not None and self._still_valid(previous, shape, previous.outputs, changes):
                 made = {out: self._pages[out] for out in previous.outputs}
                 records[key] = previous
             else:
@@ -289,6 +287,12 @@ class Builder:
         return Rendering(files.data, rendered, len(renderer.langs), [p for p in result.problems if p.severity == "warning"],
                          (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2]),
                          (site, records, html_pages, templates, catalogues))
+
+    def _still_valid(self, previous: PageRecord | None, shape: object, outputs, changes: Changes | None) -> bool:
+        """Whether what a page or file group made last time can be kept: its spec is the same,
+        its files are at hand, and nothing it read has changed since."""
+        return changes is not None and previous is not None and previous.shape == shape \
+            and all(out in self._pages for out in outputs) and not changes.any(previous.reads)
 
     def _search_index(self, site: Site, renderer) -> dict[str, bytes]:
         """Pagefind's index of the measures: rebuilt only when a measure's searchable text

@@ -320,10 +320,7 @@ def _query(name: str, func: Callable) -> Callable:
 def _results(site: Any) -> dict[Key, Any]:
     """The fingerprints of the query results worked out on `site` so far: a site does not change,
     so each is worked out once, when a page asks or when the next build compares with it."""
-    try:
-        return site.__dict__["_query_results"]
-    except KeyError:
-        return site.__dict__.setdefault("_query_results", {})
+    return vars(site).setdefault("_query_results", {})
 
 
 # --- what an edit changes ----------------------------------------------------------------

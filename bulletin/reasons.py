@@ -90,8 +90,9 @@ def reported_sentence(lang: Lang, a: MeasureAssessment, n: int) -> str:
     done = sum(1 for t in a.targets.values() if t.status == Status.COMPLETED)
     args = {"k": lang.number(a.reported), "n": lang.number(n), "c": lang.number(done)}
     if done:
-        return lang.gettext("%(k)s of %(n)s targets reported, %(c)s completed.") % args
-    return lang.gettext("%(k)s of %(n)s targets reported.") % args
+        return lang.ngettext("%(k)s of %(n)s target reported, %(c)s completed.",
+                             "%(k)s of %(n)s targets reported, %(c)s completed.", n) % args
+    return lang.ngettext("%(k)s of %(n)s target reported.", "%(k)s of %(n)s targets reported.", n) % args
 
 
 def measure_reason(lang: Lang, ms: Measure, a: MeasureAssessment,

@@ -148,6 +148,7 @@ class Renderer:
         env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
         g = env.globals
         g["_"] = _template_gettext(lang)
+        g["ngettext"] = _template_ngettext(lang)
         g.update(lang=lang, langs=self._langs, bulletin=self.content.bulletin, content=self.content, site=self.site,
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
@@ -336,6 +337,23 @@ def _template_gettext(lang: Lang) -> Callable[..., Markup]:
             rv = formatted[message] = Markup(lang.gettext(message)) % {}
         return rv
     return gettext
+
+
+# Messages the shipped templates no longer use (they say "1 measure" / "2 measures" with
+# ngettext now), kept in the catalogues so that a project's own copy of an older template
+# still reads in Chinese.
+TEMPLATE_MESSAGES_BEFORE_PLURALS = (N_("%(n)s measures"), N_(" (%(n)s measures)"), N_("%(n)s measures."),
+                                    N_("%(n)s measures in %(p)s programmes."))
+
+
+def _template_ngettext(lang: Lang) -> Callable[..., Markup]:
+    """`ngettext()` for templates, as jinja2.ext.i18n's newstyle one: the form for `num`
+    ("1 measure", "2 measures"; Chinese has one form), %-formatted with `num` and the
+    variables escaped."""
+    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(lang.ngettext(singular, plural, num)) % variables
+    return ngettext
 
 
 def _memoise_formatting(lang: Lang) -> None:

@@ -674,3 +674,19 @@ def test_home_shows_completed_and_overdue_work_and_cards_open_their_own_lists(si
             assert hrefs and all(h.startswith(f"programmes/{pid}/") for h in hrefs), (pid, hrefs)
             for h in hrefs:
                 assert (out / code / h).exists(), h
+
+
+ONE_THEN_PLURAL = re.compile(r"(?<![\d,.])1 (measures|programmes|targets)\b")
+
+
+def test_english_counts_of_one_are_singular(site):
+    """A department with one measure says "1 measure." (the demo has 18 such pages), and the
+    Chinese page keeps its own wording (Chinese has one form)."""
+    offenders = []
+    for path in sorted((site / "en").rglob("*.html")):
+        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))))
+        offenders += [f"{path.relative_to(site)}: …{text[max(0, m.start() - 30):m.end() + 10]}…" for m in ONE_THEN_PLURAL.finditer(text)]
+    assert not offenders, offenders[:5]
+    one = site / "en" / "departments" / "daxing-district" / "index.html"
+    assert "<p>1 measure.</p>" in one.read_text(encoding="utf-8")
+    assert "<p>共1项措施。</p>" in (site / "zh" / "departments" / "daxing-district" / "index.html").read_text(encoding="utf-8")

@@ -17,11 +17,39 @@ def _project_args(parser: argparse.ArgumentParser) -> None:
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
     _project_args(parser)
-    parser.add_argument("--templates", type=Path, default=Path("templates"), help=N_("templates directory (default: templates)"))
-    parser.add_argument("--theme", type=Path, default=Path("theme"), help=N_("theme directory (default: theme)"))
+    parser.add_argument("--templates", type=Path, default=None, help=N_("templates directory (default: templates, else the built-in one)"))
+    parser.add_argument("--theme", type=Path, default=None, help=N_("theme directory (default: theme, else the built-in one)"))
     parser.add_argument("--output", type=Path, default=Path("output"), help=N_("output directory (default: output)"))
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("BULLETIN_CACHE") or ".cache"),
                         help=N_("cache directory for drawn charts, report PDFs and the search index (default: .cache, or BULLETIN_CACHE)"))
+
+
+# The templates and theme that come with bulletin (beside the package in a checkout or an
+# editable install). A project without its own folders uses these, as MkDocs and Pelican
+# use their built-in themes: `bulletin new bulletin DIR` writes only content/.
+BUILT_IN = Path(__file__).resolve().parent.parent
+
+
+def resolve_site_dirs(args: argparse.Namespace, say: Printer) -> bool:
+    """Fill in --templates and --theme: the folder given, else ./templates and ./theme, else the
+    built-in ones. A folder given that does not exist is refused before anything is built (a
+    build without the theme would publish pages without their style sheet). True when usable."""
+    ok = True
+    for name in ("templates", "theme"):
+        given, built_in = getattr(args, name), BUILT_IN / name
+        if given is None:
+            given = Path(name) if Path(name).is_dir() or not built_in.is_dir() else built_in
+            setattr(args, name, given)
+        if given.is_dir():
+            continue
+        ok = False
+        if built_in.is_dir():
+            print(say(N_("%(path)s: no such folder for --%(what)s; give the right folder, or leave --%(what)s out "
+                         "to use the built-in one", path=given, what=name)), file=sys.stderr)
+        else:
+            print(say(N_("%(path)s: no such folder; copy the %(what)s/ folder of the bulletin repository beside "
+                         "content/, or give its place with --%(what)s", path=given, what=name)), file=sys.stderr)
+    return ok
 
 
 def _lang_args(parser: argparse.ArgumentParser) -> None:
@@ -211,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .writer import OutputRefused
 
+    if hasattr(args, "templates") and not resolve_site_dirs(args, printer(args)):
+        return 1
     try:
         return args.func(args)
     except OutputRefused as exc:  # the output folder is not the build's to replace: say why, touch nothing

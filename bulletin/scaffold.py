@@ -332,8 +332,8 @@ def cmd_new(args: argparse.Namespace) -> int:
             if not args.name:
                 raise NewError(N_("say where: `bulletin new bulletin DIR`"))
             content = new_bulletin(args.name)
-            print(say(N_("new: wrote a starter bulletin in %(path)s; check it with `python build.py check --content %(path)s`",
-                         path=content)))
+            print(say(N_("new: wrote a starter bulletin in %(path)s; go there (`cd %(directory)s`), then run `bulletin check`, "
+                         "and `bulletin serve` to see it in the browser", path=content, directory=args.name)))
             return 0
         if args.kind == "measure":
             if not args.programme:

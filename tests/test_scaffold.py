@@ -101,6 +101,20 @@ def test_new_bulletin_is_complete_valid_and_ready_for_vs_code(tmp_path: Path, cl
     assert settings["yaml.schemas"]["content/schema/measure.schema.json"] == "content/measures/**/*.yaml"
 
 
+def test_a_new_bulletin_builds_where_it_was_made_with_the_built_in_templates_and_theme(tmp_path: Path, cli, chart_cache):
+    """`new bulletin` writes content/ only: `bulletin build` there uses the templates and theme
+    that come with bulletin, and a --theme folder that does not exist is refused before building."""
+    assert cli("new", "bulletin", "site", cwd=tmp_path).returncode == 0
+    site = tmp_path / "site"
+    missing = cli("build", "--theme", "no-such-theme", "--cache", str(chart_cache), cwd=site)
+    assert missing.returncode == 1 and "no-such-theme" in missing.stderr and "--theme" in missing.stderr
+    assert not (site / "output").exists()
+    built = cli("build", "--cache", str(chart_cache), cwd=site)
+    assert built.returncode == 0, built.stderr
+    assert (site / "output" / "assets" / "style.css").read_bytes() == (ROOT / "theme" / "style.css").read_bytes()
+    assert (site / "output" / "zh" / "index.html").is_file()
+
+
 def test_new_department_source_and_programme_are_added_and_their_examples_reported(content_dir: Path, cli):
     root = content_dir.parent
     shutil.rmtree(content_dir / "schema", ignore_errors=True)

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .l10n import languages_for
 from .messages import N_, Msg, Printer, date_argument, editor_language
 from .model import Content, Measure, Target
+from .units import axis_title, scaled_unit
 from .validate import _number_in_words, _yes_no_words, check
 
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # a department's return is a few kilobytes; this stops accidents
@@ -40,7 +42,7 @@ CONTEXT = {
     "measure_title": ("措施", "Measure"),
     "target_title": ("指标", "Target"),
     "kind": ("类型", "Kind"),
-    "unit": ("单位", "Unit"),
+    "unit": ("单位（按此单位填写）", "Unit (report in this unit)"),
     "target": ("目标值", "Target value"),
     "deadline": ("完成时限", "Deadline"),
     "last_value": ("上次填报值", "Last reported value"),
@@ -83,7 +85,14 @@ def _expected(content: Content, ms: Measure, t: Target, on: dt.date) -> float | 
     return round(baseline + (t.target - baseline) * share, 2)
 
 
-def export(content_dir: Path, output: Path, departments: list[str] | None = None, round_date: dt.date | None = None) -> list[Path]:
+def _dropped(ms: Measure, on: dt.date) -> bool:
+    """Dropped by the editors by this round: nothing more is reported for it."""
+    o = ms.override
+    return o is not None and o.status == "dropped" and (o.date is None or o.date <= on)
+
+
+def export(content_dir: Path, output: Path, departments: list[str] | None = None, round_date: dt.date | None = None,
+           print_note=lambda message: None) -> list[Path]:
     """Write `<department>.xlsx` for each department that leads a target; return the files written."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -99,13 +108,20 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     if unknown:
         raise ReturnsError([N_("unknown department `%(id)s`; choose one of: %(ids)s", id=d, ids=list(c.departments)) for d in unknown])
     on = round_date or c.bulletin.as_of
+    if on > c.bulletin.as_of:  # every row's date would be refused at import
+        raise ReturnsError([N_("the round %(round)s is after the reporting date as_of %(as_of)s; move as_of in bulletin.yaml "
+                               "forward first, or choose an earlier round", round=on, as_of=c.bulletin.as_of)])
+    langs = languages_for(languages, conversion=c.bulletin.traditional_conversion)
     heads = _headers(languages)
     keys = list(heads)
     written = []
     output.mkdir(parents=True, exist_ok=True)
     for dept_id in departments or list(c.departments):
-        rows = [(ms, t) for ms in c.measures.values() if dept_id in ms.lead for t in ms.targets]
+        rows = [(ms, t) for ms in c.measures.values() if dept_id in ms.lead and not _dropped(ms, on) for t in ms.targets]
         if not rows:
+            if departments:
+                print_note(N_("%(id)s leads no target that is still to be reported (a department that only supports "
+                              "a measure reports through the lead department); no file written", id=dept_id))
             continue
         wb = Workbook()
         ws = wb.active
@@ -116,7 +132,9 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         first = KEY_ROW + 3
         for ms, t in rows:
             last = max(t.progress, key=lambda e: e.date, default=None)
-            unit = " / ".join(dict.fromkeys(filter(None, (_text(t.unit, lang, languages) for lang in languages))))
+            # As the figures are written: 万人 / people (× 10,000) for `unit: {zh: 人, en: people}, scale: 10000`,
+            # so a clerk who counted 11,200 people writes 1.12, not 11200.
+            unit = " / ".join(dict.fromkeys(filter(None, (axis_title(langs[lang], t.unit, t.scale) for lang in languages))))
             unit = unit or ("%" if t.kind == "percentage" else "")
             target = "" if t.target is None else ("是/yes" if t.target is True else t.target)
             ws.append([
@@ -218,8 +236,13 @@ class Row:
     columns: dict[str, str]  # key -> column letter (or number for CSV)
 
 
-def _read_rows(path: Path) -> list[Row]:
-    """The filled rows of a workbook or CSV: every row after the key row whose `value` cell is not empty."""
+class NoKeyRow(Exception):
+    """No sheet of a return has the row of column keys (id, value, …) the export wrote."""
+
+
+def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
+    """The filled rows of a workbook or CSV: every row after the key row whose `value` cell is
+    not empty; and the rows with a source or note but no value (a figure in the wrong column)."""
     name = str(path)
     if path.stat().st_size > MAX_RETURN_BYTES:
         raise ValueError(f"larger than {MAX_RETURN_BYTES // 1024 // 1024} MiB")
@@ -239,11 +262,13 @@ def _read_rows(path: Path) -> list[Row]:
         # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
         table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows()]) for ws in wb.worksheets]
         letters = lambda i: get_column_letter(i + 1)  # noqa: E731
-    rows = []
+    rows, strays = [], []
+    found = False
     for sheet, data in table:
         key_at = next((i for i, r in enumerate(data) if "id" in r and "value" in r), None)
         if key_at is None:
             continue
+        found = True
         keys = [str(k).strip() if k is not None else "" for k in data[key_at]]
         columns = {k: letters(i) for i, k in enumerate(keys) if k}
         headers = set(CONTEXT["id"])
@@ -251,10 +276,14 @@ def _read_rows(path: Path) -> list[Row]:
             cells = {k: values[i] if i < len(values) else None for i, k in enumerate(keys) if k}
             if cells.get("id") in headers or not str(cells.get("id") or "").strip():
                 continue
-            if _blank(cells.get("value")):
-                continue  # not reported this round
+            if _blank(cells.get("value")):  # not reported this round, unless the row says something else
+                if any(not _blank(v) for k, v in cells.items() if k == "source" or k.startswith("note.")):
+                    strays.append(Row(name, sheet, number, cells, columns))
+                continue
             rows.append(Row(name, sheet, number, cells, columns))
-    return rows
+    if not found:
+        raise NoKeyRow
+    return rows, strays
 
 
 def _cell_value(cell) -> Any:
@@ -297,7 +326,7 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
         return number, None
     text = str(raw).strip()
     if number is None:
-        return None, (_number_in_words(text) or _yes_no_words(text)
+        return None, (_number_in_words(text, scaled_unit(target.unit, target.scale).scale) or _yes_no_words(text)
                       or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw))
     return None, N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw)
 
@@ -340,10 +369,19 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     rows_at: dict[tuple[str, str, int], tuple[Row, dict]] = {}  # (file, target, index) -> row, for mapping check's problems
     for path in files:
         try:
-            rows = _read_rows(path)
+            rows, strays = _read_rows(path)
+        except NoKeyRow:  # e.g. a key in the first row renamed: every row would be passed over in silence
+            problems.append(f"{path}: " + N_("no sheet has the row of column keys the export wrote (%(keys)s); keep the first "
+                                             "row as it was exported, or export the return again and copy the figures into it",
+                                             keys=", ".join(list(CONTEXT)[:1] + list(FILLED))))
+            continue
         except Exception as exc:  # a file that is not a workbook: say which, not a traceback
             problems.append(f"{path}: " + N_("cannot be read as a spreadsheet (%(error)s); save it as .xlsx or UTF-8 .csv", error=str(exc)))
             continue
+        for row in strays:
+            problems.append(f"{_where(row, 'value')}: " + N_(
+                "this row has a source or a note but no value; write the figure in this column (%(header)s), "
+                "or clear the row if there is nothing to report", header=" / ".join(FILLED["value"])))
         for row in rows:
             ident = str(row.cells.get("id", "")).strip()
             measure_id, _, target_id = ident.partition("/")
@@ -377,9 +415,12 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
                 skipped += 1  # imported before: nothing to add
                 continue
             if existing:
+                old = existing[0].value
                 problems.append(f"{_where(row, 'value')}: " + N_(
-                    "the file already has a report for %(date)s with value %(old)s; correct the date, or change the measure file by hand",
-                    date=date, old=existing[0].value))
+                    "%(file)s already has a report for %(date)s with the value %(old)s; the import never replaces a report: "
+                    "if this figure corrects it, change that entry in %(file)s by hand, or give this row the date of its own figure",
+                    file=Path(content_dir) / content.files[f"measure:{ms.id}"], date=date,
+                    old={True: "是 (true)", False: "否 (false)"}.get(old, old) if isinstance(old, bool) else _number(old)))
                 continue
             key = (ms.id, target.id, date)
             if key in seen and seen[key][1] == entry["value"]:
@@ -425,6 +466,8 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
             if found:
                 row, _ = found
                 column = {"value": "value", "date": "date", "source": "source"}.get(match[3] or "", "value")
+                if match[3] == "note":  # a note missing a language: point at that language's column
+                    column = next((f"note.{lang}" for lang in languages if _blank(row.cells.get(f"note.{lang}"))), f"note.{languages[0]}")
                 line = f"{_where(row, column)}: " + warning + problem.message
             elif problem.severity == "warning":
                 continue  # a warning the content had before this import
@@ -518,14 +561,15 @@ def apply(content_dir: Path, plan: Plan) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     say = Printer(editor_language(args.lang, args.content))
     try:
-        written = export(args.content, args.output, args.department or None, args.round)
+        written = export(args.content, args.output, args.department or None, args.round,
+                         print_note=lambda message: print(say(N_("returns: ")) + say(message)))
     except ReturnsError as exc:
         for message in exc.messages:
             print(say(N_("returns: ")) + say(message), file=sys.stderr)
         return 1
     for path in written:
         print(say(N_("returns: wrote %(path)s", path=path)))
-    if not written:
+    if not written and not args.department:
         print(say(N_("returns: no department leads a target; nothing written")))
     return 0
 
@@ -547,14 +591,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     if problems:
         for problem in problems:
             print(say(problem))
-        print(say(N_("returns: %(n)d problem(s); nothing was written", n=len(problems))))
+        print(say(N_("returns: %(n)d problem(s) and %(w)d warning(s); nothing was written", n=len(problems), w=len(plan.warnings))))
         return 1
     apply(args.content, plan)
     for rel, entries in plan.added.items():
         print(say(N_("returns: %(file)s: added %(n)d progress entries (%(targets)s)", file=Path(args.content) / rel, n=len(entries),
                      targets=sorted({tid for tid, _ in entries}))))
     print(say(N_("returns: %(added)d entries added, %(skipped)d already there", added=sum(len(e) for e in plan.added.values()),
-                 skipped=plan.skipped)))
+                 skipped=plan.skipped)) + (say(N_("; %(w)d warning(s) above: check them", w=len(plan.warnings))) if plan.warnings else ""))
     return 0
 
 

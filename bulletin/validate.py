@@ -231,14 +231,35 @@ def _plain(number: float) -> str:
     return f"{number:.6f}".rstrip("0").rstrip(".")
 
 
-def _number_in_words(given: Any) -> Msg | None:
-    """`2.47万`, `80%`, `1,200` or `6个`: the figure is there, written the way a report writes it."""
+def _target_scale(data: Any, loc: Loc) -> float | None:
+    """What one written figure stands for in the target that holds `loc` (its `scale`, or 万/亿
+    in its Chinese `unit`), when the file says; None when it is 1 or unreadable."""
+    if len(loc) < 2 or loc[0] != "targets" or not isinstance(data, dict):
+        return None
+    try:
+        raw = data["targets"][loc[1]]
+        unit, scale = raw.get("unit"), raw.get("scale")
+        unit = {k: v for k, v in unit.items() if isinstance(v, str)} if isinstance(unit, dict) else None
+        scale = float(scale) if isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0 else None
+        factor = scaled_unit(unit, scale).scale
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+        return None
+    return factor if factor != 1 else None
+
+
+def _number_in_words(given: Any, scale: float | None = None) -> Msg | None:
+    """`2.47万`, `80%`, `1,200` or `6个`: the figure is there, written the way a report writes it.
+    `scale`: the target's, when its figures are written in 万 or 亿 (the suggestion must be too)."""
     if not isinstance(given, str):
         return None
     scaled = _SCALED.match(given)
     if scaled:
         digits = float(scaled[1].replace(",", "").replace("，", ""))
         factor = 10_000 if scaled[2] == "万" else 100_000_000
+        if scale and scale != 1:
+            return N_("`%(given)s` uses %(word)s: this target's figures are written in units of %(scale)s "
+                      "(its `unit` and `scale`), so write %(number)s", given=given, word=scaled[2],
+                      scale=f"{scale:,.0f}", number=_plain(digits * factor / scale))
         return N_("`%(given)s` uses %(scale)s: write the figure in digits, %(number)s (if the target's `unit` is already "
                   "in %(scale)s, e.g. %(scale)s元, write %(digits)s)", given=given, scale=scaled[2],
                   number=_plain(digits * factor), digits=_plain(digits))
@@ -332,7 +353,7 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
             N_("; write dates as YYYY-MM-DD, e.g. 2020-06-30")
     elif kind.startswith(("float", "int")):
         yes_no = _yes_no_words(given) if _target_kind(doc.data, loc) in ("milestone", None) else None
-        message = (yes_no or _number_in_words(given)
+        message = (yes_no or _number_in_words(given, _target_scale(doc.data, loc))
                    or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=given))
     elif kind.startswith("bool"):
         message = _yes_no_words(given) or N_("expected true or false, got `%(given)s`", given=given)
@@ -648,6 +669,8 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
             rules.add(doc, loc + ("target",), N_("the target %(target)s is above the baseline %(baseline)s "
                                                  "but `direction` is down; remove `direction: down` or correct the figures",
                                                  target=float(t.target), baseline=float(t.baseline.value)))
+    if t.kind in ("count", "amount") and isinstance(t.target, (int, float)) and not isinstance(t.target, bool):
+        _check_magnitudes(rules, doc, loc, t)
     if numeric and t.milestones and t.target is None:
         rules.add(doc, loc + ("milestones",), N_("interim milestones need a final `target` value"))
     if start and deadline and deadline < start:
@@ -667,6 +690,31 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
             rules.add(doc, where, N_("progress dated %(date)s is before the baseline date %(baseline)s", date=entry.date, baseline=t.baseline.date))
         if entry.source:
             rules.ref(doc, loc + ("progress", i, "source"), entry.source, sources, "source", "sources.yaml")
+
+
+# A report more than this many times the target (or its baseline) is taken for a slip of the
+# unit: a figure counted one by one (11200 people) where the target counts in 万 (1.5).
+IMPLAUSIBLE_TIMES = 10
+
+
+def _check_magnitudes(rules: _Rules, doc: Document, loc: Loc, t: m.Target) -> None:
+    reference = max(abs(float(t.target)), abs(float(t.baseline.value)) if t.baseline else 0.0)  # type: ignore[arg-type]
+    if reference == 0:
+        return
+    scale = scaled_unit(t.unit, t.scale).scale
+    for i, entry in enumerate(t.progress):
+        value = entry.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) <= IMPLAUSIBLE_TIMES * reference:
+            continue
+        if scale != 1:
+            message = N_("%(value)s is more than ten times the target %(target)s. This target's figures are written in "
+                         "units of %(scale)s, so %(value)s means %(full)s; if the figure was counted one by one, write "
+                         "%(suggested)s", value=_plain(value), target=_plain(float(t.target)), scale=f"{scale:,.0f}",
+                         full=f"{value * scale:,.0f}", suggested=_plain(value / scale))  # type: ignore[arg-type]
+        else:
+            message = N_("%(value)s is more than ten times the target %(target)s; check the figure, and that it is "
+                         "written in the target's unit", value=_plain(value), target=_plain(float(t.target)))  # type: ignore[arg-type]
+        rules.add(doc, loc + ("progress", i, "value"), message, "warning")
 
 
 def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, as_of, sources: dict) -> None:

@@ -226,3 +226,87 @@ def test_empty_date_and_infinite_value_are_refused(content_dir, run_cli):
     assert run.code == 1
     assert "r.csv:r:2:3: the date is empty" in run.out
     assert "r.csv:r:3:2: expected a number, got `inf`" in run.out
+
+
+# --- a clerk's slips that must not pass in silence ------------------------------------
+
+STATIONS = "measures/huitian/03-elderly-care-stations.yaml"
+
+
+def _in_wan(content: Path) -> None:
+    """The stations target counted in 万 (10,000), as a source giving 万户 or 万人 would be written."""
+    path = content / STATIONS
+    path.write_text(path.read_text(encoding="utf-8").replace("  unit: {zh: 个, en: stations}\n",
+                                                             "  unit: {zh: 个, en: stations}\n  scale: 10000\n"), encoding="utf-8")
+
+
+def test_a_return_shows_the_unit_its_figures_are_written_in(content_dir, run_cli):
+    _in_wan(content_dir)
+    ws = load_workbook(_export(run_cli, content_dir.parent)).active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "huitian-3/stations")
+    assert ws.cell(row, keys.index("unit") + 1).value == "万个 / stations (× 10,000)"
+    assert ws.cell(row, keys.index("target") + 1).value == 6
+
+
+def test_a_figure_ten_times_the_target_is_flagged_at_import_and_by_check(content_dir, run_cli):
+    """A clerk who counted 11,200 where the target counts in 万 (6 = 60,000) is warned, with the figure to write."""
+    _in_wan(content_dir)
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-3/stations", value=112000, source="progress-report")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out  # a warning: the figure may be right
+    assert re.search(r"changping-civil-affairs\.xlsx:changping-civil-affairs:\d+:M: warning: 112000 is more than ten times "
+                     r"the target 6\. .* write 11\.2$", run.out, re.M), run.out
+    assert "1 warning(s) above" in run.out
+    checked = run_cli("check", "--content", "content", "--lang", "zh", cwd=root)
+    assert "03-elderly-care-stations.yaml" in checked.out and "超过目标值 6 的十倍" in checked.out and "请写 11.2" in checked.out
+
+
+def test_wan_in_a_scaled_targets_figure_is_suggested_in_the_targets_own_unit(content_dir, run_cli):
+    _in_wan(content_dir)
+    root = content_dir.parent
+    path = content_dir / STATIONS
+    path.write_text(path.read_text(encoding="utf-8").replace("    value: 4\n", "    value: 5万\n"), encoding="utf-8")
+    checked = run_cli("check", "--content", "content", cwd=root)
+    assert checked.code == 1
+    assert "`5万` uses 万: this target's figures are written in units of 10,000 (its `unit` and `scale`), so write 5" in checked.out
+
+
+def test_a_return_whose_key_row_was_changed_is_refused_not_passed_over(content_dir, run_cli):
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    wb = load_workbook(path)
+    ws = wb.active
+    value_column = [c.value for c in ws[1]].index("value") + 1
+    ws.cell(1, value_column, "完成数")  # the clerk "tidied" the first row
+    wb.save(path)
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and "returns/changping-civil-affairs.xlsx: no sheet has the row of column keys" in run.out
+    assert (content_dir / MEASURE).read_bytes() == before
+
+
+def test_a_row_with_a_source_but_no_value_is_refused(content_dir, run_cli):
+    """The figure went into another column: the row has its source and note, and an empty value."""
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", source="progress-report", **{"note.zh": "已走访61%。"})
+    run = run_cli("returns", "import", "--content", "content", "--lang", "zh", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and re.search(r":\d+:M: 这一行填了来源或说明，但没有填报值", run.out), run.out
+
+
+def test_dropped_measures_are_not_exported_and_a_round_after_as_of_is_refused(content_dir, run_cli):
+    root = content_dir.parent
+    path = content_dir / STATIONS
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "lead: [changping-civil-affairs]\n",
+        "lead: [changping-civil-affairs]\noverride: {status: dropped, reason: {zh: 取消。, en: Dropped.}}\n"), encoding="utf-8")
+    ws = load_workbook(_export(run_cli, root)).active
+    ids = [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]
+    assert "huitian-2/households-visited" in ids and "huitian-3/stations" not in ids
+    late = run_cli("returns", "export", "--content", "content", "--round", "2099-12-31", "--output", "late", cwd=root)
+    assert late.code == 1 and not (root / "late").exists()  # (its message goes to stderr)
+    from bulletin.returns import ReturnsError, export
+
+    with pytest.raises(ReturnsError, match="the round 2099-12-31 is after the reporting date as_of"):
+        export(content_dir, root / "late", round_date=__import__("datetime").date(2099, 12, 31))

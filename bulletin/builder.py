@@ -24,6 +24,7 @@ from .model import Content
 from .problems import BuildFailure, ChartFailure, ContentError, Problem, TemplateFailure
 from .site import PageSpec, Site
 from .advice import full_check
+from .messages import N_, Gettext, localise
 from .writer import SpareTree, WriteStats, check_cache, check_output, write_site
 
 DEFAULT_CACHE = Path(".cache")
@@ -45,10 +46,14 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     rendered_paths: list[str] = field(default_factory=list)  # page paths (per language root) this build rendered
 
-    def summary(self) -> str:
-        return (f"build: {self.pages} pages ({self.rendered} rendered), {len(self.write.written)} files written, "
-                f"{self.write.unchanged} unchanged; {self.charts} charts ({self.chart_renders} rendered, "
-                f"{self.charts - self.chart_renders} from cache, {self.chart_seconds:.2f} s); {self.seconds:.2f} s")
+    def summary(self, gettext: Gettext | None = None) -> str:
+        """The line `build` and `serve` print, in the editor's language (English when None)."""
+        return localise(N_(
+            "build: %(pages)d pages (%(rendered)d rendered), %(written)d files written, %(unchanged)d unchanged; %(charts)d charts "
+            "(%(renders)d rendered, %(cached)d from cache, %(chart_seconds)s s); %(seconds)s s",
+            pages=self.pages, rendered=self.rendered, written=len(self.write.written), unchanged=self.write.unchanged,
+            charts=self.charts, renders=self.chart_renders, cached=self.charts - self.chart_renders,
+            chart_seconds=f"{self.chart_seconds:.2f}", seconds=f"{self.seconds:.2f}"), gettext)
 
 
 @dataclass(frozen=True)
@@ -458,14 +463,16 @@ def template_location(exc: Exception, templates: Path) -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
-def terminal_progress(stream=None) -> Callable[[int, int], None] | None:
+def terminal_progress(stream=None, gettext: Gettext | None = None) -> Callable[[int, int], None] | None:
     """A one-line progress bar on a terminal; plain lines (every 25%) in CI logs."""
     stream = stream or sys.stderr  # looked up now: a test (or a caller) may have replaced sys.stderr
     if stream.isatty():
+        label = localise(N_("rendering"), gettext)
+
         def bar(done: int, total: int) -> None:
             width = 30
             filled = width * done // total
-            stream.write(f"\r  rendering [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            stream.write(f"\r  {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
             if done == total:
                 stream.write("\n")
             stream.flush()
@@ -477,5 +484,5 @@ def terminal_progress(stream=None) -> Callable[[int, int], None] | None:
         quarter = 4 * done // total
         if quarter not in marks and quarter > 0:
             marks.add(quarter)
-            stream.write(f"  rendered {done}/{total} pages\n")
+            stream.write("  " + localise(N_("rendered %(done)d/%(total)d pages", done=done, total=total), gettext) + "\n")
     return lines

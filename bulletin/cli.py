@@ -103,7 +103,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .problems import BuildFailure
 
     say = printer(args)
-    builder = Builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress(),
+    builder = Builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress(gettext=say.gettext),
                       workers=args.jobs)
     try:
         result = builder.build()
@@ -114,12 +114,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     for warning in result.warnings:
         print(say.problem(warning), file=sys.stderr)
-    print(result.summary() if say.gettext is None else say(N_(
-        "build: %(pages)d pages (%(rendered)d rendered), %(written)d files written, %(unchanged)d unchanged; %(charts)d charts "
-        "(%(renders)d rendered, %(cached)d from cache, %(chart_seconds)s s); %(seconds)s s",
-        pages=result.pages, rendered=result.rendered, written=len(result.write.written), unchanged=result.write.unchanged,
-        charts=result.charts, renders=result.chart_renders, cached=result.charts - result.chart_renders,
-        chart_seconds=f"{result.chart_seconds:.2f}", seconds=f"{result.seconds:.2f}")))
+    print(result.summary(say.gettext))
     return 0
 
 

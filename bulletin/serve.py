@@ -132,13 +132,14 @@ class DevState:
             self.log(localise(N_("serve: still serving the last good site"), self.gettext))
         except Exception as exc:  # nor anything else a half-finished edit can cause
             self.problems, self.error = [], f"{type(exc).__name__}: {exc}"
-            self.log(f"serve: build failed: {self.error}")
+            self.log(localise(N_("serve: the build failed: %(error)s; still serving the last good site", error=self.error), self.gettext))
         else:
             self.snapshot = Snapshot(dict(self.builder.files))
             self.problems, self.error = [], None
             for warning in result.warnings:
                 self.log(str(warning))
-            print(f"{result.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)", flush=True)
+            print(result.summary(self.gettext) + localise(N_(" (rebuilt in %(seconds)s s)", seconds=f"{time.perf_counter() - started:.2f}"),
+                                                          self.gettext), flush=True)
             ok = True
         with self._cond:
             self.attempts += 1
@@ -507,7 +508,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"serve: {text}", file=sys.stderr)
         return 1
 
-    builder = preview_builder(args.content, args.templates, args.theme, args.output, cache=args.cache, progress=terminal_progress())
+    gettext = gettext_for(editor_language(getattr(args, "lang", None), args.content))
+    builder = preview_builder(args.content, args.templates, args.theme, args.output, cache=args.cache,
+                              progress=terminal_progress(gettext=gettext))
     from .writer import OutputRefused, check_cache, check_output
 
     try:  # an output folder that is not the build's own (content, the project, someone's files): say so, serve nothing
@@ -517,7 +520,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.server_close()
         print(f"serve: {exc}", file=sys.stderr)
         return 1
-    state = DevState(builder, gettext=gettext_for(editor_language(getattr(args, "lang", None), args.content)))
+    state = DevState(builder, gettext=gettext)
     watcher = SourceWatcher([args.content, args.templates, args.theme, LOCALE_DIR], ignore=[args.output, args.cache])
     port = server.server_address[1]
     server.set_app(make_app(state, args.host, port))
@@ -530,10 +533,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         state.rebuild()  # the first build, before any request is answered (they wait in the listen queue)
         threads[1].start()
         if args.host not in ("127.0.0.1", "localhost", "::1"):
-            print(f"serve: listening on {args.host}: the preview is reachable from other machines", file=sys.stderr)
+            print(localise(N_("serve: listening on %(host)s: the preview is reachable from other machines", host=args.host), gettext),
+                  file=sys.stderr)
         shown = f"[{args.host}]" if ":" in args.host else args.host
-        print(f"serve: http://{shown}:{port}/ — watching {args.content}/, {args.templates}/, {args.theme}/ "
-              "and the translation catalogues; Ctrl+C to stop", flush=True)
+        print(localise(N_("serve: %(url)s — watching %(content)s/, %(templates)s/, %(theme)s/ and the translation catalogues; "
+                          "Ctrl+C to stop", url=f"http://{shown}:{port}/", content=args.content, templates=args.templates,
+                          theme=args.theme), gettext), flush=True)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass

@@ -151,3 +151,21 @@ def test_every_command_line_help_is_shown_in_chinese() -> None:
               for a in sub._actions if a.help and a.help != argparse.SUPPRESS and a.dest != "help"]
     untranslated = [f"{where}: {text!r}" for where, text in helps if zh(text) == text]
     assert len(helps) > 20 and not untranslated, "help texts not marked N_() and translated:\n  " + "\n  ".join(untranslated)
+
+
+def test_the_build_summary_and_progress_read_in_chinese():
+    """`build` and `serve` print the same summary line and progress, in the editor's language."""
+    import io
+
+    from bulletin.builder import BuildResult, terminal_progress
+    from bulletin.messages import gettext_for
+    from bulletin.writer import WriteStats
+
+    zh = gettext_for("zh")
+    result = BuildResult(pages=3, rendered=2, charts=1, chart_renders=0, chart_seconds=0.0, seconds=1.5,
+                         write=WriteStats(written=["a"], unchanged=4, removed=0))
+    assert result.summary().startswith("build: 3 pages (2 rendered), 1 files written, 4 unchanged;")
+    assert result.summary(zh).startswith("构建：3 个页面（渲染 2 个），写入 1 个文件，4 个未变；")
+    stream = io.StringIO()
+    terminal_progress(stream, gettext=zh)(4, 4)
+    assert stream.getvalue() == "  已渲染 4/4 个页面\n"

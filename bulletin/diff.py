@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from .l10n import LOCALE_DIR, Lang
+from .messages import localise
 from .model import Content, Measure, Target
 from .palette import N_
 from .problems import Problem
+from .units import target_figure
 from .validate import CheckResult, check
 
 
@@ -204,11 +206,13 @@ def render_markdown(comparison: Comparison, old: Content, new: Content, lang: La
                 lines.append(f"- {where}{colon}`{e.what}` {_show(e.before)} → {_show(e.after)}")
         lines.append("")
     if c.reports:
-        lines += ["### " + _("New progress reports"), "", _row([_("Date"), _("Measure"), _("Target"), _("Value")]),
+        lines += ["### " + _("New progress reports"), "", _row([_("Date"), _("Measure"), _("Target title"), _("Value")]),
                   "| --- | --- | --- | --- |"]
         for mid, tid, entry in c.reports:
             target = _target(new, mid, tid)
-            lines.append(f"| {entry.date.isoformat()} | {_cell(label(mid))} | {_cell(lang.text(target.title).text)} | {_show(entry.value)} |")
+            # As the site shows it: 1.12万人 / 11.2 thousand people, 是 / done, never a bare 1.12 or `true`.
+            lines.append(f"| {entry.date.isoformat()} | {_cell(label(mid))} | {_cell(lang.text(target.title).text)} | "
+                         f"{_cell(target_figure(lang, target, entry.value))} |")
         lines.append("")
     if c.removed_reports:
         lines += ["### " + _("Removed or rewritten progress reports"), ""]
@@ -219,7 +223,7 @@ def render_markdown(comparison: Comparison, old: Content, new: Content, lang: La
         lines += [f"- `{sid}` {lang.text(new.sources[sid].title).text}" for sid in c.sources] + [""]
     if c.translation_gaps:
         lines += ["### " + _("Translation gaps"), ""]
-        lines += [f"- `{p.file}:{p.line}` {p.field}{colon}{p.message}" for p in c.translation_gaps] + [""]
+        lines += [f"- `{p.file}:{p.line}` {p.field}{colon}{localise(p.message, lang.gettext)}" for p in c.translation_gaps] + [""]
     return "\n".join(lines)
 
 

@@ -149,6 +149,15 @@ def _field_names(cls: type) -> list[str]:
     return [f.name.rstrip("_") for f in dataclasses.fields(cls)]  # `from_` is written `from`
 
 
+# Chinese words an editor writes for a fixed English choice (kind, direction, override status).
+CHINESE_CHOICES = {
+    "数量": "count", "个数": "count", "数值": "count", "百分比": "percentage", "比例": "percentage", "比率": "percentage",
+    "金额": "amount", "资金": "amount", "是否完成": "milestone", "里程碑": "milestone", "节点": "milestone",
+    "上升": "up", "增加": "up", "提高": "up", "下降": "down", "减少": "down", "降低": "down",
+    "暂停": "paused", "取消": "dropped", "撤销": "dropped", "完成": "completed", "已完成": "completed",
+}
+
+
 def _did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return N_("; did you mean `%(word)s`?", word=close[0]) if close else Msg("")
@@ -358,10 +367,14 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
     elif kind.startswith("bool"):
         message = _yes_no_words(given) or N_("expected true or false, got `%(given)s`", given=given)
     elif kind == "literal_error":
-        allowed = error.get("ctx", {}).get("expected", "")
-        message = N_("`%(given)s` is not allowed here; use one of %(allowed)s", given=given, allowed=allowed)
-        choices = [c.strip(" '") for c in allowed.replace(" or ", ",").split(",")]
-        message += _did_you_mean(str(given), choices)
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",") if c.strip(" '")]
+        # The choices as they are written in the file, without pydantic's English "or".
+        message = N_("`%(given)s` is not allowed here; use one of %(allowed)s", given=given,
+                     allowed=" / ".join(f"`{c}`" for c in choices))
+        meant = CHINESE_CHOICES.get(str(given).strip())
+        message += (N_("; for %(given)s write `%(word)s`", given=given, word=meant) if meant in choices
+                    else _did_you_mean(str(given), choices))
     elif kind in ("dict_type", "dataclass_type", "dataclass_exact_type"):
         message = N_("expected a block of `key: value` lines here, got `%(given)s`", given=given)
     elif kind == "list_type":
@@ -726,7 +739,7 @@ def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadli
         where = loc + ("revisions", i)
         rules.ref(doc, where + ("source",), rev.source, sources, "source", "sources.yaml")
         if rev.date > as_of:
-            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after the reporting date as_of %(as_of)s", date=rev.date, as_of=as_of))
+            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after the reporting date as_of %(as_of)s; correct the date, or move as_of forward", date=rev.date, as_of=as_of))
         if previous_date and rev.date < previous_date:
             rules.add(doc, where + ("date",), N_("revisions are listed oldest first; %(date)s comes before %(previous)s",
                                                  date=rev.date, previous=previous_date))

@@ -334,8 +334,10 @@ def test_diff_reports_a_status_change_between_two_content_folders(content_dir: P
     assert row.index("Ahead") < row.index("Completed")  # old → new
     assert re.search(r"huitian-2 .*: `target` 90 → 95", result.out)
     assert "| 2020-06-25 |" in result.out and "`new-report`" in result.out
+    assert re.search(r"\| 2020-06-25 \| .* \| 6 stations \|$", result.out, re.M)  # the figure with its unit, as the site shows it
     zh = run_cli("diff", str(base), "--content", "content", cwd=tmp_path)  # the bulletin's default language
     assert "状态变化" in zh.out and "已完成" in zh.out and zh.code == 0
+    assert "| 日期 | 措施 | 指标 | 数值 |" in zh.out and re.search(r"\| 2020-06-25 \| .* \| 6个 \|$", zh.out, re.M)
 
 
 def test_diff_against_a_git_revision(project_copy: Path, run_cli):

@@ -82,6 +82,7 @@ MEASURE_FONT = {"zh": "Noto Sans CJK SC", "en": "Liberation Sans"}
 
 # d3 time formats for month labels on time axes, per language.
 MONTH_FORMAT = {"zh": "%Y年%-m月", "en": "%b %Y"}
+_LABEL_SEPARATION = 8  # px between axis labels
 
 TEXT_COLOUR = "#1f1f1f"
 MUTED_COLOUR = "#56606b"
@@ -438,7 +439,7 @@ def _theme(key: str) -> dict:
         # No label limit on axes (dates and numbers; the status axis sets its own): vl-convert
         # measures a label once more when it is drawn if it has a limit, a sixth of a chart's CPU.
         "axis": {**common, "aria": False, "gridColor": "#e3e3e3", "domainColor": "#8a8a8a", "tickColor": "#8a8a8a",
-                 "labelLimit": 0, "labelSeparation": 8},
+                 "labelLimit": 0, "labelSeparation": _LABEL_SEPARATION},
         # A horizontal title above the y axis: rotated Chinese text reads sideways.
         "axisY": {"titleAngle": 0, "titleAnchor": "end", "titleAlign": "left", "titleBaseline": "bottom",
                   "titleX": -30, "titleY": -10},
@@ -591,6 +592,31 @@ def _time_ticks(first: dt.date, last: dt.date, most: int) -> list[dt.date]:
         month += 1
     min_gap = max(step * 15, 45)  # days: the deadline's own label needs room beside the last tick
     return [t for t in ticks if (last - t).days >= min_gap] + [last]
+
+
+def _month_label(day: dt.date, key: str) -> str:
+    """A tick's label as MONTH_FORMAT draws it (2020年1月 / Jan 2020), to measure before drawing."""
+    return f"{day.year}年{day.month}月" if key == "zh" else f"{_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _labels_apart(ticks: list[dt.date], first: dt.date, last: dt.date, plot: float, key: str) -> list[dt.date]:
+    """The ticks whose labels do not run into each other: each centred on its tick, the last
+    (the deadline) flush with the end of the axis. Vega's own overlap check trusts its text
+    measure, which underestimates Chinese labels on a narrow chart; this one is kept from
+    the last tick back, with the same separation as the theme's (labelSeparation)."""
+    span = max((last - first).days, 1)
+    kept = [ticks[-1]]
+    left_edge = plot - _text_width(_month_label(ticks[-1], key))
+    for tick in reversed(ticks[:-1]):
+        half = _text_width(_month_label(tick, key)) / 2
+        centre = (tick - first).days / span * plot
+        if centre + half + _LABEL_SEPARATION <= left_edge:
+            kept.append(tick)
+            left_edge = centre - half
+    return kept[::-1]
 
 
 def _time_axis(month_format: str, **extra) -> alt.Axis:
@@ -941,7 +967,8 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
     args = {}
     for layout in LAYOUTS:
         rule_values, rows = _rule_labels(rules, first, last, layout)
-        ticks = [_iso(t) for t in _time_ticks(first, last, 3 if layout.narrow else 6)]
+        ticks = [_iso(t) for t in _labels_apart(_time_ticks(first, last, 3 if layout.narrow else 6), first, last,
+                                                layout.width - 80, _lang_key(lang))]
         args[layout.name] = dict(
             rule_values=rule_values, rows=rows, lines=pace + line, pace=pace, reported=line, first=_iso(first),
             last=_iso(last), ticks=ticks, series=[reported_name] + ([pace_name] if pace else []),

@@ -355,3 +355,22 @@ def test_every_kind_composes_a_valid_vega_lite_spec(zh, en, tmp_path, monkeypatc
         with renderer.collecting():
             all_figures(lang, renderer)
     assert len(validated) == 16  # four kinds, two layouts, two languages
+
+
+def test_month_labels_on_a_narrow_chinese_axis_never_run_into_the_deadlines_label():
+    """On a 280 px chart 2020年1月 centred on its tick ran into 2020年12月 (the deadline, flush
+    right): a tick whose label would touch the next one is left out, the deadline's kept."""
+    from bulletin.charts import _labels_apart, _month_label, _text_width
+
+    first, last = dt.date(2018, 1, 1), dt.date(2020, 12, 31)
+    ticks = [dt.date(2019, 1, 1), dt.date(2020, 1, 1), last]
+    plot = 200
+    kept = _labels_apart(ticks, first, last, plot, "zh")
+    assert kept[-1] == last and dt.date(2020, 1, 1) not in kept and dt.date(2019, 1, 1) in kept
+    span = (last - first).days
+    edges = [((t - first).days / span * plot - _text_width(_month_label(t, "zh")) / 2,
+              (t - first).days / span * plot + _text_width(_month_label(t, "zh")) / 2) for t in kept[:-1]]
+    edges.append((plot - _text_width(_month_label(last, "zh")), plot))
+    assert all(a[1] + 8 <= b[0] for a, b in zip(edges, edges[1:]))
+    assert _labels_apart(ticks, first, last, 2000, "zh") == ticks  # wide enough: every tick labelled
+    assert _month_label(dt.date(2020, 6, 1), "en") == "Jun 2020"

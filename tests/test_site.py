@@ -690,3 +690,16 @@ def test_english_counts_of_one_are_singular(site):
     one = site / "en" / "departments" / "daxing-district" / "index.html"
     assert "<p>1 measure.</p>" in one.read_text(encoding="utf-8")
     assert "<p>共1项措施。</p>" in (site / "zh" / "departments" / "daxing-district" / "index.html").read_text(encoding="utf-8")
+
+
+DOUBLE_ESCAPED = re.compile(r"&(?:amp|quot|lt|gt|apos|#\d+|#x[0-9a-fA-F]+);")
+
+
+def test_no_text_is_escaped_twice(site):
+    """What a reader sees never shows an HTML entity: the measure pages' citation line showed
+    `Set up &#34;community secretary studio&#34;` (a title escaped in the template, then again)."""
+    offenders = []
+    for path in sorted(site.rglob("*.html")):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+        offenders += [f"{path.relative_to(site)}: …{text[max(0, m.start() - 40):m.end() + 10]}…" for m in DOUBLE_ESCAPED.finditer(text)]
+    assert not offenders, offenders[:5]

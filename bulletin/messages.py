@@ -126,13 +126,40 @@ def gettext_for(code: str | None) -> Gettext | None:
     return load_translations(code).gettext
 
 
+# The language of messages when nothing says otherwise: the editors are Chinese.
+DEFAULT_EDITOR_LANGUAGE = "zh"
+_LANGUAGE_PEEK_BYTES = 1024 * 1024  # the loader's limit for a content file
+
+
 def bulletin_language(content: Path) -> str | None:
-    """The bulletin's default language, read leniently from bulletin.yaml (the file may be broken)."""
+    """The bulletin's default language, read leniently from bulletin.yaml (the file may be broken).
+
+    Read before any check, so nothing here may hang, fill memory or raise: the file is opened
+    without following a link and without blocking (a pipe), only when it is a regular file of
+    at most the loader's size, and any failure to parse it means "not known" (the check that
+    follows reports the file)."""
+    import os
+    import stat
+
     import yaml
 
+    path = Path(content) / "bulletin.yaml"
     try:
-        data = yaml.safe_load((Path(content) / "bulletin.yaml").read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _LANGUAGE_PEEK_BYTES:
+            return None
+        raw = os.read(fd, _LANGUAGE_PEEK_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
+    except Exception:  # noqa: BLE001 (broken YAML, too deep a nesting, …: the check says what)
         return None
     if not isinstance(data, dict):
         return None
@@ -144,15 +171,16 @@ def bulletin_language(content: Path) -> str | None:
     return None
 
 
-def editor_language(lang: str | None, content: Path | None) -> str | None:
-    """`--lang` if given, else $BULLETIN_LANG (for scripts and CI logs), else the bulletin's default language."""
+def editor_language(lang: str | None, content: Path | None) -> str:
+    """`--lang` if given, else $BULLETIN_LANG (for scripts and CI logs), else the bulletin's
+    default language, else Chinese (a bulletin.yaml that cannot be read is an editor's slip too)."""
     import os
 
     if lang:
         return lang
     if os.environ.get("BULLETIN_LANG"):
         return os.environ["BULLETIN_LANG"]
-    return bulletin_language(content) if content is not None else None
+    return (bulletin_language(content) if content is not None else None) or DEFAULT_EDITOR_LANGUAGE
 
 
 class Printer:

@@ -745,3 +745,36 @@ def test_json_stays_standard_when_extreme_figures_overflow_a_ratio(tmp_path, mon
                       parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     [measure] = [m for m in data["measures"] if m["id"] == "huitian-3"]
     assert measure["targets"][0]["reached"] is None
+
+
+# --- bulletin.yaml is read for the messages' language before any check ------------------
+
+def _deep(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "x: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _zero(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def _broken(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "title: [\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("spoil", [_deep, _fifo, _zero, _broken], ids=["deep nesting", "a pipe", "a link to /dev/zero", "broken YAML"])
+def test_a_bulletin_yaml_that_cannot_be_read_is_reported_in_chinese_never_hangs_or_crashes(content_dir: Path, spoil):
+    """The messages' language is looked up in bulletin.yaml before `check` reads it: that lookup
+    hung on a pipe, read /dev/zero without end and gave a RecursionError traceback. Now `check`
+    itself reports the file, in Chinese, the editors' language when the bulletin cannot say."""
+    spoil(content_dir / "bulletin.yaml")
+    env = {k: v for k, v in os.environ.items() if k != "BULLETIN_LANG"}
+    run = subprocess.run([sys.executable, "-m", "bulletin", "check"], cwd=content_dir.parent, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "content/bulletin.yaml:" in run.stdout and "检查：无法读取内容" in run.stdout, run.stdout

@@ -19,6 +19,7 @@ import math
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from .units import axis_title, scaled_unit
 from .validate import _number_in_words, _yes_no_words, check
 
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # a department's return is a few kilobytes; this stops accidents
+MAX_RETURN_ROWS = 20_000  # rows read from a sheet: a row per target a department leads
+MAX_RETURN_COLUMNS = 64  # the export writes about twenty
 KEY_ROW = 1  # the row of column keys; human headers follow in each language
 
 # Column key -> (zh header, en header). Context columns are read-only.
@@ -236,6 +239,10 @@ class Row:
     columns: dict[str, str]  # key -> column letter (or number for CSV)
 
 
+class TooLarge(Exception):
+    """A return whose sheets reach further than any return could (the message says where)."""
+
+
 class NoKeyRow(Exception):
     """No sheet of a return has the row of column keys (id, value, …) the export wrote."""
 
@@ -258,9 +265,20 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
         from openpyxl import load_workbook
         from openpyxl.utils import get_column_letter
 
-        wb = load_workbook(path, data_only=True)
-        # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
-        table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows()]) for ws in wb.worksheets]
+        # Read-only and within bounds: one cell far out (ZZZ200000) made a 9 KB workbook a
+        # grid of millions of cells, gigabytes of memory. A return has a row per target.
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            for ws in wb.worksheets:
+                if (ws.max_row or 0) > MAX_RETURN_ROWS:
+                    raise TooLarge(N_("the sheet `%(sheet)s` reaches row %(rows)s; a return has one row per target "
+                                      "(at most %(limit)s): delete the rows below the last target, or export the return again",
+                                      sheet=ws.title, rows=f"{ws.max_row:,}", limit=f"{MAX_RETURN_ROWS:,}"))
+            # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
+            table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows(max_row=MAX_RETURN_ROWS, max_col=MAX_RETURN_COLUMNS)])
+                     for ws in wb.worksheets]
+        finally:
+            wb.close()
         letters = lambda i: get_column_letter(i + 1)  # noqa: E731
     rows, strays = [], []
     found = False
@@ -370,6 +388,9 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     for path in files:
         try:
             rows, strays = _read_rows(path)
+        except TooLarge as exc:
+            problems.append(f"{path}: " + exc.args[0])
+            continue
         except NoKeyRow:  # e.g. a key in the first row renamed: every row would be passed over in silence
             problems.append(f"{path}: " + N_("no sheet has the row of column keys the export wrote (%(keys)s); keep the first "
                                              "row as it was exported, or export the return again and copy the figures into it",
@@ -551,6 +572,9 @@ def apply(content_dir: Path, plan: Plan) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        # mkstemp makes the file private (0600); the measure file keeps the mode it had, so that
+        # the web server, CI or a colleague who could read it still can.
+        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
         prepared.append((tmp, path))
     for tmp, path in prepared:
         os.replace(tmp, path)

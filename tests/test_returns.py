@@ -310,3 +310,34 @@ def test_dropped_measures_are_not_exported_and_a_round_after_as_of_is_refused(co
 
     with pytest.raises(ReturnsError, match="the round 2099-12-31 is after the reporting date as_of"):
         export(content_dir, root / "late", round_date=__import__("datetime").date(2099, 12, 31))
+
+
+def test_an_import_keeps_the_measure_files_mode(content_dir, run_cli):
+    """The file was replaced by a private temporary file (0600): a web server or CI running as
+    another user could no longer read it."""
+    root = content_dir.parent
+    measure = content_dir / MEASURE
+    measure.chmod(0o644)
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    assert run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root).code == 0
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+    assert measure.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_cell_far_outside_the_return_does_not_make_it_a_grid_of_millions(content_dir, run_cli):
+    """One stray cell at ZZZ200000 (9 KB on disk) made openpyxl build millions of cells and take
+    gigabytes; the return is read within its bounds and the filled row is imported."""
+    import zipfile
+
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    stray = root / "stray.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(stray, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="200000"><c r="ZZZ200000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+            dst.writestr(item, data)
+    run = run_cli("returns", "import", "--content", "content", "stray.xlsx", cwd=root)
+    assert run.code == 0, run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61

@@ -197,7 +197,14 @@ class Builder:
             return self._render()
         except TemplateError as exc:
             where = template_location(exc, self.templates)
-            raise TemplateFailure(f"{where}template error: {exc.message or type(exc).__name__}") from exc
+            raise TemplateFailure(where + N_("template error: %(message)s", message=exc.message or type(exc).__name__)) from exc
+        except (BuildFailure, ChartFailure, OSError):
+            raise
+        except Exception as exc:  # {{ 1 / 0 }}, a macro calling itself…: a template's own error, named at its line
+            where = template_location(exc, self.templates)
+            if not where:
+                raise
+            raise TemplateFailure(where + N_("template error: %(message)s", message=f"{type(exc).__name__}: {exc}")) from exc
 
     def _render(self) -> Rendering:
         from .l10n import LOCALE_DIR
@@ -389,7 +396,7 @@ def failure_lines(exc: BuildFailure, gettext=None) -> list[str]:
     if isinstance(exc, ContentError):
         errors = [p for p in exc.problems if p.severity == "error"]
         return [p.localised(gettext) for p in exc.problems] + [localise(N_("%(n)d error(s) in the content", n=len(errors)), gettext)]
-    return [str(exc)]
+    return [localise(exc.args[0], gettext) if exc.args and isinstance(exc.args[0], str) else str(exc)]
 
 
 def _read_index(folder: Path) -> dict[str, bytes] | None:

@@ -81,7 +81,15 @@ class _RecordingEnvironment(Environment):
 
     def get_template(self, name, parent=None, globals=None):  # type: ignore[override]
         record(("template", self.join_path(name, parent) if parent is not None else name))
-        return super().get_template(name, parent, globals)
+        try:
+            return super().get_template(name, parent, globals)
+        except UnicodeDecodeError as exc:  # a template saved in GBK or with stray bytes: named, never a traceback
+            from jinja2 import TemplateSyntaxError
+
+            from . import messages
+
+            raise TemplateSyntaxError(messages.N_("the file is not UTF-8 text (byte %(at)s); save it as UTF-8", at=exc.start + 1),
+                                      lineno=1, name=self.join_path(name, parent) if parent is not None else name) from exc
 
 
 def relative_link(target: str, here: str) -> str:

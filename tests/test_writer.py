@@ -112,6 +112,42 @@ def test_cli_names_the_template_line_of_a_template_error(built, tmp_path, tmp_pa
     assert tree(out) == before
 
 
+@pytest.mark.parametrize("broken,expected", [
+    ("{{ 1 / 0 }}", "ZeroDivisionError: division by zero"),
+    ('{{ "%d" % "x" }}', "TypeError: "),
+    ("{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}", "RecursionError: "),
+])
+def test_a_templates_runtime_error_is_named_at_its_line_not_a_traceback(built, tmp_path, tmp_path_factory, broken, expected):
+    """Only Jinja's own errors were caught: Python's, raised by template code, were tracebacks."""
+    from bulletin.builder import failure_lines
+    from bulletin.messages import gettext_for
+
+    content, out, before = built
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    page = templates / "deadlines.html"
+    lines = page.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("<h1>")) + 1
+    lines.insert(at, broken)
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(TemplateFailure) as failed:
+        Builder(content, templates, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    assert f"deadlines.html:{at + 1}: template error: {expected}" in str(failed.value)
+    assert "模板错误" in failure_lines(failed.value, gettext_for("zh"))[0]
+    assert tree(out) == before
+
+
+def test_a_template_that_is_not_utf8_is_named(built, tmp_path, tmp_path_factory):
+    content, out, before = built
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    with (templates / "page.html").open("ab") as f:
+        f.write(b"\xff\xfe")
+    with pytest.raises(TemplateFailure, match=r"page\.html:1: template error: the file is not UTF-8 text"):
+        Builder(content, templates, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    assert tree(out) == before
+
+
 def test_a_rebuild_after_fixing_the_error_publishes_again(built, tmp_path_factory):
     content, out, before = built
     measure = content / "measures" / "huitian" / "03-elderly-care-stations.yaml"

@@ -373,7 +373,8 @@ class Builder:
                     files[f"{prefix}/{f.relative}"] = f.path.read_bytes()
                 except OSError as exc:
                     raise ContentError([Problem(_display(f.path, self.content_dir), 1, 1, "",
-                                                f"this file cannot be read ({exc.strerror}); check it, or delete it")]) from exc
+                                                N_("this file cannot be read (%(reason)s); check it, or delete it",
+                                                   reason=exc.strerror or type(exc).__name__))]) from exc
         return files
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -244,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the file system, not the code: name the file and what to do, never a traceback
         where = exc.filename or ""
         print(f"{where}: {exc.strerror or exc}" if where else f"error: {exc}", file=sys.stderr)
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            print(f"{args.command}: 磁盘已满（或超出配额）；output/ 保持原样。请清理磁盘空间（例如删除 .cache/ 中的旧文件）后重试。\n"
+                  f"{args.command}: the disk is full (or over quota); output/ was left as it was. Free some space "
+                  "(e.g. old files in .cache/), then try again", file=sys.stderr)
+            return 1
         print(f"{args.command}: 无法读取或写入上面的文件；请检查它是否存在、权限是否正确、磁盘是否已满，然后重试。\n"
               f"{args.command}: a file could not be read or written (above); check that it exists, its permissions "
               "and the free disk space, then try again", file=sys.stderr)

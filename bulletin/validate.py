@@ -521,18 +521,19 @@ def _check_bulletin(rules: _Rules, doc: Document, b: m.Bulletin) -> None:
         if problem:
             rules.add(doc, ("languages", i), problem)
     if b.licence and b.licence.url and not _web_address(b.licence.url):
-        rules.add(doc, ("licence", "url"), "write the licence's full address, starting with https://")
+        rules.add(doc, ("licence", "url"), N_("write the licence's full address, starting with https://"))
     if b.feedback:
         f = b.feedback
         if not f.email and not f.url:
-            rules.add(doc, ("feedback",), "give an `email` or a `url` where readers send corrections, or remove `feedback`")
+            rules.add(doc, ("feedback",), N_("give an `email` or a `url` where readers send corrections, or remove `feedback`"))
         if f.email and not re.fullmatch(r"[^@\s<>\"'?&]+@[^@\s<>\"'?&/]+\.[^@\s<>\"'?&/]+", f.email):
-            rules.add(doc, ("feedback", "email"), f"`{f.email}` is not an email address; write it as name@example.gov.cn")
+            rules.add(doc, ("feedback", "email"), N_("`%(email)s` is not an email address; write it as name@example.gov.cn", email=f.email))
         if f.url and not _web_address(f.url):
-            rules.add(doc, ("feedback", "url"), "write the full address of the feedback page, starting with https://")
+            rules.add(doc, ("feedback", "url"), N_("write the full address of the feedback page, starting with https://"))
         if f.url and (bad := set(re.findall(r"\{([^}]*)\}", f.url)) - FEEDBACK_FIELDS):
-            rules.add(doc, ("feedback", "url"), f"unknown placeholder {{{sorted(bad)[0]}}}; the url may use "
-                                                 + ", ".join(f"{{{k}}}" for k in sorted(FEEDBACK_FIELDS)))
+            rules.add(doc, ("feedback", "url"), N_("unknown placeholder %(placeholder)s; the url may use %(allowed)s",
+                                                    placeholder="{" + sorted(bad)[0] + "}",
+                                                    allowed=" ".join("{" + k + "}" for k in sorted(FEEDBACK_FIELDS))))
 
 
 # Placeholders a feedback url may contain, filled in per measure page.
@@ -828,8 +829,8 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
         path = found.path
         name = _display(path, root)
         if "/" in found.relative:
-            problems.append(Problem(name, 1, 1, "", "page files are read only directly in content/pages/, not in a "
-                                                    "folder inside it; move the file up into content/pages/"))
+            problems.append(Problem(name, 1, 1, "", N_("page files are read only directly in content/pages/, not in a "
+                                                       "folder inside it; move the file up into content/pages/")))
             continue
         slug, _, lang = path.name[:-len(".md")].rpartition(".")
         if not slug or lang not in languages:
@@ -840,7 +841,7 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
             problem = N_("a page may not be named `%(slug)s`: the site has its own `%(slug)s/` section there; "
                          "rename the file, e.g. to about-%(slug)s.%(lang)s.md", slug=slug, lang=lang)
         if problem:
-            problems.append(Problem(name, 1, 1, "", problem + "; page files are named <slug>.<language>.md"))
+            problems.append(Problem(name, 1, 1, "", problem + N_("; page files are named <slug>.<language>.md")))
             continue
         try:
             text, errs = read_text(path, name)

@@ -114,6 +114,11 @@ def check_output(output: Path, protected: Iterable[Path] = (), project: Iterable
     if real == Path(real.anchor) or real == _resolved(Path.home()):
         raise OutputRefused(f"拒绝把网站写入 {shown}：请用 --output 指定一个单独的目录，例如 output。",
                             f"refusing to write the site to {shown}; give --output a folder of its own, e.g. output")
+    if real.is_dir() and os.path.ismount(real):  # the swap renames the folder, which a mount point refuses (EBUSY)
+        raise OutputRefused(f"输出目录 {shown} 是一个挂载点（例如 Docker 卷）；构建会整体替换输出目录，挂载点不能被替换。"
+                            f"请用 --output 指定其中的一个子目录，例如 {shown}/site。",
+                            f"the output {shown} is a mount point (a Docker volume, for example); a build replaces its output "
+                            f"folder whole, which a mount point does not allow. Give --output a folder inside it, e.g. {shown}/site")
     if os.path.lexists(real) and not real.is_dir():
         raise OutputRefused(f"输出路径 {shown} 已存在且不是目录；请删除或改名后再构建，或用 --output 指定其他目录。",
                             f"the output {shown} exists and is not a folder; move it away, or give --output another folder")

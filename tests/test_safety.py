@@ -417,6 +417,18 @@ def test_an_output_that_is_a_file_is_refused(project, capsys):
     assert (project / "site.html").read_text() == "mine"
 
 
+def test_an_output_that_is_a_mount_point_is_refused_before_rendering(monkeypatch, tmp_path):
+    """A Docker volume as the output: the swap renames the folder, which a mount point refuses
+    (EBUSY), after every page had been rendered. Now it is refused first, with what to do."""
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    monkeypatch.setattr("os.path.ismount", lambda path: Path(path) == volume.resolve())
+    with pytest.raises(OutputRefused) as refused:
+        check_output(volume)
+    assert "挂载点" in refused.value.zh and f"{volume}/site" in refused.value.en
+    check_output(volume / "site")  # a folder inside it is fine
+
+
 def test_empty_absent_and_own_outputs_are_written(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -32,10 +32,21 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
     """Safe loader that leaves timestamps as strings (validation parses them)."""
 
 
+# YAML 1.1 reads more than decimals as numbers: `1:20` is 80 (base 60), `010` is 8 (octal),
+# `0x1F` is 31 and `1_000` is 1000. A figure written like that is a slip, read silently as
+# another figure; here only plain decimals are numbers, and the rest stay text for
+# validation to report ("expected a number, got `1:20`"). Timestamps stay text too (dates
+# are parsed by validation, which names the field).
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _Loader.yaml_implicit_resolvers = {
-    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp" and r[0] not in _NUMBERS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
 
 
 @dataclass

@@ -22,6 +22,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,6 +320,9 @@ def _where(row: Row, key: str) -> str:
     return f"{row.file}:{row.sheet}:{row.row}:{row.columns.get(key, key)}"
 
 
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+
+
 def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
     if target.kind == "milestone":
         if isinstance(raw, bool):
@@ -336,10 +340,10 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
     if isinstance(raw, (int, float)):
         number = float(raw)
     else:
-        try:
-            number = float(str(raw).strip())
-        except ValueError:
-            number = None
+        # Digits as a clerk types them (full-width １２ too, by NFKC), not all that Python's float
+        # takes: `1_0` would be 10 and Arabic-Indic ٣٤ 34.
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        number = float(text) if _DECIMAL.fullmatch(text) else None
     if number is not None and math.isfinite(number):
         return number, None
     text = str(raw).strip()

@@ -236,6 +236,9 @@ _SCALED = re.compile(r"^\s*([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万|亿)\s*(\S
 _WITH_EXTRA = re.compile(r"^\s*([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(%|％|[^\W\d_][^\s]*)?\s*$")
 
 
+_NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?:_[0-9_]*|(?::[0-5]?[0-9])+)(?:\.[0-9_]*)?")
+
+
 def _plain(number: float) -> str:
     return f"{number:.6f}".rstrip("0").rstrip(".")
 
@@ -272,6 +275,8 @@ def _number_in_words(given: Any, scale: float | None = None) -> Msg | None:
         return N_("`%(given)s` uses %(scale)s: write the figure in digits, %(number)s (if the target's `unit` is already "
                   "in %(scale)s, e.g. %(scale)s元, write %(digits)s)", given=given, scale=scaled[2],
                   number=_plain(digits * factor), digits=_plain(digits))
+    if _NOT_DECIMAL.fullmatch(given.strip()):  # hex, digits with _ or :, that YAML 1.1 would read as other figures
+        return N_("`%(given)s` is not written as a plain number; write the figure in digits only, e.g. 90 or 14.6", given=given)
     extra = _WITH_EXTRA.match(given)
     if extra:
         digits = _plain(float(extra[1].replace(",", "").replace("，", "")))

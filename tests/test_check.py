@@ -228,3 +228,31 @@ def test_measure_schema_accepts_a_measure_and_rejects_an_unknown_key(minimal_dir
     assert len(errors) == 1
     assert "deadlien" in errors[0].message
     assert list(errors[0].absolute_path) == ["targets", 0]
+
+
+@pytest.mark.parametrize("written", ["1:20", "0x1F", "1_000", "010"])
+def test_a_figure_yaml_1_1_would_read_as_another_number_is_not_taken_silently(content_dir: Path, tmp_path: Path, run_cli, written):
+    """YAML 1.1 reads `1:20` as 80 (base 60), `0x1F` as 31, `1_000` as 1000 and `010` as 8 (octal).
+    Only plain decimals are YAML numbers: `1:20` and `0x1F` are refused with the fix; `010` and
+    `1_000` are read as the figures they show (10, 1000)."""
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  target: 6\n", f"  target: {written}\n"), encoding="utf-8")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    if written in ("010", "1_000"):
+        from bulletin.validate import check
+
+        assert run.code == 0 and check(content_dir).content.measures["huitian-3"].targets[0].target == int(written.replace("_", ""))
+    else:
+        assert run.code == 1 and f"03-elderly-care-stations.yaml:13:11: targets[0].target: `{written}` is not written as a plain number" in run.out, run.out
+
+
+def test_a_return_reads_full_width_digits_but_not_other_scripts_or_underscores():
+    from bulletin.returns import _parse_value
+    from bulletin.model import Target
+
+    target = Target(id="t", title={"zh": "站", "en": "Stations"}, kind="count", target=6, source="s")
+    assert _parse_value("１２", target) == (12.0, None)
+    assert _parse_value(" 3.5 ", target) == (3.5, None)
+    for text in ("1_0", "٣٤", "inf", "1,200"):
+        value, problem = _parse_value(text, target)
+        assert value is None and problem, text

@@ -22,6 +22,14 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}, "th
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+def _same_site_or_scheme(tag: str, attribute: str, value: str) -> str | None:
+    """Drops a scheme-relative link (`//host/x`, or `/\\host/x`, which browsers read the same):
+    it goes to another host without saying so, as a relative link never does."""
+    if attribute == "href" and value.lstrip().replace("\\", "/").startswith("//"):
+        return None
+    return value
+
+
 _local = threading.local()
 
 
@@ -41,7 +49,7 @@ def render_markdown(text: str, *, inline: bool = False) -> Markup:
     """Render Markdown and sanitise it; `inline` drops the wrapping paragraph for one-line texts."""
     html = _converter().reset().convert(text or "")
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                      link_rel="noopener noreferrer")
+                      link_rel="noopener noreferrer", attribute_filter=_same_site_or_scheme)
     if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:
         clean = clean[3:-4]
     return Markup(clean)

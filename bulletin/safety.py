@@ -37,7 +37,8 @@ _CONTROL_NAMES = {
 # Format characters refused by name: bidi controls, zero-width characters, invisible operators.
 _REFUSED_FORMAT = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C} \
     | {0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x180E} \
-    | {0x2028, 0x2029} | set(range(0xFFF9, 0xFFFC)) | set(range(0xE0000, 0xE0080))
+    | {0x2028, 0x2029} | set(range(0xFFF9, 0xFFFC)) | set(range(0xE0000, 0xE0080)) \
+    | {0x00AD, 0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0}  # soft hyphen, grapheme joiner, Hangul fillers: blank
 
 
 def refused_character(ch: str, *, newlines: bool = True) -> bool:
@@ -56,7 +57,7 @@ def refused_character(ch: str, *, newlines: bool = True) -> bool:
     return False
 
 
-_SCAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069"
+_SCAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u034f\u115f\u1160\u3164\uffa0\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069"
                    "\ufdd0-\ufdef\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff\U000e0000-\U000e007f"
                    "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U000efffe\U000effff"
                    "\U0010fffe\U0010ffff]")
@@ -136,6 +137,9 @@ def link_problem(url: str) -> str | None:
         parts = urlsplit(reading)
         if not parts.netloc or not parts.hostname or any(c in parts.netloc for c in "\\<>\"'`{}|^"):
             return N_("the link has no valid host name; write it as https://host/path")
+        if "@" in parts.netloc:  # https://example.gov.cn@other.example/ goes to other.example
+            return N_("the link has a name and `@` before its host (a browser goes to the host after the `@`, "
+                      "%(host)s); write it as https://host/path", host=parts.hostname)
     if any(c in reading for c in "<>\"`"):
         return N_("the link contains < > \" or `; write them as %3C %3E %22 %60")
     return None

@@ -144,3 +144,10 @@ def test_no_page_feed_or_download_carries_the_script(hostile_site):
         feed = ET.parse(hostile_site / code / "feed.xml").getroot()
         summaries = [e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}summary")]
         assert any("<script>alert(1)</script>" in s for s in summaries)  # as text, not markup
+
+
+@pytest.mark.parametrize("href", ["//evil.example/x", "/\\evil.example/x", " //evil.example/x"])
+def test_a_scheme_relative_link_to_another_host_is_dropped(href):
+    """`//host/x` looks relative but goes to another host (and `/\\host` reads the same)."""
+    html = render_markdown(f"[x]({href})", inline=True)
+    assert "evil.example" not in html and ">x</a>" in html

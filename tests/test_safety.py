@@ -790,3 +790,19 @@ def test_a_bulletin_yaml_that_cannot_be_read_is_reported_in_chinese_never_hangs_
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert "content/bulletin.yaml:" in run.stdout and "检查：无法读取内容" in run.stdout, run.stdout
+
+
+def test_a_link_with_a_name_before_an_at_sign_is_refused():
+    """https://example.gov.cn@evil.example/ reads as the office's address and goes to evil.example."""
+    from bulletin.safety import link_problem
+
+    assert "evil.example" in link_problem("https://example.gov.cn@evil.example/")
+    assert link_problem("https://example.gov.cn/a@b") is None  # an @ in the path is only a character
+
+
+@pytest.mark.parametrize("char", ["\u00ad", "\u3164", "\u115f", "\u034f"])
+def test_blank_characters_that_make_texts_look_alike_are_refused(char):
+    from bulletin.safety import first_refused
+
+    assert first_refused(f"养老{char}驿站") == 2
+    assert first_refused("✔\ufe0f 完成") is None  # an emoji's variation selector is part of the emoji

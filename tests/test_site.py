@@ -703,3 +703,12 @@ def test_no_text_is_escaped_twice(site):
         text = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
         offenders += [f"{path.relative_to(site)}: …{text[max(0, m.start() - 40):m.end() + 10]}…" for m in DOUBLE_ESCAPED.finditer(text)]
     assert not offenders, offenders[:5]
+
+
+def test_chinese_source_lines_use_chinese_punctuation(site):
+    """— 北京日报，2019年12月11日: the publisher and date were joined by an English comma."""
+    lines = [m for path in (site / "zh" / "measures").rglob("index.html")
+             for m in re.findall(r'<span class="source-meta">(.*?)</span>', path.read_text(encoding="utf-8"))]
+    dated = [line for line in lines if "<time" in line]
+    assert dated and not [line for line in dated if ", <time" in line]
+    assert all("，<time" in line for line in dated)

@@ -103,11 +103,27 @@ def record_html(r: Record, html_lang: str) -> str:
     """The record as the small HTML page Pagefind indexes (never published)."""
     esc = html.escape
     title, *lines = r.content.splitlines()
-    paragraphs = "".join(f"<p>{esc(line)}</p>" for line in lines)
+    # Pagefind joins blocks that do not end a sentence with ". ": in Chinese each block ends
+    # with 。 instead, so excerpts read 养老及残疾人福利设施。完成6所…
+    if html_lang.lower().startswith("zh"):
+        paragraphs = "".join(f"<p>{esc(_closed(line))}</p>" for line in lines)
+        heading = (f'<h1>{esc(_closed(title))}</h1>'  # the title meta read from an attribute: as written, without the 。
+                   f'<span data-pagefind-meta="title[data-title]" data-title="{esc(title)}" data-pagefind-ignore></span>')
+    else:
+        paragraphs = "".join(f"<p>{esc(line)}</p>" for line in lines)
+        heading = f'<h1 data-pagefind-meta="title">{esc(title)}</h1>'
     return (f'<!doctype html><html lang="{esc(html_lang)}"><head><meta charset="utf-8"><title>{esc(r.title)}</title></head>'
-            f'<body data-pagefind-body><h1 data-pagefind-meta="title">{esc(title)}</h1>'
+            f'<body data-pagefind-body>{heading}'
             # meta only: Pagefind reads meta inside ignored elements but does not index their text
             f'<p data-pagefind-meta="context" data-pagefind-ignore>{esc(r.context)}</p>{paragraphs}</body></html>')
+
+
+_SENTENCE_ENDS = tuple("。！？；：…”’」』）》.!?;:")
+
+
+def _closed(text: str) -> str:
+    """A Chinese block as a sentence: with 。 at its end unless it ends one already."""
+    return text if text.endswith(_SENTENCE_ENDS) else text + "。"
 
 
 def build_index(records: list[Record]) -> dict[str, bytes]:

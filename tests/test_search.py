@@ -79,3 +79,26 @@ def test_missing_pagefind_is_a_message_not_a_traceback(monkeypatch, records):
     monkeypatch.setattr(pagefind.service, "get_executable", lambda: None)
     with pytest.raises(search.SearchUnavailable, match="pip install"):
         search.build_index(records)
+
+
+def test_chinese_excerpts_read_as_chinese_sentences(index):
+    """Pagefind joins the blocks of a record with ". " where a block does not end a sentence:
+    a Chinese result read 养老及残疾人福利设施. 完成6所…; its blocks now end with 。, and the
+    result's title is the measure's own."""
+    import gzip
+    import json
+    import re
+
+    seen = 0
+    for path, data in index.items():
+        if not path.endswith(".pf_fragment"):
+            continue
+        if not Path(path).name.startswith("zh"):  # fragments are named by language: zh-cn_…, en_…
+            continue
+        raw = gzip.decompress(data)
+        fragment = json.loads(raw[raw.find(b"{"):])
+        seen += 1
+        text = fragment["content"].replace("\u200b", "")
+        assert not re.search(r"[\u4e00-\u9fff]\. ", text), text[:120]
+        assert not fragment["meta"]["title"].endswith("。")
+    assert seen

@@ -304,7 +304,7 @@ class Measure:
 
     __pydantic_config__ = STRICT
     programme: Annotated[str, _doc("Programme id.")]
-    number: Annotated[int, Field(ge=1, le=9999, description="Position within the programme.")]
+    number: Annotated[int, Field(ge=1, le=9999, strict=True, description="Position within the programme.")]  # strict: `true` is not 1
     title: Text
     category: Annotated[str, _doc("Category id.")]
     sources: Annotated[list[str], Field(min_length=1, description="Source ids.")]

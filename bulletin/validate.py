@@ -338,6 +338,11 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
     revision_value = "revisions" in loc and any(part in ("from", "to") for part in loc[loc.index("revisions"):])
     if kind == "missing":
         message = N_("required field `%(name)s` is missing; add it (see the editor's guide in README.md)", name=name)
+    elif isinstance(given, list) and len(given) == 1 and not isinstance(given[0], (list, dict)) and \
+            kind.startswith(("float", "int", "date", "string", "bool")):
+        # `number: [13]`: one value in brackets, where one value belongs (the message would show `13`)
+        message = N_("`[%(given)s]` is a list of one; write the value without brackets: `%(name)s: %(given)s`",
+                     given=given[0], name=name)
     elif revision_value and kind != "missing":
         message = N_("`%(given)s` is neither a number nor a date; write the target value (e.g. 12) for `field: value`, "
                      "or the deadline (YYYY-MM-DD) for `field: deadline`", given=given)
@@ -365,6 +370,8 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         impossible = "outside expected range" in reason
         message = (N_("`%(given)s` is not a real date", given=given) if impossible else N_("`%(given)s` is not a date", given=given)) + \
             N_("; write dates as YYYY-MM-DD, e.g. 2020-06-30")
+    elif kind.startswith(("float", "int")) and isinstance(given, bool):
+        message = N_("`%(given)s` is a yes/no value, not a number; write the number here, e.g. 3", given="true" if given else "false")
     elif kind.startswith(("float", "int")):
         yes_no = _yes_no_words(given) if _target_kind(doc.data, loc) in ("milestone", None) else None
         message = (yes_no or _number_in_words(given, _target_scale(doc.data, loc))

@@ -256,3 +256,15 @@ def test_a_return_reads_full_width_digits_but_not_other_scripts_or_underscores()
     for text in ("1_0", "٣٤", "inf", "1,200"):
         value, problem = _parse_value(text, target)
         assert value is None and problem, text
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("number: true", "number: `true` is a yes/no value, not a number"),
+    ("number: [3]", "number: `[3]` is a list of one; write the value without brackets: `number: 3`"),
+])
+def test_a_measure_number_written_as_yes_no_or_in_brackets_is_named_as_such(content_dir: Path, tmp_path: Path, run_cli, line, expected):
+    """`number: true` was taken as 1 (then reported as a clash with measure 1), and `[3]` said `3` is not a number."""
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("number: 3\n", line + "\n"), encoding="utf-8")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert run.code == 1 and f"03-elderly-care-stations.yaml:3:9: {expected}" in run.out, run.out

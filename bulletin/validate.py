@@ -453,6 +453,9 @@ class _Rules:
             if any(obj.get(lang) in PLACEHOLDERS for lang in languages):
                 self.add(doc, loc, N_("this is still the example text written by `bulletin new`; replace it with the real text "
                                       "in every language"))
+            elif any(obj.get(lang) in STARTER_TEXTS for lang in languages):  # a warning: the starter builds as it is
+                self.add(doc, loc, N_("this is still the starter bulletin's example text (`bulletin new bulletin`); replace it "
+                                      "with the real text before publishing"), "warning")
             for lang in obj:
                 if lang not in languages and _comma_split(doc, loc + (lang,)):
                     self.add(doc, loc + (lang,), _comma_split(doc, loc + (lang,)))
@@ -511,6 +514,16 @@ PLACEHOLDERS = frozenset({
     "新单位（请填写名称）", "New department (write its name)",
     "新来源（请填写标题）", "New source (write its title)",
     "发布单位（请填写）", "Publisher (write it)",
+})
+# The starter bulletin's texts (scaffold.STARTER): it passes `check` so that it builds at once,
+# with a warning for each text still to be replaced.
+STARTER_TEXTS = frozenset({
+    "示例进展公报", "Example Progress Bulletin", "示例编辑部", "Example editorial office",
+    "这是由 `bulletin new bulletin` 生成的示例公报，请替换为真实内容。",
+    "An example bulletin written by `bulletin new bulletin`; replace it with real content.",
+    "示例区人民政府", "Example District People's Government", "示例区民政局", "Example District Civil Affairs Bureau",
+    "示例工作方案", "Example work plan", "示例方案，包含一项措施。", "An example plan with one measure.",
+    "示例措施。", "An example measure.",
 })
 
 

@@ -89,13 +89,28 @@ def discover_checked(root: Path) -> tuple[list[tuple[str, Path]], list[safety.Fi
     return found, refused
 
 
-def misnamed_files(root: Path) -> list[Path]:
-    """`.yml` files where content files are looked for: not read, so the editor is told."""
-    paths: list[Path] = []
+# The files read at the top of content/; any other .yaml there is not read.
+TOP_FILES = ("bulletin.yaml", "departments.yaml", "categories.yaml", "sources.yaml")
+
+
+def misnamed_files(root: Path) -> list[tuple[Path, Msg, str]]:
+    """Files that look like content but are not read, each with what to do and a severity: `.yml`,
+    `.YAML` or `.Yaml` where content files are looked for (an error: content missing from the site),
+    and other .yaml files at the top of content/ (a warning: perhaps the editors' own notes)."""
+    found: list[tuple[Path, Msg, str]] = []
     for folder, recursive in ((root, False), (root / "programmes", False), (root / "measures", True)):
-        files, _ = safety.walk_files(folder, inside=root, recursive=recursive, suffix=".yml")
-        paths += [f.path for f in files]
-    return paths
+        files, _ = safety.walk_files(folder, inside=root, recursive=recursive)
+        for f in files:
+            name = f.path.name
+            stem, dot, suffix = name.rpartition(".")
+            if dot and suffix.lower() in ("yaml", "yml") and suffix != "yaml":
+                found.append((f.path, N_("this file is not read: content files end in .yaml (lower case); rename it to %(name)s.yaml",
+                                         name=stem), "error"))
+            elif folder == root and suffix == "yaml" and name not in TOP_FILES:
+                found.append((f.path, N_("this file is not read: at the top of content/ only %(files)s are read; a programme "
+                                         "goes in content/programmes/, a measure in content/measures/<programme>/",
+                                         files=", ".join(TOP_FILES)), "warning"))
+    return found
 
 
 def source_documents(root: Path) -> tuple[list[safety.FoundFile], list[Problem]]:
@@ -945,8 +960,8 @@ def check(root: Path) -> CheckResult:
             typed[kind].append((doc, obj))
         else:
             failed.append((kind, doc))
-    for path in misnamed_files(root):
-        problems.append(Problem(_display(path, root), 1, 1, "", N_("this file is not read: content files end in .yaml; rename it to %(name)s.yaml", name=path.stem)))
+    for path, message, severity in misnamed_files(root):
+        problems.append(Problem(_display(path, root), 1, 1, "", message, severity))  # type: ignore[arg-type]
     if not typed["bulletin"]:
         problems.sort(key=lambda p: (p.file, p.line, p.column))
         return CheckResult(None, problems, TranslationReport())

@@ -268,3 +268,16 @@ def test_a_measure_number_written_as_yes_no_or_in_brackets_is_named_as_such(cont
     path.write_text(path.read_text(encoding="utf-8").replace("number: 3\n", line + "\n"), encoding="utf-8")
     run = run_cli("check", "--content", "content", cwd=tmp_path)
     assert run.code == 1 and f"03-elderly-care-stations.yaml:3:9: {expected}" in run.out, run.out
+
+
+def test_a_measure_in_upper_case_yaml_and_a_stray_file_at_the_top_are_not_passed_over(content_dir: Path, tmp_path: Path, run_cli):
+    """`03-….YAML` was skipped without a word (its measure simply missing from the site), and so was
+    a `notes.yaml` beside bulletin.yaml."""
+    measure = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    measure.rename(measure.with_suffix(".YAML"))
+    (content_dir / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert run.code == 1
+    assert ("content/measures/huitian/03-elderly-care-stations.YAML:1:1: (file): this file is not read: content files end in "
+            ".yaml (lower case); rename it to 03-elderly-care-stations.yaml") in run.out
+    assert "content/notes.yaml:1:1: (file): warning: this file is not read: at the top of content/ only bulletin.yaml" in run.out

@@ -80,6 +80,9 @@ def check_cache(cache: Path | None, output: Path, protected: Iterable[Path] = ()
     if cache is None:
         return
     real, shown = _resolved(Path(cache)), str(cache)
+    if os.path.lexists(real) and not real.is_dir():  # every chart would be drawn again, every build, without a word
+        raise OutputRefused(f"缓存路径 {shown} 已存在且不是目录；请删除或改名，或用 --cache 指定一个目录，例如 .cache。",
+                            f"the cache {shown} exists and is not a folder; move it away, or give --cache a folder, e.g. .cache")
     for folder in (output, *protected):
         folder_real = _resolved(Path(folder))
         if _inside(real, folder_real) or _inside(folder_real, real):

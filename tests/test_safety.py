@@ -806,3 +806,11 @@ def test_blank_characters_that_make_texts_look_alike_are_refused(char):
 
     assert first_refused(f"养老{char}驿站") == 2
     assert first_refused("✔\ufe0f 完成") is None  # an emoji's variation selector is part of the emoji
+
+
+def test_a_cache_that_is_a_file_is_refused(project, capsys):
+    """`--cache afile` quietly turned the cache off: every chart drawn again on every build."""
+    (project / "afile").write_text("mine")
+    code, out = run(capsys, "build", "--cache", "afile")
+    assert code == 1 and "afile" in out and "not a folder" in out
+    assert (project / "afile").read_text() == "mine"

@@ -93,8 +93,8 @@ def new_measure(content: Path, programme: str, slug: str = "new-measure", number
     used = {ms.number: c.files.get(f"measure:{ms.id}", "") for ms in c.measures_of(programme)}
     if number is None:
         number = max(used, default=0) + 1
-    elif number < 1:
-        raise NewError(N_("--number must be 1 or more"))
+    elif not 1 <= number <= 9999:  # the measure's own rule (model.Measure.number): a file check would refuse
+        raise NewError(N_("--number must be between 1 and 9999"))
     elif number in used:
         free = [n for n in range(1, max(used) + 2) if n not in used]
         raise NewError(N_("measure number %(number)s is already used in programme `%(programme)s` by %(file)s; free numbers: %(free)s",
@@ -144,6 +144,8 @@ def new_programme(content: Path, ident: str, start: dt.date | None = None, end: 
     year = c.bulletin.as_of.year
     start = start or dt.date(year, 1, 1)
     end = end or dt.date(year, 12, 31)
+    if end < start:  # a file check would refuse: say it now, and write nothing
+        raise NewError(N_("--end %(end)s is before --start %(start)s; give the programme's period in order", end=end, start=start))
     path = content / "programmes" / f"{ident}.yaml"
     if path.exists():
         raise NewError(N_("%(path)s exists already", path=path))

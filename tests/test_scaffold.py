@@ -155,3 +155,13 @@ def test_new_never_overwrites_or_breaks_an_editors_file(tmp_path: Path, content_
     made = cli("new", "department", "street-office", cwd=content_dir.parent)
     assert made.returncode == 1 and "add `street-office` to it by hand" in made.stderr
     assert flow.read_text(encoding="utf-8") == before
+
+
+def test_new_refuses_what_check_would_refuse_and_writes_nothing(content_dir: Path, cli):
+    before = sorted(p.relative_to(content_dir) for p in content_dir.rglob("*"))
+    big = cli("new", "measure", "--content", str(content_dir), "--programme", "huitian", "--number", "99999", cwd=content_dir.parent)
+    backwards = cli("new", "programme", "later", "--content", str(content_dir), "--start", "2021-01-01", "--end", "2020-01-01",
+                    cwd=content_dir.parent)
+    assert big.returncode == 1 and "--number must be between 1 and 9999" in big.stderr
+    assert backwards.returncode == 1 and "--end 2020-01-01 is before --start 2021-01-01" in backwards.stderr
+    assert sorted(p.relative_to(content_dir) for p in content_dir.rglob("*")) == before

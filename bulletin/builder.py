@@ -9,7 +9,10 @@ always regenerated because they summarise everything.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
+import posixpath
+import re
 import sys
 import time
 import traceback
@@ -296,7 +299,9 @@ class Builder:
             files.add(rel, data, f"{rel} (theme file or source document)")
         for rel, data in self._report_downloads(renderer, pages, files.data).items():
             files.add(rel, data, f"{rel} (report download)")
-        return Rendering(files.data, rendered, len(renderer.langs), [p for p in result.problems if p.severity == "warning"],
+        warnings = [p for p in result.problems if p.severity == "warning"]
+        warnings += page_link_problems(self.content_dir, pages, renderer.langs, files.data)
+        return Rendering(files.data, rendered, len(renderer.langs), warnings,
                          (charts.count - before[0], charts.cache_hits - before[1], charts.seconds - before[2]),
                          (site, records, html_pages, templates, catalogues))
 
@@ -386,6 +391,49 @@ def _pdf_printing_available() -> bool:
     except PdfUnavailable:
         return False
     return True
+
+
+_HREF = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"')
+_MAIN = re.compile(rb"<main\b.*?</main>", re.S)
+
+
+def page_link_problems(content_dir: Path, pages: list[PageSpec], langs, files: dict[str, bytes]) -> list[Problem]:
+    """A warning for each relative link in a Markdown page that leads to no file of the site
+    (`[…](../sourcez/)`): the editor wrote the link, and nothing else would find it broken.
+    Only the page's main part is read; the rest is the templates', which the tests check."""
+    problems = []
+    for spec in pages:
+        if spec.context.get("kind") != "page":
+            continue
+        slug = spec.context["document"].slug
+        for code in langs:
+            here = f"{code}/{spec.path}"
+            main = _MAIN.search(files.get(here, b""))
+            if main is None:
+                continue
+            source = content_dir / "pages" / f"{slug}.{code}.md"
+            for href in dict.fromkeys(html.unescape(h) for h in _HREF.findall(main.group(0).decode("utf-8"))):
+                target = href.split("#", 1)[0].split("?", 1)[0]
+                if not target or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|/", target):
+                    continue  # within the page, another site, mailto:, or a root-absolute path
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(here), target))
+                if resolved in files or f"{resolved}/index.html" in files:
+                    continue
+                line = _line_of(source, target)
+                problems.append(Problem(str(source), line, 1, "", N_(
+                    "the link `%(href)s` leads to no page or file of the site; correct it (links between pages are "
+                    "relative to this page's address, %(page)s, e.g. ../methodology/)", href=href, page=here), "warning"))
+    return problems
+
+
+def _line_of(path: Path, text: str) -> int:
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+            if text in line:
+                return number
+    except (OSError, UnicodeDecodeError):
+        pass
+    return 1
 
 
 def failure_lines(exc: BuildFailure, gettext=None) -> list[str]:

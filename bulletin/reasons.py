@@ -57,14 +57,30 @@ def target_reason(lang: Lang, target: Target, a: Assessment) -> str:
     if a.latest is not None:
         args.update(value=target_figure(lang, target, a.latest.value), reported=lang.date(a.latest.date))
     s = a.status
+    numeric = isinstance(target.target, (int, float)) and not isinstance(target.target, bool)
+    base = float(target.baseline.value) if target.baseline else 0.0
+    if numeric:
+        args["baseline"] = target_figure(lang, target, base)
+        if a.expected is not None:  # the figure expected by now, for a sentence in figures rather than shares
+            args["expected_value"] = target_figure(lang, target, round(base + a.expected * (float(target.target) - base), 1))
+    away = a.reached is not None and a.reached < 0  # a figure that moved from its baseline away from the target
     if s == Status.COMPLETED and target.kind == "milestone":
         sentence = _("Completed: reported done on %(reported)s.")
     elif s == Status.COMPLETED:
         sentence = _("Completed: %(value)s reported on %(reported)s, against a target of %(target)s.")
+    elif s in (Status.AHEAD, Status.ON_TRACK, Status.BEHIND) and away:
+        sentence = _("By %(as_of)s, %(expected)s of the way to %(target)s was expected; the figure has moved away from "
+                     "the target instead (%(value)s on %(reported)s, from %(baseline)s).")
+    elif s in (Status.AHEAD, Status.ON_TRACK, Status.BEHIND) and target.kind == "percentage" and "expected_value" in args:
+        # "50% of the way to 50%" reads as a riddle: a percentage target is said in its own figures
+        sentence = _("By %(as_of)s, %(expected_value)s was expected on the way to %(target)s; %(value)s was reported on %(reported)s.")
     elif s in (Status.AHEAD, Status.ON_TRACK, Status.BEHIND):
         sentence = _("By %(as_of)s, %(expected)s of the way to %(target)s was expected; %(reached)s was reached (%(value)s on %(reported)s).")
     elif s == Status.OVERDUE and target.kind == "milestone":
         sentence = _("The deadline %(deadline)s has passed and the milestone is not reported done.")
+    elif s == Status.OVERDUE and away:
+        sentence = _("The deadline %(deadline)s has passed and the figure has moved away from the target %(target)s "
+                     "(%(value)s on %(reported)s, from %(baseline)s).")
     elif s == Status.OVERDUE:
         sentence = _("The deadline %(deadline)s has passed with %(reached)s of the way to %(target)s reached (%(value)s on %(reported)s).")
     elif s == Status.IN_PROGRESS:

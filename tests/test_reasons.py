@@ -114,3 +114,22 @@ def test_a_measure_without_targets_says_so():
 def test_every_status_has_a_meaning_in_both_languages(status):
     en, zh = reasons.status_meaning(EN, status), reasons.status_meaning(ZH, status)
     assert en and zh and en != zh
+
+
+def test_a_percentage_target_is_explained_in_its_own_figures():
+    """"By 30 June, 50% of the way to 50% was expected; 20% was reached (46% …)" read as a riddle."""
+    t = Target(id="share", title={"zh": "覆盖率", "en": "Coverage"}, kind="percentage", source="s", target=50,
+               baseline=Baseline(0, START), progress=[ProgressEntry(dt.date(2020, 6, 30), 20)])
+    en = target_sentence(EN, t, dt.date(2020, 7, 1))
+    assert en == "By 1 July 2020, 24.9% was expected on the way to 50%; 20% was reported on 30 June 2020."
+    zh = target_sentence(ZH, t, dt.date(2020, 7, 1))
+    assert "24.9%" in zh and "50%" in zh and "20%" in zh and "of the way" not in zh
+
+
+def test_a_figure_that_moved_away_from_its_target_says_so_rather_than_a_negative_share():
+    t = Target(id="cases", title={"zh": "积案", "en": "Backlog"}, kind="count", source="s", target=20, direction="down",
+               baseline=Baseline(40, START), progress=[ProgressEntry(dt.date(2020, 6, 30), 60)])
+    en = target_sentence(EN, t, dt.date(2020, 7, 1))
+    assert "moved away from the target" in en and "60 on 30 June 2020, from 40" in en and "-" not in en
+    zh = target_sentence(ZH, t, dt.date(2020, 7, 1))
+    assert "-" not in zh.replace("—", "")

@@ -340,10 +340,17 @@ def _resolve(data: Any, loc: Loc) -> int:
     return n
 
 
+def _shortened(value: Any) -> Any:
+    """A value as a message quotes it: a 4,000-digit figure or a pasted page is cut to its ends."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and len(text := str(value)) > 80:
+        return f"{text[:40]}…{text[-12:]} ({len(text):,} characters)" if isinstance(value, str) else f"{text[:20]}…({len(text):,} digits)"
+    return value
+
+
 def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
     loc: Loc = tuple(error["loc"])
     kind = error["type"]
-    given = error.get("input")
+    given = _shortened(error.get("input"))
     found = _resolve(doc.data, loc)
     if kind in ("missing", "unexpected_keyword_argument", "extra_forbidden"):
         where_loc = loc  # the missing or unknown key itself
@@ -385,6 +392,10 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         impossible = "outside expected range" in reason
         message = (N_("`%(given)s` is not a real date", given=given) if impossible else N_("`%(given)s` is not a date", given=given)) + \
             N_("; write dates as YYYY-MM-DD, e.g. 2020-06-30")
+    elif kind.startswith(("float", "int")) and isinstance(raw := error.get("input"), int) and not isinstance(raw, bool) \
+            and abs(raw) > m.MAX_FIGURE:
+        message = N_("`%(given)s` is too large a figure (at most %(max)s either way); check the digits, "
+                     "or write it in a larger unit with `scale`", given=given, max=f"{m.MAX_FIGURE:,.0f}")
     elif kind.startswith(("float", "int")) and isinstance(given, bool):
         message = N_("`%(given)s` is a yes/no value, not a number; write the number here, e.g. 3", given="true" if given else "false")
     elif kind.startswith(("float", "int")):

@@ -8,6 +8,7 @@ dates against `as_of`, percentages, translations) follow once the shapes are rig
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import difflib
@@ -440,9 +441,10 @@ def _typed(doc: Document, kind: str) -> tuple[Any, list[Problem]]:
     try:
         return _ADAPTERS[kind].validate_python(doc.data), []
     except ValidationError as exc:
+        errors = exc.errors()
         seen: set[str] = set()
         problems = []
-        for error in exc.errors():
+        for error in errors:
             problem = _shape_problem(doc, FILE_KINDS[kind], error)
             # A union yields one error per member: keep the first. One unquoted comma can split a text
             # into several fields: one message for the line.
@@ -450,7 +452,37 @@ def _typed(doc: Document, kind: str) -> tuple[Any, list[Problem]]:
             if key not in seen:
                 seen.add(key)
                 problems.append(problem)
-        return None, problems
+        return _without_unknown_keys(doc.data, errors, kind), problems
+
+
+def _without_unknown_keys(data: Any, errors: list[dict], kind: str) -> Any:
+    """The file read without its unknown keys, when they are all that is wrong with it (a
+    misspelt `deadlien:`): such a key was never going to be read, so the rest of the file is
+    checked as usual and its other problems are reported in the same run. None otherwise."""
+    if any(e["type"] not in ("extra_forbidden", "unexpected_keyword_argument") or not e["loc"] for e in errors) \
+            or any(problem_is_a_split_text(e) for e in errors):
+        return None
+    data = copy.deepcopy(data)
+    for error in errors:
+        *path, key = error["loc"]
+        holder = data
+        for part in path:
+            holder = holder[part] if isinstance(holder, (dict, list)) else None
+        if not isinstance(holder, dict) or key not in holder:
+            return None
+        del holder[key]
+    try:
+        return _ADAPTERS[kind].validate_python(data)
+    except (ValidationError, LookupError, TypeError):
+        return None
+
+
+def problem_is_a_split_text(error: dict) -> bool:
+    """An unknown key made by an unquoted comma in a one-line text (`{zh: …, en: a, b}`): the
+    text is broken, so the file is not checked further until it is quoted."""
+    loc = error.get("loc") or ()
+    return len(loc) >= 2 and isinstance(loc[-2], str) and loc[-2] in ("title", "name", "description", "summary", "note",
+                                                                      "short_title", "short_name", "reason", "explanation")
 
 
 # --- rules across fields and files ---------------------------------------------------

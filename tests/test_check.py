@@ -293,3 +293,16 @@ def test_a_huge_figure_and_a_lone_equals_sign_get_messages_that_fit_them(content
     assert run.code == 1 and max(len(line) for line in run.lines) < 400
     assert "targets[0].target: `99999999999999999999…(4,000 digits)` is too large a figure" in run.out
     assert "category: unknown category `=`" in run.out
+
+
+def test_a_misspelt_field_does_not_hide_the_files_other_problems(content_dir: Path, tmp_path: Path, run_cli):
+    """An unknown key left its whole file out of the other rules: the editor fixed `deadlien`, ran
+    check again, and only then learnt that the same file had a progress date after as_of."""
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    text = path.read_text(encoding="utf-8").replace("  target: 6\n", "  target: 6\n  deadlien: 2020-12-31\n")
+    path.write_text(text.replace("  - date: 2020-06-20\n", "  - date: 2099-06-20\n"), encoding="utf-8")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert run.code == 1
+    assert "03-elderly-care-stations.yaml:14:3: targets[0].deadlien: unknown field `deadlien`; did you mean `deadline`?" in run.out
+    assert re.search(r"03-elderly-care-stations\.yaml:\d+:\d+: targets\[0\]\.progress\[1\]\.date: progress dated 2099-06-20 is after", run.out)
+    assert "9 measures" in run.summary  # the file counts, as it is read

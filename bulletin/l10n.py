@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -69,12 +70,20 @@ def _compile(data: bytes, code: str, convert: str | None = None) -> NullTranslat
 
 
 @lru_cache(maxsize=8)
-def opencc_converter(config: str):
-    """A function converting Simplified Chinese text with the named OpenCC configuration."""
+def opencc_converter(config: str, keep: tuple[str, ...] = ()):
+    """A function converting Simplified Chinese text with the named OpenCC configuration,
+    leaving the words in `keep` as written (names OpenCC's phrase tables would change: 回天 is
+    a place, not 迴天)."""
     import opencc
 
-    converter = opencc.OpenCC(f"{config}.json" if not config.endswith(".json") else config)
-    return lru_cache(maxsize=65536)(converter.convert)
+    convert = opencc.OpenCC(f"{config}.json" if not config.endswith(".json") else config).convert
+    if keep:
+        words = re.compile("(" + "|".join(re.escape(w) for w in sorted(set(keep), key=len, reverse=True)) + ")")
+        plain = convert
+
+        def convert(text: str) -> str:  # the parts between kept words converted, each on its own
+            return "".join(part if i % 2 else plain(part) for i, part in enumerate(words.split(text)))
+    return lru_cache(maxsize=65536)(convert)
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,7 @@ class Lang:
     """One site language: its code, CLDR locale, catalogue and formatters."""
 
     def __init__(self, code: str, languages: list[str], locale_name: str | None = None, conversion: str = "s2t",
-                 locale_dir: Path = LOCALE_DIR):
+                 locale_dir: Path = LOCALE_DIR, keep: tuple[str, ...] = ()):
         self.code = code
         self.languages = languages  # every language of the bulletin, for fallbacks
         self.locale = Locale.parse((locale_name or DEFAULT_LOCALES.get(code, code)).replace("-", "_"))
@@ -102,6 +111,7 @@ class Lang:
         # Where this language's texts are converted from, and how (zh-Hant: from zh, by OpenCC).
         self.converts_from = CONVERTED.get(code) if CONVERTED.get(code) in languages else None
         self.conversion = conversion
+        self.keep = keep  # words the conversion leaves as written (bulletin.yaml `traditional_keep`)
 
     @cached_property
     def name(self) -> str:
@@ -133,7 +143,7 @@ class Lang:
         if value.get(self.code, "").strip():
             return Localised(value[self.code], self.code, False)
         if self.converts_from and value.get(self.converts_from, "").strip():
-            return Localised(opencc_converter(self.conversion)(value[self.converts_from]), self.code, False, converted=True)
+            return Localised(opencc_converter(self.conversion, self.keep)(value[self.converts_from]), self.code, False, converted=True)
         for other in self.languages:
             if value.get(other, "").strip():
                 return Localised(value[other], other, True)
@@ -179,6 +189,6 @@ def _compact_value(text: str) -> float | None:
 
 
 def languages_for(codes: list[str], locales: dict[str, str] | None = None, conversion: str = "s2t",
-                  locale_dir: Path = LOCALE_DIR) -> dict[str, Lang]:
+                  locale_dir: Path = LOCALE_DIR, keep: tuple[str, ...] | list[str] = ()) -> dict[str, Lang]:
     locales = locales or {}
-    return {code: Lang(code, codes, locales.get(code), conversion, locale_dir) for code in codes}
+    return {code: Lang(code, codes, locales.get(code), conversion, locale_dir, tuple(keep)) for code in codes}

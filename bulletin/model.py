@@ -114,6 +114,9 @@ class Bulletin:
     traditional_conversion: Annotated[Literal["s2t", "s2tw", "s2twp", "s2hk"], _doc(
         "With zh-Hant among the languages: how texts written only in Simplified Chinese are converted (OpenCC): "
         "s2t plain Traditional characters, s2tw / s2hk Taiwan / Hong Kong character forms, s2twp Taiwan forms and phrases.")] = "s2t"
+    traditional_keep: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=500), _doc(
+        "With zh-Hant among the languages: words the conversion leaves as written, such as place and personal names "
+        "(回天 would become 迴天), e.g. [回天, 回龙观].")] = field(default_factory=list)
     missing_explanation: Annotated[Literal["error", "warning", "off"], _doc("A measure that is behind, overdue or overdue and not reported without an `explanation`: an error, a warning (the default), or `off` for a bulletin transcribed from sources that give no reasons.")] = "warning"
 
     @property

@@ -121,7 +121,8 @@ class Renderer:
         # render records it again (`render_page`), so an edit to it re-renders them all.
         with recording() as self._setup_reads:
             b = self.content.bulletin
-            self._langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion, locale_dir=locale_dir)
+            self._langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion, locale_dir=locale_dir,
+                                                         keep=b.traditional_keep)
         for lang in self._langs.values():
             _memoise_formatting(lang)
         self.envs = {code: self._environment(templates, lang, bytecode_cache) for code, lang in self._langs.items()}

@@ -115,7 +115,7 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     if on > c.bulletin.as_of:  # every row's date would be refused at import
         raise ReturnsError([N_("the round %(round)s is after the reporting date as_of %(as_of)s; move as_of in bulletin.yaml "
                                "forward first, or choose an earlier round", round=on, as_of=c.bulletin.as_of)])
-    langs = languages_for(languages, conversion=c.bulletin.traditional_conversion)
+    langs = languages_for(languages, conversion=c.bulletin.traditional_conversion, keep=c.bulletin.traditional_keep)
     heads = _headers(languages)
     keys = list(heads)
     written = []

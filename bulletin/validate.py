@@ -498,6 +498,7 @@ class _Rules:
         # them are not reported again, so one typo in sources.yaml is one problem, not fifty.
         self.unverified: dict[str, set[str]] = {}
         self.departments: dict = {}  # known department ids, for next steps
+        self.unused_languages: set[tuple[str, str]] = set()  # (file, language) already warned of
 
     def add(self, doc: Document, loc: Loc, message: str, severity: str = "error") -> None:
         line, column = doc.where(loc)
@@ -515,9 +516,20 @@ class _Rules:
                 self.add(doc, loc, N_("this is still the starter bulletin's example text (`bulletin new bulletin`); replace it "
                                       "with the real text before publishing"), "warning")
             for lang in obj:
-                if lang not in languages and _comma_split(doc, loc + (lang,)):
+                if lang in languages:
+                    continue
+                if isinstance(obj[lang], str) and obj[lang].strip() and isinstance(lang, str) and language_problem(lang) is None:
+                    # A real language the bulletin does not publish (an `en:` text in a Chinese-only
+                    # bulletin, as `bulletin new` writes it): not published, said once per file.
+                    if (doc.name, lang) not in self.unused_languages:
+                        self.unused_languages.add((doc.name, lang))
+                        self.add(doc, loc + (lang,), N_("`%(lang)s` is not one of this bulletin's languages (%(languages)s), so this "
+                                                        "text and every `%(lang)s` text in this file are not published; delete them, "
+                                                        "or add `%(lang)s` to `languages` in bulletin.yaml", lang=lang, languages=languages),
+                                 "warning")
+                elif _comma_split(doc, loc + (lang,)):
                     self.add(doc, loc + (lang,), _comma_split(doc, loc + (lang,)))
-                elif lang not in languages:
+                else:
                     self.add(doc, loc + (lang,), N_("unknown language `%(lang)s`; the bulletin's languages are %(languages)s", lang=lang, languages=languages)
                              + _did_you_mean(lang, languages))
             for lang in languages:
@@ -916,6 +928,11 @@ def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], li
                                                        "folder inside it; move the file up into content/pages/")))
             continue
         slug, _, lang = path.name[:-len(".md")].rpartition(".")
+        if slug and lang not in languages and language_problem(lang) is None:  # about.en.md in a Chinese-only bulletin
+            problems.append(Problem(name, 1, 1, "", N_("this page is not published: `%(lang)s` is not one of this bulletin's "
+                                                       "languages (%(languages)s); delete it, or add `%(lang)s` to `languages` in "
+                                                       "bulletin.yaml", lang=lang, languages=languages), "warning"))
+            continue
         if not slug or lang not in languages:
             problems.append(Problem(name, 1, 1, "", N_("page files are named <slug>.<language>.md with a language from %(languages)s", languages=languages)))
             continue

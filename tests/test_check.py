@@ -306,3 +306,22 @@ def test_a_misspelt_field_does_not_hide_the_files_other_problems(content_dir: Pa
     assert "03-elderly-care-stations.yaml:14:3: targets[0].deadlien: unknown field `deadlien`; did you mean `deadline`?" in run.out
     assert re.search(r"03-elderly-care-stations\.yaml:\d+:\d+: targets\[0\]\.progress\[1\]\.date: progress dated 2099-06-20 is after", run.out)
     assert "9 measures" in run.summary  # the file counts, as it is read
+
+
+def test_a_chinese_only_bulletin_builds_from_content_written_in_two_languages(content_dir: Path, tmp_path: Path, run_cli, chart_cache):
+    """`languages: [zh]` over texts that also have `en:` (as `bulletin new` writes them): each file is
+    warned of once, never told to quote a comma (following that advice published "…, en: …" in
+    Chinese), and the site is built in Chinese only."""
+    from bulletin.builder import Builder
+
+    bulletin = content_dir / "bulletin.yaml"
+    bulletin.write_text(re.sub(r"(?m)^languages: .*$", "languages: [zh]", bulletin.read_text(encoding="utf-8")), encoding="utf-8")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert run.code == 0, run.out
+    warned = [line for line in run.lines if "is not one of this bulletin's languages" in line]
+    files = {line.split(":", 1)[0] for line in warned}
+    assert len(warned) == len(files) > 5 and "content/pages/about.en.md" in files
+    assert "comma" not in run.out and "quotes" not in run.out
+    out = tmp_path / "out"
+    Builder(content_dir, ROOT / "templates", ROOT / "theme", out, cache=chart_cache).build()
+    assert (out / "zh" / "index.html").is_file() and not (out / "en").exists()

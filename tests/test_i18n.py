@@ -169,3 +169,15 @@ def test_the_build_summary_and_progress_read_in_chinese():
     stream = io.StringIO()
     terminal_progress(stream, gettext=zh)(4, 4)
     assert stream.getvalue() == "  已渲染 4/4 个页面\n"
+
+
+def test_words_the_bulletin_keeps_are_not_converted_to_traditional():
+    """OpenCC turns the place name 回天 into 迴天 (as in 迴天乏術), and not everywhere alike:
+    `traditional_keep: [回天]` leaves it as written, and converts the rest."""
+    from bulletin.l10n import languages_for
+
+    text = {"zh": "回天地区的养老服务驿站，回天有我"}
+    plain = languages_for(["zh", "zh-Hant", "en"])["zh-Hant"].text(text)
+    kept = languages_for(["zh", "zh-Hant", "en"], keep=("回天",))["zh-Hant"].text(text)
+    assert "迴天" in plain.text
+    assert kept.text == "回天地區的養老服務驛站，回天有我" and kept.converted

@@ -785,6 +785,9 @@ def programme_statuses(per_programme: list[tuple[str, dict[Status, int]]], *, la
     for (name, counts), total in zip(per_programme, totals):
         parts = [lang.gettext("{status} {count}").format(status=status_label(s, lang), count=_count_label(counts[s], lang))
                  for s in statuses if counts.get(s)]
+        if not total:  # a programme published before its measures: no "0 measures ()"
+            sentences.append(lang.gettext("{programme}: no measures yet").format(programme=name))
+            continue
         sentences.append(lang.ngettext("{programme}: {total} measure ({parts})", "{programme}: {total} measures ({parts})",
                                        total).format(programme=name, total=_count_label(total, lang),
                                                      parts=_join(parts, lang)))

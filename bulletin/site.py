@@ -292,7 +292,8 @@ class Site:
             "home": lambda context: self._home_shows(),
             "statuses": lambda context: {"counts": self.counts(self.measures())},
             "departments": lambda context: {"departments": table(
-                (dept, self.measures(department=did)) for did, dept in c.departments.items())},
+                (dept, self.measures(department=did)) for did, dept in c.departments.items()),
+                "issuers": sorted({d for p in c.programmes.values() for d in p.issuers})},
             "categories": lambda context: {"categories": table(
                 (c.categories[cid], self.measures(category=cid)) for cid in self.categories_used())},
             "deadlines": lambda context: {"months": self.by_deadline_month()},

@@ -13,6 +13,7 @@ import io
 import json
 import posixpath
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,7 +25,7 @@ from bulletin.builder import Builder
 from bulletin.status import Status, assess
 from bulletin.validate import check
 
-from conftest import built_once, shared_chart_cache  # noqa: E402
+from conftest import MINIMAL, built_once, shared_chart_cache  # noqa: E402
 from e2e import checks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -712,3 +713,27 @@ def test_chinese_source_lines_use_chinese_punctuation(site):
     dated = [line for line in lines if "<time" in line]
     assert dated and not [line for line in dated if ", <time" in line]
     assert all("，<time" in line for line in dated)
+
+
+def test_a_programme_without_measures_and_a_department_without_work_read_as_such(tmp_path, chart_cache):
+    """A programme published before its measures had an empty chart and "0项措施（）" in the home
+    chart's summary; a department with no measures that issues nothing was called "Issuer only"."""
+    from bulletin.builder import Builder
+
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    (content / "programmes" / "later.yaml").write_text(
+        "id: later\ntitle: {zh: 后续方案, en: A later plan}\nperiod: {start: 2020-01-01, end: 2020-12-31}\n"
+        "sources: [huitian-plan]\nsummary: {zh: 措施待定。, en: Measures to follow.}\n", encoding="utf-8")
+    departments = content / "departments.yaml"
+    departments.write_text(departments.read_text(encoding="utf-8") + "- id: idle\n  name: {zh: 空闲单位, en: An idle office}\n",
+                           encoding="utf-8")
+    out = tmp_path / "out"
+    Builder(content, ROOT / "templates", ROOT / "theme", out, cache=chart_cache).build()
+    zh_home = (out / "zh" / "index.html").read_text(encoding="utf-8")
+    assert "后续方案：暂无措施" in zh_home and "（）" not in zh_home
+    page = (out / "en" / "programmes" / "later" / "index.html").read_text(encoding="utf-8")
+    assert '<figure class="chart"' not in page and "No measures." in page
+    table = (out / "en" / "departments" / "index.html").read_text(encoding="utf-8")
+    row = table[table.index("An idle office"):].split("</tr>", 1)[0]
+    assert "No measures yet" in row and "Issuer only" not in row

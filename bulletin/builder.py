@@ -27,7 +27,7 @@ from .model import Content
 from .problems import BuildFailure, ChartFailure, ContentError, Problem, TemplateFailure
 from .site import PageSpec, Site
 from .advice import full_check
-from .messages import N_, Gettext, localise
+from .messages import N_, Gettext, Msg, localise
 from .writer import SpareTree, WriteStats, check_cache, check_output, write_site
 
 DEFAULT_CACHE = Path(".cache")
@@ -398,9 +398,11 @@ _MAIN = re.compile(rb"<main\b.*?</main>", re.S)
 
 
 def page_link_problems(content_dir: Path, pages: list[PageSpec], langs, files: dict[str, bytes]) -> list[Problem]:
-    """A warning for each relative link in a Markdown page that leads to no file of the site
-    (`[…](../sourcez/)`): the editor wrote the link, and nothing else would find it broken.
-    Only the page's main part is read; the rest is the templates', which the tests check."""
+    """A warning for each link in a Markdown page that leads nowhere: a relative link to no file
+    of the site (`[…](../sourcez/)`), a `#part` that is not on the page it names, and a link
+    from the host's root (`/zh/methodology/`), which breaks under a sub-path or from a folder.
+    The editor wrote the link, and nothing else would find it broken before readers do. Only
+    the page's main part is read; the rest is the templates', which the tests check."""
     problems = []
     for spec in pages:
         if spec.context.get("kind") != "page":
@@ -411,28 +413,46 @@ def page_link_problems(content_dir: Path, pages: list[PageSpec], langs, files: d
             main = _MAIN.search(files.get(here, b""))
             if main is None:
                 continue
-            source = content_dir / "pages" / f"{slug}.{code}.md"
+            # The file the page was made from: its own, or the one it falls back to.
+            source = next((f for f in (content_dir / "pages" / f"{slug}.{lang}.md" for lang in (code, *langs)) if f.exists()),
+                          content_dir / "pages" / f"{slug}.{code}.md")
             for href in dict.fromkeys(html.unescape(h) for h in _HREF.findall(main.group(0).decode("utf-8"))):
-                target = href.split("#", 1)[0].split("?", 1)[0]
-                if not target or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|/", target):
-                    continue  # within the page, another site, mailto:, or a root-absolute path
-                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(here), target))
-                if resolved in files or f"{resolved}/index.html" in files:
-                    continue
-                line = _line_of(source, target)
-                problems.append(Problem(str(source), line, 1, "", N_(
-                    "the link `%(href)s` leads to no page or file of the site; correct it (links between pages are "
-                    "relative to this page's address, %(page)s, e.g. ../methodology/)", href=href, page=here), "warning"))
+                message = _link_problem(href, here, files)
+                if message:
+                    problems.append(Problem(str(source), _line_of(source, f"]({href}", href), 1, "", message, "warning"))
     return problems
 
 
-def _line_of(path: Path, text: str) -> int:
+def _link_problem(href: str, here: str, files: dict[str, bytes]) -> Msg | None:
+    target, _, part = href.partition("#")
+    target = target.split("?", 1)[0]
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", target):
+        return None  # another site, or mailto:
+    if target.startswith("/"):
+        return N_("the link `%(href)s` starts from the host's root, so it breaks when the site is published under a "
+                  "sub-path or opened from a folder; write it relative to this page (%(page)s), e.g. ../methodology/",
+                  href=href, page=here)
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(here), target)) if target else here
+    page = files.get(resolved) if resolved in files else files.get(f"{resolved}/index.html")
+    if page is None:
+        return N_("the link `%(href)s` leads to no page or file of the site; correct it (links between pages are "
+                  "relative to this page's address, %(page)s, e.g. ../methodology/)", href=href, page=here)
+    if part and f'id="{part}"'.encode() not in page:
+        return N_("the link `%(href)s` leads to a page that has no part `#%(part)s`; correct the part after #, or remove it",
+                  href=href, part=part)
+    return None
+
+
+def _line_of(path: Path, *texts: str) -> int:
+    """The line of `path` where the first of `texts` that it holds is written (1 when none)."""
     try:
-        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for text in texts:
+        for number, line in enumerate(lines, 1):
             if text in line:
                 return number
-    except (OSError, UnicodeDecodeError):
-        pass
     return 1
 
 

@@ -325,3 +325,21 @@ def test_a_broken_link_in_a_markdown_page_is_warned_at_its_line(tmp_path, tmp_pa
     assert broken == [f"{content}/pages/links.{lang}.md:6:1: (file): warning: the link `../sourcez/` leads to no page or file of the "
                       f"site; correct it (links between pages are relative to this page's address, {lang}/links/index.html, "
                       "e.g. ../methodology/)" for lang in ("zh", "en")]
+
+
+def test_root_links_missing_parts_and_a_fallback_page_are_warned_at_the_file_written(tmp_path, tmp_path_factory):
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    (content / "pages").mkdir(exist_ok=True)
+    bulletin = content / "bulletin.yaml"  # the page in Chinese only: the English page falls back to it
+    bulletin.write_text(bulletin.read_text(encoding="utf-8").replace("missing_translations: error", "missing_translations: warning"),
+                        encoding="utf-8")
+    (content / "pages" / "guide.zh.md").write_text(
+        "# 指南\n\n[方法](/zh/methodology/)\n\n[部分](../methodology/#nowhere)\n\n[好](../methodology/)\n", encoding="utf-8")
+    builder = Builder(content, TEMPLATES, THEME, tmp_path / "out", cache=shared_chart_cache(tmp_path_factory))
+    warnings = [str(w) for w in builder.build().warnings if "the link" in w.message]
+    guide = f"{content}/pages/guide.zh.md"
+    assert any(w.startswith(f"{guide}:3:1:") and "starts from the host's root" in w for w in warnings), warnings
+    assert any(w.startswith(f"{guide}:5:1:") and "has no part `#nowhere`" in w for w in warnings), warnings
+    assert not [w for w in warnings if "guide.en.md" in w]  # the English page falls back to the Chinese file: named as such
+    assert not [w for w in warnings if "`../methodology/`" in w]

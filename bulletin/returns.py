@@ -611,7 +611,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     missing = [f for f in args.files if not f.is_file()]
     if missing:
         for f in missing:
-            print(say(N_("returns: no file %(path)s", path=f)))
+            print(say(N_("returns: %(path)s is not a file (a folder, a device or a pipe); give the spreadsheet's own file", path=f)
+                      if os.path.lexists(f) else N_("returns: no file %(path)s", path=f)))
         return 1
     plan, problems = plan_import(args.content, args.files, result.content)
     for warning in plan.warnings:

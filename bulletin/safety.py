@@ -19,6 +19,7 @@ Nothing here imports a later stage; messages are English, in the style of `check
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import unicodedata
@@ -242,6 +243,14 @@ class FileRefusal:
     message: str
 
 
+def _link_loop(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
 def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str | None = None
                ) -> tuple[list[FoundFile], list[FileRefusal]]:
     """Regular files under `root` (optionally ending in `suffix`), in a stable order, and the entries refused.
@@ -287,7 +296,9 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
                 target = Path(os.path.realpath(path))
                 if not matches and not target.is_dir():
                     continue
-                if not target.exists():
+                if not target.exists() and _link_loop(path):
+                    refused.append(FileRefusal(path, N_("this link leads back to itself through other links (a loop); delete it")))
+                elif not target.exists():
                     refused.append(FileRefusal(path, N_("this is a link to a file that does not exist (a dangling symlink); delete it or copy the file here")))
                 elif target.is_dir():
                     refused.append(FileRefusal(path, N_("this is a link to a folder; links to folders are not followed: copy the folder here instead")))

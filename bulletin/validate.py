@@ -381,6 +381,10 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
                          "or write it in a larger unit with `scale`", given=given, max=f"{m.MAX_FIGURE:,.0f}")
     elif kind == "finite_number":
         message = N_("`%(given)s` is not an ordinary number (.nan and .inf are not figures); write digits, e.g. 10000", given=given)
+    elif kind in ("unexpected_keyword_argument", "extra_forbidden") and name in ("True", "False"):
+        # `yes:` / `no:` / `on:` as a key: YAML 1.1 reads it as true or false (the message said `True`)
+        message = N_("a key written `yes`, `no`, `on` or `off` is read as %(value)s (YAML 1.1); if it is a field, check its "
+                     "name; if it is text, put it in quotes", value=name.lower())
     elif kind in ("unexpected_keyword_argument", "extra_forbidden"):
         holder = _class_at(cls, loc)
         allowed = _field_names(holder) if holder else []

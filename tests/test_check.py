@@ -325,3 +325,14 @@ def test_a_chinese_only_bulletin_builds_from_content_written_in_two_languages(co
     out = tmp_path / "out"
     Builder(content_dir, ROOT / "templates", ROOT / "theme", out, cache=chart_cache).build()
     assert (out / "zh" / "index.html").is_file() and not (out / "en").exists()
+
+
+def test_a_yes_key_and_a_link_loop_are_named_for_what_they_are(content_dir: Path, tmp_path: Path, run_cli):
+    folder = content_dir / "measures" / "huitian"
+    path = folder / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "yes: 1\n", encoding="utf-8")
+    (folder / "loop1.yaml").symlink_to("loop2.yaml")
+    (folder / "loop2.yaml").symlink_to("loop1.yaml")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert "a key written `yes`, `no`, `on` or `off` is read as true (YAML 1.1)" in run.out and "unknown field `True`" not in run.out
+    assert "loop1.yaml:1:1: (file): this link leads back to itself through other links (a loop)" in run.out

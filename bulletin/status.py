@@ -313,8 +313,9 @@ def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.da
     if targets:
         status, deciding = combine({tid: a.status for tid, a in targets.items()},
                                    {tid for tid, a in targets.items() if a.reported})
-    else:  # no measurable target: nothing can be reported against it
-        status, deciding = _unreported(as_of, window.end), None
+    else:  # no measurable target: nothing can be reported against it (but its work may not have begun)
+        status = Status.NOT_STARTED if as_of < window.start else _unreported(as_of, window.end)
+        deciding = None
     soon = status not in CLOSED and (due_soon(status, window.end, as_of, due_soon_days)
                                      or any(a.due_soon for a in targets.values()))
     serious_ids = [tid for tid, a in targets.items() if a.seriously_behind]

@@ -560,3 +560,15 @@ def test_points_rule_flags_seriously_behind_beside_behind():
     m = assess_measure(ms, period_start=D(2020, 1, 1), period_end=D(2020, 4, 10), as_of=HALF, thresholds=rule,
                        stale_after_days=180)
     assert (m.status, m.seriously_behind, m.deciding) == (Status.BEHIND, True, "far")
+
+
+def test_a_measure_with_no_target_has_not_started_before_its_work_begins():
+    """It said "not yet reported" while every other measure of the programme said "not started"."""
+    from bulletin.status import assess_measure
+
+    ms = Measure(programme="p", number=1, title={"zh": "措施", "en": "A measure"}, category="c", sources=["s"], targets=[])
+    early = assess_measure(ms, period_start=D(2021, 1, 1), period_end=D(2021, 12, 31), as_of=D(2020, 6, 30),
+                           thresholds=Thresholds(), stale_after_days=365)
+    late = assess_measure(ms, period_start=D(2021, 1, 1), period_end=D(2021, 12, 31), as_of=D(2022, 1, 31),
+                          thresholds=Thresholds(), stale_after_days=365)
+    assert early.status == Status.NOT_STARTED and late.status == Status.OVERDUE_UNREPORTED

@@ -330,7 +330,9 @@ class Renderer:
             choices.append({"code": code, "href": f"{code}/index.html", "html_lang": lang.html_lang, "name": lang.name,
                             "title": lang.text(b.title).text, "action": lang.gettext("Read the bulletin in this language"),
                             "description": description})
-        return choices
+        # The default language first: the page is marked as written in it (<html lang>), so its
+        # title and description lead in it too.
+        return sorted(choices, key=lambda choice: choice["code"] != b.default_lang)
 
 def _template_gettext(lang: Lang) -> Callable[..., Markup]:
     """`_()` for templates: what jinja2.ext.i18n's newstyle gettext does in an autoescaping

@@ -737,3 +737,19 @@ def test_a_programme_without_measures_and_a_department_without_work_read_as_such
     table = (out / "en" / "departments" / "index.html").read_text(encoding="utf-8")
     row = table[table.index("An idle office"):].split("</tr>", 1)[0]
     assert "No measures yet" in row and "Issuer only" not in row
+
+
+def test_the_root_page_leads_in_the_default_language(tmp_path, chart_cache):
+    """With `default_language: en` the root page is `<html lang="en">`; its title led in Chinese."""
+    from bulletin.builder import Builder
+
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    bulletin = content / "bulletin.yaml"
+    bulletin.write_text(bulletin.read_text(encoding="utf-8") + "default_language: en\n", encoding="utf-8")
+    out = tmp_path / "out"
+    Builder(content, ROOT / "templates", ROOT / "theme", out, cache=chart_cache).build()
+    root = (out / "index.html").read_text(encoding="utf-8")
+    title = re.search(r"<title>(.*?)</title>", root).group(1)
+    english = check(content).content.bulletin.title["en"]
+    assert '<html lang="en"' in root and title.startswith(html.escape(english, quote=False))

@@ -374,3 +374,18 @@ def test_month_labels_on_a_narrow_chinese_axis_never_run_into_the_deadlines_labe
     assert all(a[1] + 8 <= b[0] for a, b in zip(edges, edges[1:]))
     assert _labels_apart(ticks, first, last, 2000, "zh") == ticks  # wide enough: every tick labelled
     assert _month_label(dt.date(2020, 6, 1), "en") == "Jun 2020"
+
+
+def test_a_home_chart_of_many_programmes_shows_the_largest_twelve(en, renderer):
+    """Forty programmes drew a home chart 3,000 px tall on a phone: the twelve largest are charted
+    and the caption says so (every programme is listed below it on the page)."""
+    from types import SimpleNamespace
+
+    programmes = {f"p{i}": SimpleNamespace(short_title={"en": f"Plan {i}"}, title={"en": f"Plan {i}"}) for i in range(20)}
+    sizes = {f"p{i}": i + 1 for i in range(20)}
+    site = SimpleNamespace(content=SimpleNamespace(programmes=programmes),
+                           measures=lambda programme: [programme] * sizes[programme],
+                           counts=lambda ms: {Status.ON_TRACK: len(ms)})
+    fig = charts._programme_statuses_figure(site, en, renderer, "programmes")
+    assert "12 largest of 20 programmes" in fig.caption
+    assert "Plan 19" in fig.summary and "Plan 8:" in fig.summary and "Plan 7:" not in fig.summary

@@ -463,8 +463,7 @@ def _without_unknown_keys(data: Any, errors: list[dict], kind: str) -> Any:
     """The file read without its unknown keys, when they are all that is wrong with it (a
     misspelt `deadlien:`): such a key was never going to be read, so the rest of the file is
     checked as usual and its other problems are reported in the same run. None otherwise."""
-    if any(e["type"] not in ("extra_forbidden", "unexpected_keyword_argument") or not e["loc"] for e in errors) \
-            or any(problem_is_a_split_text(e) for e in errors):
+    if any(e["type"] not in ("extra_forbidden", "unexpected_keyword_argument") or not e["loc"] for e in errors):
         return None
     data = copy.deepcopy(data)
     for error in errors:
@@ -479,14 +478,6 @@ def _without_unknown_keys(data: Any, errors: list[dict], kind: str) -> Any:
         return _ADAPTERS[kind].validate_python(data)
     except (ValidationError, LookupError, TypeError):
         return None
-
-
-def problem_is_a_split_text(error: dict) -> bool:
-    """An unknown key made by an unquoted comma in a one-line text (`{zh: …, en: a, b}`): the
-    text is broken, so the file is not checked further until it is quoted."""
-    loc = error.get("loc") or ()
-    return len(loc) >= 2 and isinstance(loc[-2], str) and loc[-2] in ("title", "name", "description", "summary", "note",
-                                                                      "short_title", "short_name", "reason", "explanation")
 
 
 # --- rules across fields and files ---------------------------------------------------

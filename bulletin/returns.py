@@ -403,10 +403,15 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
         except Exception as exc:  # a file that is not a workbook: say which, not a traceback
             problems.append(f"{path}: " + N_("cannot be read as a spreadsheet (%(error)s); save it as .xlsx or UTF-8 .csv", error=str(exc)))
             continue
-        for row in strays:
-            problems.append(f"{_where(row, 'value')}: " + N_(
-                "this row has a source or a note but no value; write the figure in this column (%(header)s), "
-                "or clear the row if there is nothing to report", header=" / ".join(FILLED["value"])))
+        for row in strays:  # a source names a figure: it went into another column. A note alone may say "no progress".
+            if not _blank(row.cells.get("source")):
+                problems.append(f"{_where(row, 'value')}: " + N_(
+                    "this row has a source or a note but no value; write the figure in this column (%(header)s), "
+                    "or clear the row if there is nothing to report", header=" / ".join(FILLED["value"])))
+            else:
+                warnings.append(f"{_where(row, 'value')}: " + N_("warning: ") + N_(
+                    "this row has a note but no value, so nothing of it is imported (a progress report is a figure "
+                    "with its date); if there is a figure, write it in this column (%(header)s)", header=" / ".join(FILLED["value"])))
         for row in rows:
             ident = str(row.cells.get("id", "")).strip()
             measure_id, _, target_id = ident.partition("/")
@@ -462,7 +467,7 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
             index = len(target.progress) + sum(1 for tid, _ in added[rel][:-1] if tid == target.id)
             rows_at[(rel, target.id, index)] = (row, entry)
     if not added:
-        return Plan(added, skipped), problems
+        return Plan(added, skipped, warnings), problems
     # The same rules as `check`: add the entries to a copy of the content and check it.
     with tempfile.TemporaryDirectory(prefix="bulletin-returns-") as tmp:
         copy = Path(tmp) / "content"

@@ -341,3 +341,12 @@ def test_a_cell_far_outside_the_return_does_not_make_it_a_grid_of_millions(conte
     run = run_cli("returns", "import", "--content", "content", "stray.xlsx", cwd=root)
     assert run.code == 0, run.out
     assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+
+def test_a_row_with_a_note_but_no_value_is_warned_not_refused(content_dir, run_cli):
+    """A clerk may write 本季度无进展 with no figure: nothing can be imported of it, and the
+    rest of the return still is."""
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", **{"note.zh": "本季度无进展。"})
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0 and re.search(r":\d+:M: warning: this row has a note but no value", run.out), run.out

@@ -117,8 +117,11 @@ def gettext_for(code: str | None) -> Gettext | None:
     if not code:
         return None
     from .l10n import LOCALE_DIR, load_translations
+    from .model import CONVERTED
 
     code = code.replace("_", "-")
+    if code in CONVERTED:  # zh-Hant: the Chinese catalogue converted, as the site's own interface is
+        return load_translations(code).gettext
     if not (LOCALE_DIR / code).is_dir():  # zh-CN, zh-Hans: the catalogue of the language, zh
         code = code.split("-")[0].lower()
     if code == "en":

@@ -181,3 +181,11 @@ def test_words_the_bulletin_keeps_are_not_converted_to_traditional():
     kept = languages_for(["zh", "zh-Hant", "en"], keep=("回天",))["zh-Hant"].text(text)
     assert "迴天" in plain.text
     assert kept.text == "回天地區的養老服務驛站，回天有我" and kept.converted
+
+
+def test_messages_for_a_traditional_chinese_bulletin_are_in_traditional_characters():
+    """A bulletin whose default language is zh-Hant got its command-line messages in Simplified."""
+    from bulletin.messages import gettext_for
+
+    text = gettext_for("zh-Hant")("; %(w)d warning(s) above: check them")
+    assert text.startswith("；上面有 %(w)d 個警告，請逐一") and "个" not in text and "请" not in text

@@ -715,12 +715,16 @@ def test_chinese_source_lines_use_chinese_punctuation(site):
     assert all("，<time" in line for line in dated)
 
 
-def test_a_programme_without_measures_and_a_department_without_work_read_as_such(tmp_path, chart_cache):
-    """A programme published before its measures had an empty chart and "0项措施（）" in the home
-    chart's summary; a department with no measures that issues nothing was called "Issuer only"."""
+# --- a bulletin unlike the demo, built once: what its edge cases read like ------------------
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory):
+    """The minimal fixture with a programme that has no measures yet, a department with no work,
+    English as the default language, and a page in Chinese only whose links are checked."""
     from bulletin.builder import Builder
 
-    content = tmp_path / "content"
+    root = tmp_path_factory.mktemp("variant")
+    content = root / "content"
     shutil.copytree(MINIMAL, content)
     (content / "programmes" / "later.yaml").write_text(
         "id: later\ntitle: {zh: 后续方案, en: A later plan}\nperiod: {start: 2020-01-01, end: 2020-12-31}\n"
@@ -728,8 +732,22 @@ def test_a_programme_without_measures_and_a_department_without_work_read_as_such
     departments = content / "departments.yaml"
     departments.write_text(departments.read_text(encoding="utf-8") + "- id: idle\n  name: {zh: 空闲单位, en: An idle office}\n",
                            encoding="utf-8")
-    out = tmp_path / "out"
-    Builder(content, ROOT / "templates", ROOT / "theme", out, cache=chart_cache).build()
+    bulletin = content / "bulletin.yaml"  # the page below is in Chinese only: the English one falls back to it
+    bulletin.write_text(bulletin.read_text(encoding="utf-8").replace("missing_translations: error", "missing_translations: warning")
+                        + "default_language: en\n", encoding="utf-8")
+    (content / "pages" / "guide.zh.md").write_text(
+        "# 指南\n\n[方法](/zh/methodology/)\n\n[部分](../methodology/#nowhere)\n\n[坏链接](../sourcez/)\n\n"
+        "[好](../methodology/) [措施](../measures/huitian-3/) [下载](../data/measures.csv) [外部](https://example.org/) "
+        "[邮件](mailto:a@example.org)\n", encoding="utf-8")
+    out = root / "out"
+    result = Builder(content, ROOT / "templates", ROOT / "theme", out, cache=shared_chart_cache(tmp_path_factory)).build()
+    return content, out, result
+
+
+def test_a_programme_without_measures_and_a_department_without_work_read_as_such(variant):
+    """A programme published before its measures had an empty chart and "0项措施（）" in the home
+    chart's summary; a department with no measures that issues nothing was called "Issuer only"."""
+    _, out, _ = variant
     zh_home = (out / "zh" / "index.html").read_text(encoding="utf-8")
     assert "后续方案：暂无措施" in zh_home and "（）" not in zh_home
     page = (out / "en" / "programmes" / "later" / "index.html").read_text(encoding="utf-8")
@@ -739,17 +757,25 @@ def test_a_programme_without_measures_and_a_department_without_work_read_as_such
     assert "No measures yet" in row and "Issuer only" not in row
 
 
-def test_the_root_page_leads_in_the_default_language(tmp_path, chart_cache):
+def test_the_root_page_leads_in_the_default_language(variant):
     """With `default_language: en` the root page is `<html lang="en">`; its title led in Chinese."""
-    from bulletin.builder import Builder
-
-    content = tmp_path / "content"
-    shutil.copytree(MINIMAL, content)
-    bulletin = content / "bulletin.yaml"
-    bulletin.write_text(bulletin.read_text(encoding="utf-8") + "default_language: en\n", encoding="utf-8")
-    out = tmp_path / "out"
-    Builder(content, ROOT / "templates", ROOT / "theme", out, cache=chart_cache).build()
+    content, out, _ = variant
     root = (out / "index.html").read_text(encoding="utf-8")
     title = re.search(r"<title>(.*?)</title>", root).group(1)
     english = check(content).content.bulletin.title["en"]
     assert '<html lang="en"' in root and title.startswith(html.escape(english, quote=False))
+
+
+def test_links_in_a_markdown_page_that_lead_nowhere_are_warned_at_their_line(variant):
+    """`[…](../sourcez/)`, a `#part` not on its page and a link from the host's root: nothing else
+    would find them before readers do. The English page falls back to the Chinese file, and
+    is warned of at that file; links that work are not warned of."""
+    content, _, result = variant
+    warnings = [str(w) for w in result.warnings if "the link" in w.message]
+    guide = f"{content}/pages/guide.zh.md"
+    assert any(w.startswith(f"{guide}:3:1:") and "starts from the host's root" in w for w in warnings), warnings
+    assert any(w.startswith(f"{guide}:5:1:") and "has no part `#nowhere`" in w for w in warnings), warnings
+    assert f"{guide}:7:1: (file): warning: the link `../sourcez/` leads to no page or file of the site; correct it (links " \
+           "between pages are relative to this page's address, zh/guide/index.html, e.g. ../methodology/)" in warnings
+    assert not [w for w in warnings if "guide.en.md" in w]
+    assert not [w for w in warnings if any(ok in w for ok in ("`../methodology/`", "huitian-3", "measures.csv", "example.org", "mailto"))]

@@ -15,7 +15,7 @@ from bulletin.builder import Builder
 from bulletin.problems import ContentError, TemplateFailure
 from bulletin.writer import MARKER, clean_leftovers, write_site
 
-from conftest import MINIMAL, shared_chart_cache  # noqa: E402
+from conftest import shared_chart_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -309,37 +309,3 @@ def test_a_kept_site_is_not_trusted_once_another_build_replaced_the_output(tmp_p
     fourth = {"index.html": b"4", "x/index.html": b"x", "z/index.html": b"z"}
     write_site(fourth, output, spare=spare)
     assert _files(output) == fourth
-
-
-def test_a_broken_link_in_a_markdown_page_is_warned_at_its_line(tmp_path, tmp_path_factory):
-    """`[…](../sourcez/)` in a page: nothing else would find it before readers do."""
-    content = tmp_path / "content"
-    shutil.copytree(MINIMAL, content)
-    (content / "pages").mkdir(exist_ok=True)
-    for lang in ("zh", "en"):
-        (content / "pages" / f"links.{lang}.md").write_text(
-            f"# Links {lang}\n\n[ok](../methodology/) [measure](../measures/huitian-3/) [file](../data/measures.csv)\n"
-            "[away](https://example.org/) [here](#top)\n\n[broken](../sourcez/)\n", encoding="utf-8")
-    result = Builder(content, TEMPLATES, THEME, tmp_path / "out", cache=shared_chart_cache(tmp_path_factory)).build()
-    broken = [str(w) for w in result.warnings if "leads to no page" in w.message]
-    assert broken == [f"{content}/pages/links.{lang}.md:6:1: (file): warning: the link `../sourcez/` leads to no page or file of the "
-                      f"site; correct it (links between pages are relative to this page's address, {lang}/links/index.html, "
-                      "e.g. ../methodology/)" for lang in ("zh", "en")]
-
-
-def test_root_links_missing_parts_and_a_fallback_page_are_warned_at_the_file_written(tmp_path, tmp_path_factory):
-    content = tmp_path / "content"
-    shutil.copytree(MINIMAL, content)
-    (content / "pages").mkdir(exist_ok=True)
-    bulletin = content / "bulletin.yaml"  # the page in Chinese only: the English page falls back to it
-    bulletin.write_text(bulletin.read_text(encoding="utf-8").replace("missing_translations: error", "missing_translations: warning"),
-                        encoding="utf-8")
-    (content / "pages" / "guide.zh.md").write_text(
-        "# 指南\n\n[方法](/zh/methodology/)\n\n[部分](../methodology/#nowhere)\n\n[好](../methodology/)\n", encoding="utf-8")
-    builder = Builder(content, TEMPLATES, THEME, tmp_path / "out", cache=shared_chart_cache(tmp_path_factory))
-    warnings = [str(w) for w in builder.build().warnings if "the link" in w.message]
-    guide = f"{content}/pages/guide.zh.md"
-    assert any(w.startswith(f"{guide}:3:1:") and "starts from the host's root" in w for w in warnings), warnings
-    assert any(w.startswith(f"{guide}:5:1:") and "has no part `#nowhere`" in w for w in warnings), warnings
-    assert not [w for w in warnings if "guide.en.md" in w]  # the English page falls back to the Chinese file: named as such
-    assert not [w for w in warnings if "`../methodology/`" in w]

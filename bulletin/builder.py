@@ -419,7 +419,7 @@ def page_link_problems(content_dir: Path, pages: list[PageSpec], langs, files: d
             for href in dict.fromkeys(html.unescape(h) for h in _HREF.findall(main.group(0).decode("utf-8"))):
                 message = _link_problem(href, here, files)
                 if message:
-                    problems.append(Problem(str(source), _line_of(source, f"]({href}", href), 1, "", message, "warning"))
+                    problems.append(Problem(str(source), _line_of(source, f"]({href})", f"]({href} ", href), 1, "", message, "warning"))
     return problems
 
 

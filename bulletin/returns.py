@@ -240,10 +240,6 @@ class Row:
     columns: dict[str, str]  # key -> column letter (or number for CSV)
 
 
-class TooLarge(Exception):
-    """A return whose sheets reach further than any return could (the message says where)."""
-
-
 class NoKeyRow(Exception):
     """No sheet of a return has the row of column keys (id, value, …) the export wrote."""
 
@@ -268,13 +264,9 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
 
         # Read-only and within bounds: one cell far out (ZZZ200000) made a 9 KB workbook a
         # grid of millions of cells, gigabytes of memory. A return has a row per target.
+        # (A sheet whose formatting reaches further, as Excel's often does, is read as far as a return goes.)
         wb = load_workbook(path, read_only=True, data_only=True)
         try:
-            for ws in wb.worksheets:
-                if (ws.max_row or 0) > MAX_RETURN_ROWS:
-                    raise TooLarge(N_("the sheet `%(sheet)s` reaches row %(rows)s; a return has one row per target "
-                                      "(at most %(limit)s): delete the rows below the last target, or export the return again",
-                                      sheet=ws.title, rows=f"{ws.max_row:,}", limit=f"{MAX_RETURN_ROWS:,}"))
             # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
             table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows(max_row=MAX_RETURN_ROWS, max_col=MAX_RETURN_COLUMNS)])
                      for ws in wb.worksheets]
@@ -392,9 +384,6 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     for path in files:
         try:
             rows, strays = _read_rows(path)
-        except TooLarge as exc:
-            problems.append(f"{path}: " + exc.args[0])
-            continue
         except NoKeyRow:  # e.g. a key in the first row renamed: every row would be passed over in silence
             problems.append(f"{path}: " + N_("no sheet has the row of column keys the export wrote (%(keys)s); keep the first "
                                              "row as it was exported, or export the return again and copy the figures into it",
@@ -403,6 +392,16 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
         except Exception as exc:  # a file that is not a workbook: say which, not a traceback
             problems.append(f"{path}: " + N_("cannot be read as a spreadsheet (%(error)s); save it as .xlsx or UTF-8 .csv", error=str(exc)))
             continue
+        known = set(CONTEXT) | set(FILLED) | {f"note.{lang}" for lang in languages}
+        keyed = next((r for r in (*rows, *strays)), None)
+        if keyed is not None:
+            unknown = [k for k in keyed.columns if k not in known]
+            if unknown or "date" not in keyed.columns:  # a renamed `source` or `note.en` was dropped without a word
+                problems.append(f"{path}: " + N_(
+                    "the first row (the column keys) has %(unknown)s where the export wrote %(keys)s; keep the first row as "
+                    "it was exported, or export the return again and copy the figures into it",
+                    unknown=", ".join(f"`{k}`" for k in unknown) or N_("no `date`"), keys=", ".join(["id", *FILLED, *sorted(known - set(CONTEXT) - set(FILLED))])))
+                continue
         for row in strays:  # a source names a figure: it went into another column. A note alone may say "no progress".
             if not _blank(row.cells.get("source")):
                 problems.append(f"{_where(row, 'value')}: " + N_(

@@ -99,6 +99,11 @@ def misnamed_files(root: Path) -> list[tuple[Path, Msg, str]]:
     `.YAML` or `.Yaml` where content files are looked for (an error: content missing from the site),
     and other .yaml files at the top of content/ (a warning: perhaps the editors' own notes)."""
     found: list[tuple[Path, Msg, str]] = []
+    nested, _ = safety.walk_files(root / "programmes", inside=root, recursive=True, suffix=".yaml")
+    for f in nested:
+        if f.path.parent != root / "programmes":
+            found.append((f.path, N_("this file is not read: programme files are read only directly in content/programmes/, "
+                                     "not in a folder inside it; move it up into content/programmes/"), "error"))
     for folder, recursive in ((root, False), (root / "programmes", False), (root / "measures", True)):
         files, _ = safety.walk_files(folder, inside=root, recursive=recursive)
         for f in files:
@@ -365,7 +370,7 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
             kind.startswith(("float", "int", "date", "string", "bool")):
         # `number: [13]`: one value in brackets, where one value belongs (the message would show `13`)
         message = N_("`[%(given)s]` is a list of one; write the value without brackets: `%(name)s: %(given)s`",
-                     given=given[0], name=name)
+                     given=given[0], name=str(where_loc[-1]) if where_loc else name)
     elif revision_value and kind != "missing":
         message = N_("`%(given)s` is neither a number nor a date; write the target value (e.g. 12) for `field: value`, "
                      "or the deadline (YYYY-MM-DD) for `field: deadline`", given=given)
@@ -522,7 +527,7 @@ class _Rules:
                                                         "text and every `%(lang)s` text in this file are not published; delete them, "
                                                         "or add `%(lang)s` to `languages` in bulletin.yaml", lang=lang, languages=languages),
                                  "warning")
-                elif _comma_split(doc, loc + (lang,)):
+                elif obj[lang] in (None, "") and _comma_split(doc, loc + (lang,)):  # a split leaves a key with no text
                     self.add(doc, loc + (lang,), _comma_split(doc, loc + (lang,)))
                 else:
                     self.add(doc, loc + (lang,), N_("unknown language `%(lang)s`; the bulletin's languages are %(languages)s", lang=lang, languages=languages)
@@ -644,9 +649,11 @@ def language_problem(code: str) -> str | None:
         return N_("`%(code)s` is not a language code; write a two- or three-letter code in lower case, such as zh, en or fr "
                   "(or zh-Hant)", code=code)
     try:
-        Locale.parse(code.replace("-", "_"))
+        locale = Locale.parse(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         return N_("`%(code)s` is not a language CLDR knows; write a code such as zh, en or fr", code=code)
+    if locale.language != code.split("-")[0]:  # `eng` is English, but its pages would live under eng/
+        return N_("write `%(short)s` for this language, the shortest code (not `%(code)s`)", short=locale.language, code=code)
     return None
 
 

@@ -336,3 +336,26 @@ def test_a_yes_key_and_a_link_loop_are_named_for_what_they_are(content_dir: Path
     run = run_cli("check", "--content", "content", cwd=tmp_path)
     assert "a key written `yes`, `no`, `on` or `off` is read as true (YAML 1.1)" in run.out and "unknown field `True`" not in run.out
     assert "loop1.yaml:1:1: (file): this link leads back to itself through other links (a loop)" in run.out
+
+
+def test_a_stray_language_key_is_not_blamed_on_a_comma_and_eng_is_written_en(content_dir: Path, tmp_path: Path, run_cli):
+    """`{zh: …, en: Test, zh-TW: 測試}` was said to be a text cut by a comma, with advice that, followed,
+    published "Test, zh-TW: 測試" as the English title."""
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("en: Build elderly-care stations}", "en: Build elderly-care stations, zh-TW: 建設}"),
+                    encoding="utf-8")
+    (content_dir / "programmes" / "sub").mkdir()
+    shutil.copy(content_dir / "programmes" / "huitian.yaml", content_dir / "programmes" / "sub" / "again.yaml")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert "title.zh-TW: unknown language `zh-TW`" in run.out and "comma" not in run.out
+    assert "programmes/sub/again.yaml:1:1: (file): this file is not read: programme files are read only directly" in run.out
+    from bulletin.validate import language_problem
+
+    assert "write `en`" in language_problem("eng") and language_problem("en") is None and language_problem("zh-Hant") is None
+
+
+def test_a_value_in_brackets_names_the_field_not_its_type(content_dir: Path, tmp_path: Path, run_cli):
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  target: 6\n", "  target: [6]\n"), encoding="utf-8")
+    run = run_cli("check", "--content", "content", cwd=tmp_path)
+    assert "write the value without brackets: `target: 6`" in run.out, run.out

@@ -350,3 +350,17 @@ def test_a_row_with_a_note_but_no_value_is_warned_not_refused(content_dir, run_c
     path = _fill(_export(run_cli, root), "huitian-2/households-visited", **{"note.zh": "本季度无进展。"})
     run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
     assert run.code == 0 and re.search(r":\d+:M: warning: this row has a note but no value", run.out), run.out
+
+
+def test_a_renamed_source_or_note_key_is_refused_not_dropped(content_dir, run_cli):
+    """Renaming row 1's `source` to `src` imported the figure without its source, exit 0."""
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    wb = load_workbook(path)
+    ws = wb.active
+    ws.cell(1, [c.value for c in ws[1]].index("source") + 1, "src")
+    wb.save(path)
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and "the first row (the column keys) has `src` where the export wrote" in run.out, run.out
+    assert (content_dir / MEASURE).read_bytes() == before

@@ -435,12 +435,17 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         message = N_("`%(given)s` is not a valid id; use lower-case letters, digits and hyphens, e.g. elderly-care", given=given)
     elif kind == "string_too_long":
         limit = error.get("ctx", {}).get("max_length", safety.MAX_SLUG)
-        message = N_("`%(start)s…` is %(length)s characters long; an id has at most %(limit)s: shorten it",
-                     start=str(given)[:20], length=len(str(given)), limit=limit)
+        length = len(str(error.get("input")))  # the value as written, not as the message quotes it
+        message = (N_("`%(start)s…` is %(length)s characters long; at most %(limit)s are allowed here: shorten it",
+                      start=str(given)[:20], length=length, limit=limit) if "traditional_keep" in loc
+                   else N_("`%(start)s…` is %(length)s characters long; an id has at most %(limit)s: shorten it",
+                           start=str(given)[:20], length=length, limit=limit))
+    elif kind == "string_too_short":
+        message = N_("must not be empty; write the text, or remove the line")
     elif kind == "too_short":
         message = N_("must not be empty; add at least one item")
-    else:
-        message = error["msg"]
+    else:  # a rule without a message of its own: pydantic's words, said where and of what
+        message = N_("`%(given)s` is not allowed here (%(reason)s)", given=given, reason=error["msg"])
     line, column = doc.where(where_loc, key=kind in ("unexpected_keyword_argument", "extra_forbidden"))
     field_path = dotted(where_loc if kind != "missing" else loc)
     return Problem(doc.name, line, column, field_path, message)

@@ -359,3 +359,11 @@ def test_a_value_in_brackets_names_the_field_not_its_type(content_dir: Path, tmp
     path.write_text(path.read_text(encoding="utf-8").replace("  target: 6\n", "  target: [6]\n"), encoding="utf-8")
     run = run_cli("check", "--content", "content", cwd=tmp_path)
     assert "write the value without brackets: `target: 6`" in run.out, run.out
+
+
+def test_a_word_kept_from_conversion_that_is_empty_or_too_long_is_said_so_in_chinese(content_dir: Path, tmp_path: Path, run_cli):
+    bulletin = content_dir / "bulletin.yaml"
+    bulletin.write_text(bulletin.read_text(encoding="utf-8") + 'traditional_keep: ["", ' + "回" * 5000 + "]\n", encoding="utf-8")
+    run = run_cli("check", "--content", "content", "--lang", "zh", cwd=tmp_path)
+    assert "traditional_keep[0]: 不能为空" in run.out
+    assert "traditional_keep[1]: `回回回回回回回回回回回回回回回回回回回回…` 有 5000 个字符；这里最多 40 个" in run.out

@@ -572,9 +572,10 @@ def _datetime(day: dt.date) -> alt.DateTime:
     return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
 
 
-def _time_ticks(first: dt.date, last: dt.date, most: int) -> list[dt.date]:
+def _time_ticks(first: dt.date, last: dt.date, most: int, plot: float, key: str) -> list[dt.date]:
     """Month starts every 1, 2, 3, 6, 12… months, at most `most` of them, plus the last day
-    (the deadline) so the end of the axis is labelled."""
+    (the deadline) so the end of the axis is labelled; those whose labels would run into
+    the next one on a plot `plot` px wide are left out (`_labels_apart`)."""
     months = _month_span(first, last)
     step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= most - 1), 120)
     ticks: list[dt.date] = []
@@ -590,8 +591,7 @@ def _time_ticks(first: dt.date, last: dt.date, most: int) -> list[dt.date]:
         if (day.year * 12 + day.month - 1) % step == 0:
             ticks.append(day)
         month += 1
-    min_gap = max(step * 15, 45)  # days: the deadline's own label needs room beside the last tick
-    return [t for t in ticks if (last - t).days >= min_gap] + [last]
+    return _labels_apart([t for t in ticks if t < last] + [last], first, last, plot, key)
 
 
 def _month_label(day: dt.date, key: str) -> str:
@@ -970,8 +970,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
     args = {}
     for layout in LAYOUTS:
         rule_values, rows = _rule_labels(rules, first, last, layout)
-        ticks = [_iso(t) for t in _labels_apart(_time_ticks(first, last, 3 if layout.narrow else 6), first, last,
-                                                layout.width - 80, _lang_key(lang))]
+        ticks = [_iso(t) for t in _time_ticks(first, last, 3 if layout.narrow else 6, layout.width - 80, _lang_key(lang))]
         args[layout.name] = dict(
             rule_values=rule_values, rows=rows, lines=pace + line, pace=pace, reported=line, first=_iso(first),
             last=_iso(last), ticks=ticks, series=[reported_name] + ([pace_name] if pace else []),

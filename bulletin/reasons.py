@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from .l10n import Lang
 from .model import Measure, Target, Text
 from .palette import N_, status_label
-from .status import Assessment, MeasureAssessment, Status
+from .status import Assessment, MeasureAssessment, Status, figure_at
 from .units import target_figure
 
 STATUS_MEANINGS: dict[Status, str] = {
@@ -57,12 +57,10 @@ def target_reason(lang: Lang, target: Target, a: Assessment) -> str:
     if a.latest is not None:
         args.update(value=target_figure(lang, target, a.latest.value), reported=lang.date(a.latest.date))
     s = a.status
-    numeric = isinstance(target.target, (int, float)) and not isinstance(target.target, bool)
-    base = float(target.baseline.value) if target.baseline else 0.0
-    if numeric:
-        args["baseline"] = target_figure(lang, target, base)
+    if isinstance(target.target, (int, float)) and not isinstance(target.target, bool):
+        args["baseline"] = target_figure(lang, target, figure_at(target, 0.0))
         if a.expected is not None:  # the figure expected by now, for a sentence in figures rather than shares
-            args["expected_value"] = target_figure(lang, target, round(base + a.expected * (float(target.target) - base), 1))
+            args["expected_value"] = target_figure(lang, target, round(figure_at(target, a.expected), 1))
     away = a.reached is not None and a.reached < 0  # a figure that moved from its baseline away from the target
     if s == Status.COMPLETED and target.kind == "milestone":
         sentence = _("Completed: reported done on %(reported)s.")

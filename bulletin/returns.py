@@ -79,20 +79,13 @@ def _headers(languages: list[str]) -> dict[str, tuple[str, str]]:
 
 def _expected(content: Content, ms: Measure, t: Target, on: dt.date) -> float | None:
     """The value expected on `on` if progress keeps pace with the time elapsed (序时进度)."""
-    from .status import expected_value_fraction
+    from .status import expected_value_fraction, figure_at
 
     if t.kind == "milestone" or not isinstance(t.target, (int, float)) or isinstance(t.target, bool):
         return None
     window = t.window(content.window(ms))
-    baseline = t.baseline.value if t.baseline else 0.0
-    share = expected_value_fraction(window.start, window.end, on, baseline, t.target, list(t.milestones))
-    return round(baseline + (t.target - baseline) * share, 2)
-
-
-def _dropped(ms: Measure, on: dt.date) -> bool:
-    """Dropped by the editors by this round: nothing more is reported for it."""
-    o = ms.override
-    return o is not None and o.status == "dropped" and (o.date is None or o.date <= on)
+    share = expected_value_fraction(window.start, window.end, on, figure_at(t, 0.0), t.target, list(t.milestones))
+    return round(figure_at(t, share), 2)
 
 
 def export(content_dir: Path, output: Path, departments: list[str] | None = None, round_date: dt.date | None = None,
@@ -116,12 +109,14 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         raise ReturnsError([N_("the round %(round)s is after the reporting date as_of %(as_of)s; move as_of in bulletin.yaml "
                                "forward first, or choose an earlier round", round=on, as_of=c.bulletin.as_of)])
     langs = languages_for(languages, conversion=c.bulletin.traditional_conversion, keep=c.bulletin.traditional_keep)
+    known = c.at(on)  # what was known at the round: a measure dropped by then is not reported on again
+    dropped = lambda mid: (o := known.measures[mid].override) is not None and o.status == "dropped"  # noqa: E731
     heads = _headers(languages)
     keys = list(heads)
     written = []
     output.mkdir(parents=True, exist_ok=True)
     for dept_id in departments or list(c.departments):
-        rows = [(ms, t) for ms in c.measures.values() if dept_id in ms.lead and not _dropped(ms, on) for t in ms.targets]
+        rows = [(ms, t) for ms in c.measures.values() if dept_id in ms.lead and not dropped(ms.id) for t in ms.targets]
         if not rows:
             if departments:
                 print_note(N_("%(id)s leads no target that is still to be reported (a department that only supports "

@@ -134,6 +134,12 @@ def pace_points(start: dt.date, deadline: dt.date, baseline: float, target: floa
     return [(start, baseline)] + [(ms.date, ms.value) for ms in sorted(milestones, key=lambda ms: ms.date)] + [(deadline, target)]
 
 
+def figure_at(target: Target, share: float) -> float:
+    """The figure `share` of the way from the target's baseline (0 without one) to its value."""
+    base = float(target.baseline.value) if target.baseline else 0.0
+    return base + (float(target.target) - base) * share  # type: ignore[arg-type]
+
+
 def expected_value_fraction(start: dt.date, deadline: dt.date, as_of: dt.date,
                             baseline: float, target: float, milestones: list[Milestone]) -> float:
     """Expected fraction along the line baseline → interim milestones → target."""

@@ -187,11 +187,9 @@ class Renderer:
         g["round_line"] = lambda when: round_line(lang, when)
         g["round_report_path"] = round_report_path
         g["licence_line"] = licence_line(lang, self.content.bulletin)
-        # A title joined in the template (`_("No. %(n)s") ~ " " ~ title`) is Markup, already escaped:
-        # taken back to text, so the page escapes it once (it showed &#34; for a quotation mark).
-        g["citation"] = lambda title, path, as_of: citation(lang, self.content.bulletin,
-                                                            title=title.unescape() if isinstance(title, Markup) else title,
-                                                            url=self.canonical(lang.code, path), as_of=as_of)
+        g["citation"] = lambda ms, path: citation(  # how to cite a measure's page: number and title as plain text
+            lang, self.content.bulletin, title=f"{lang.gettext('No. %(n)s') % {'n': ms.number}} {lang.text(ms.title).text}",
+            url=self.canonical(lang.code, path), as_of=self.content.as_of(ms.programme))
         g["feedback_href"] = lambda ms, path: feedback_href(
             self.content.bulletin.feedback, lang, measure=ms.id, number=ms.number, title=lang.text(ms.title).text,
             page=self.canonical(lang.code, path))

@@ -643,12 +643,21 @@ def _status_scale(statuses: list[Status], lang: Lang) -> dict:
     return {"domain": [status_label_with_symbol(s, lang) for s in statuses], "range": [STATUS_COLOURS[s] for s in statuses]}
 
 
+def _count_axis(top: float, layout: Layout, **extra) -> alt.Axis:
+    """An axis of whole counts up to `top`. Vega ignores `tickMinStep` here: a chart of one
+    measure was labelled 0, 1, 1 (its 0.5 tick printed as an integer). So where the ticks
+    would be fractions (fewer counts than ticks), they are given, one per count."""
+    count = 4 if layout.narrow else 6
+    ticks = {"values": list(range(int(top) + 1))} if top <= count else {"tickCount": count}
+    return alt.Axis(**ticks, **extra)
+
+
 def _status_bars(*, values: list[dict], scale: dict, x_title: str, count_format: str, layout: Layout, summary: str) -> alt.LayerChart:
     base = alt.Chart(alt.Data(values=values)).encode(
         y=alt.Y(field="status", type="nominal", sort=scale["domain"], title=None,
                 axis=alt.Axis(ticks=False, domain=False, labelPadding=6, labelLimit=layout.width // 2)))
     x = alt.X(field="n", type="quantitative", title=x_title,
-              axis=alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format, grid=True))
+              axis=_count_axis(max((v["n"] for v in values), default=0), layout, format=count_format, grid=True))
     bars = base.mark_bar(height={"band": 0.72}).encode(
         x=x, color=alt.Color(field="status", type="nominal", legend=None, scale=alt.Scale(**scale)),
         description=alt.Description(field="tip", type="nominal"))
@@ -753,7 +762,7 @@ def _programme_bars(*, names: list[dict], segments: list[dict], callouts: list[d
         return alt.X(field=name, type="quantitative", **kw)
 
     text = alt.Text(field="label", type="nominal")
-    x_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format, grid=True)
+    x_axis = _count_axis(longest, layout, format=count_format, grid=True)
     bars = alt.Chart(alt.Data(values=segments)).mark_bar().encode(
         x=x("x0", title=x_title, scale=alt.Scale(domain=[0, longest], nice=False), axis=x_axis), x2=alt.X2(field="x1"),
         y=y("y"), y2=alt.Y2(field="y2"),
@@ -990,7 +999,7 @@ def target_progress(target: Target, assessment: Assessment, *, lang: Lang, rende
 def _month_bars(*, values: list[dict], count_title: str, count_format: str, month_format: str, layout: Layout,
                 summary: str) -> alt.LayerChart:
     """Wide: one column per month with deadlines. Narrow: one row per month, so no label can collide."""
-    count_axis = alt.Axis(tickMinStep=1, tickCount=4 if layout.narrow else 6, format=count_format)
+    count_axis = _count_axis(max((v["n"] for v in values), default=0), layout, format=count_format)
     base = alt.Chart(alt.Data(values=values))
     tip, text = alt.Description(field="tip", type="nominal"), alt.Text(field="label", type="nominal")
     if layout.narrow:

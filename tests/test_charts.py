@@ -389,3 +389,12 @@ def test_a_home_chart_of_many_programmes_shows_the_largest_twelve(en, renderer):
     fig = charts._programme_statuses_figure(site, en, renderer, "programmes")
     assert "12 largest of 20 programmes" in fig.caption
     assert "Plan 19" in fig.summary and "Plan 8:" in fig.summary and "Plan 7:" not in fig.summary
+
+
+def test_a_count_axis_of_one_measure_is_not_labelled_0_1_1(en, renderer):
+    """Vega ignores tickMinStep: a department's chart of one measure read 0, 1, 1 (0.5 shown as 1)."""
+    fig = charts.status_breakdown({Status.ONGOING: 1}, lang=en, renderer=renderer, fig_id="one", caption="c")
+    for _, svg in fig.variants:
+        axis = re.findall(r'role-axis-label.*?</g>', svg, re.S)
+        labels = [re.findall(r">([^<]+)</text>", a) for a in axis]
+        assert ["0", "1"] in labels, labels

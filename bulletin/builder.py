@@ -249,11 +249,17 @@ class Builder:
         total = len(pages)
         index = site.entity_index()
         plans = []
+        same_content = changes is not None and changes.same_content
         for spec in pages:
             found: set = set()
-            shape = fingerprint((spec.template, spec.context, spec.charts, spec.in_sitemap), index, found)
             previous = self._records.get(spec.path)
             outputs = [out for code in renderer.langs for out in _page_outputs(spec, code)]
+            if same_content and previous is not None and self._still_valid(previous, previous.shape, outputs, changes):
+                # The same content makes the same page specs (a site is a function of its content):
+                # kept without working out its shape, which is most of a rebuild after a save that changed nothing.
+                plans.append((spec, found, previous.shape, previous, outputs, True))
+                continue
+            shape = fingerprint((spec.template, spec.context, spec.charts, spec.in_sitemap), index, found)
             reuse = self._still_valid(previous, shape, outputs, changes)
             plans.append((spec, found, shape, previous, outputs, reuse))
         # Every uncached chart of the pages to render, rendered first on every core.
@@ -280,8 +286,8 @@ class Builder:
         for group in renderer.file_groups(pages):
             key = "files:" + group.key  # never a page's path
             found = set()
-            shape = fingerprint(group.shape, index, found)
             previous = self._records.get(key)
+            shape = previous.shape if same_content and previous is not None else fingerprint(group.shape, index, found)
             if previous is not None and self._still_valid(previous, shape, previous.outputs, changes):
                 made = {out: self._pages[out] for out in previous.outputs}
                 records[key] = previous

@@ -350,6 +350,21 @@ def lookup(site: Any, key: Key) -> Any:
     raise Unrecordable(f"unknown key {key!r}")
 
 
+def same_content(before: Any, after: Any) -> bool:
+    """Whether two builds' content (the dataclass a `Site` is made from) is the same, mappings
+    in the same order: then every key denotes the same value in both, because a site and
+    everything derived from it is a function of its content. Checking this first makes a
+    rebuild after a save that changed nothing (or a touch) cost one comparison instead of
+    working out every query again, which at 300 measures took 1.8 s."""
+    def same(a: Any, b: Any) -> bool:
+        a, b = _raw(a), _raw(b)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            return list(a.items()) == list(b.items())
+        return a == b
+    return type(before) is type(after) and all(
+        same(getattr(before, f.name), getattr(after, f.name)) for f in dataclasses.fields(before))
+
+
 class Changes:
     """The keys whose value differs between two builds' sites, worked out as they are asked for."""
 
@@ -358,9 +373,16 @@ class Changes:
         self.templates = templates  # the template files changed between the two builds
         self._known: dict[Key, bool] = {}
 
+    @functools.cached_property
+    def same_content(self) -> bool:
+        """Nothing but templates may have changed: the content is the same (`same_content`)."""
+        return same_content(self.before.content, self.after.content)
+
     def __contains__(self, key: Key) -> bool:
         if key[0] == "template":  # ("template", name): recorded by the renderer as a page loads it
             return key[1] in self.templates
+        if self.same_content:  # a save that changed nothing: no key can differ, and none is looked up again
+            return False
         known = self._known.get(key)
         if known is None:
             try:

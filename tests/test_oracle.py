@@ -10,6 +10,11 @@ Vega-Lite spec and locale. The real SVG is a pure function of those (the chart c
 already relies on it), so a chart differs between the two builds exactly when the real
 one would; what is under test is which pages and charts are re-rendered, not drawing.
 Both builders share one chart cache of their own, never the session's real one.
+
+The search index likewise: Pagefind is swapped for a stand-in whose one file is the
+sha256 of the records it is given. The real index is a function of the records (the
+builder already keys its kept index by `records_digest`), and running the Pagefind
+program after each edit was a fifth of this module's time.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from bulletin import charts
+from bulletin import charts, search
 from bulletin.builder import Builder, tree_digests
 from bulletin.l10n import LOCALE_DIR
 from bulletin.validate import check
@@ -45,6 +50,8 @@ def chart_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         digest = hashlib.sha256(json.dumps([spec, locale], sort_keys=True, default=str).encode()).hexdigest()
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>{digest}</text></svg>'
     monkeypatch.setattr(charts.vlc, "vegalite_to_svg", draw)
+    monkeypatch.setattr(search, "build_index", lambda records: {
+        f"{search.OUTPUT_DIR}/records.sha256": search.records_digest(records).encode()})
     return tmp_path / "charts-cache"
 
 
@@ -251,6 +258,9 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     # registries
     ("department name", _edit_yaml("departments.yaml", _rename_department)),
     ("department added", _edit_yaml("departments.yaml", _add_department)),
+    # the same departments in another order: lists follow the registry's order
+    ("departments reordered", _edit_yaml("departments.yaml", lambda d: d["departments"].reverse())),
+    ("a file saved unchanged", lambda root: (root / "content" / "departments.yaml").touch()),
     ("category name", _edit_yaml("categories.yaml", _rename_category)),
     ("source title", _edit_yaml("sources.yaml", _retitle_source)),
     # programmes

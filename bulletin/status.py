@@ -167,8 +167,8 @@ def pace(p: float, e: float, thresholds: PaceRule) -> Status:
         if gap < -thresholds.behind:  # "more than N points below"
             return Status.BEHIND
         return Status.ON_TRACK
-    if e <= 0:
-        return Status.ON_TRACK  # nothing was expected yet
+    if e <= 0:  # nothing was expected yet: any gain is ahead of the pace, a loss behind it (as the points rule says)
+        return Status.AHEAD if p > 0 else Status.BEHIND if p < 0 else Status.ON_TRACK
     ratio = round(p / e, 9)
     if ratio >= thresholds.ahead:
         return Status.AHEAD
@@ -266,7 +266,9 @@ def combine(statuses: dict[str, Status], reported: set[str] | None = None) -> tu
     """A measure's status from its targets' statuses, and the id of the target that decides it.
 
     - Continuing targets with no end value (`ongoing`) do not decide a measure that also has
-      targets with an end value.
+      targets with an end value; targets whose work has not begun (`not_started`) do not
+      decide a measure with targets under way (nothing is asked of them yet, so they cannot
+      hide one that is overdue or unreported), but keep it from being completed.
     - Unreported targets (no_data, overdue_unreported) never hide reported ones: with any
       target reported, the measure takes the least favourable *reported* status.
     - It is completed only when every deciding target is. When every reported target is
@@ -281,7 +283,16 @@ def combine(statuses: dict[str, Status], reported: set[str] | None = None) -> tu
     """
     if not statuses:
         return Status.NO_DATA, None
-    deciding = {tid: s for tid, s in statuses.items() if s != Status.ONGOING} or dict(statuses)
+    waiting = [tid for tid, s in statuses.items() if s == Status.NOT_STARTED]
+    deciding = {tid: s for tid, s in statuses.items() if s not in (Status.ONGOING, Status.NOT_STARTED)} \
+        or {tid: s for tid, s in statuses.items() if s != Status.ONGOING} or dict(statuses)
+    status, decider = _combine(statuses, deciding, reported)
+    if status == Status.COMPLETED and waiting and waiting[0] not in deciding:
+        return Status.IN_PROGRESS, waiting[0]  # done so far, but a target's work has yet to begin
+    return status, decider
+
+
+def _combine(statuses: dict[str, Status], deciding: dict[str, Status], reported: set[str] | None) -> tuple[Status, str | None]:
     decided = {tid: s for tid, s in deciding.items() if s not in UNREPORTED}
     unreported = {tid: s for tid, s in deciding.items() if s in UNREPORTED}
     if decided:

@@ -907,6 +907,9 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), N_("a `completed` override needs a `source` that shows it was done"))
         if o.source:
             rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
+        if o.date is not None and as_of is not None and o.date > as_of:  # as progress: nothing is known after the reporting date
+            rules.add(doc, ("override", "date"), N_("override dated %(date)s is after the reporting date as_of %(as_of)s; "
+                                                    "correct the date or move as_of forward", date=o.date, as_of=as_of))
     rules.departments = departments
     _check_steps(rules, doc, (), ms.next_steps)
     seen: set[str] = set()
@@ -1069,6 +1072,12 @@ def check(root: Path) -> CheckResult:
             rules.ref(doc, ("sources", i), src, registry["sources"], "source", "sources.yaml")
         if p.period.end < p.period.start:
             rules.add(doc, ("period", "end"), N_("the period ends (%(end)s) before it starts (%(start)s)", end=p.period.end, start=p.period.start))
+        if p.as_of is not None and p.as_of > rules.bulletin.as_of:
+            # A programme's own as_of freezes its figures at an earlier date; a later one would show
+            # figures the bulletin's reporting date does not know, and change its round pages later.
+            rules.add(doc, ("as_of",), N_("this programme's as_of %(date)s is after the bulletin's reporting date %(as_of)s; a "
+                                          "programme's as_of only freezes its figures at an earlier date: set it to %(as_of)s "
+                                          "or earlier, or remove it", date=p.as_of, as_of=rules.bulletin.as_of))
 
     measures: dict[str, m.Measure] = {}
     numbers: dict[tuple[str, int], str] = {}

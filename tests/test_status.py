@@ -359,7 +359,14 @@ def test_measure_completed_only_when_every_target_is():
     ({"a": Status.ON_TRACK, "b": Status.AHEAD}, Status.ON_TRACK),
     ({"a": Status.AHEAD, "b": Status.NOT_STARTED}, Status.AHEAD),
     ({"a": Status.COMPLETED, "b": Status.COMPLETED}, Status.COMPLETED),
-    ({"a": Status.COMPLETED, "b": Status.NOT_STARTED}, Status.NOT_STARTED),
+    ({"a": Status.COMPLETED, "b": Status.NOT_STARTED}, Status.IN_PROGRESS),  # one done, one yet to begin
+    # A target not started yet never hides one under way, reported or not.
+    ({"a": Status.NOT_STARTED, "b": Status.OVERDUE_UNREPORTED}, Status.OVERDUE_UNREPORTED),
+    ({"a": Status.NOT_STARTED, "b": Status.NO_DATA}, Status.NO_DATA),
+    ({"a": Status.COMPLETED, "b": Status.NOT_STARTED, "c": Status.NO_DATA}, Status.IN_PROGRESS),
+    ({"a": Status.NOT_STARTED, "b": Status.BEHIND}, Status.BEHIND),
+    ({"a": Status.NOT_STARTED, "b": Status.NOT_STARTED}, Status.NOT_STARTED),
+    ({"a": Status.NOT_STARTED, "b": Status.ONGOING}, Status.NOT_STARTED),
 ])
 def test_combine_worst_of(statuses, worst):
     assert combine(statuses)[0] == worst
@@ -453,6 +460,15 @@ def test_points_and_ratio_rules_disagree_where_they_should():
     assert pace(0.04, 0.10, POINTS) == Status.ON_TRACK
     assert pace(0.04, 0.10, DEFAULT) == Status.BEHIND
     assert pace(0.0, 0.0, POINTS) == Status.ON_TRACK
+
+
+def test_when_nothing_is_expected_yet_a_gain_is_ahead_and_a_loss_behind_by_the_ratio_rule_too():
+    """At the very start (e = 0) p / e has no value: a figure that moved away from the target
+    was "on track" beside a sentence saying so."""
+    rule = Thresholds(ahead=1.10, behind=0.95)
+    assert pace(0.33, 0.0, rule) == Status.AHEAD == pace(0.33, 0.0, POINTS)
+    assert pace(-0.25, 0.0, rule) == Status.BEHIND
+    assert pace(0.0, 0.0, rule) == Status.ON_TRACK
 
 
 def test_points_rule_from_bulletin_yaml_decides_the_measures(minimal_dir):

@@ -248,19 +248,30 @@ class Site:
     def deadline_of(self, measure: Measure) -> dt.date:
         return self.content.window(measure).end
 
+    def due_date(self, measure: Measure) -> dt.date:
+        """The date lists show a measure under: the earliest deadline of its unfinished targets,
+        else its own deadline. A measure overdue because a target was due in May is listed
+        under May, not under its own December deadline beside an "overdue" badge."""
+        a = self.assessments[measure.id]
+        if a.status in (Status.COMPLETED, Status.DROPPED, Status.PAUSED):
+            return self.deadline_of(measure)
+        open_deadlines = [t.deadline for t in a.targets.values()
+                          if t.deadline is not None and t.status not in (Status.COMPLETED, Status.ONGOING)]
+        return min(open_deadlines, default=self.deadline_of(measure))
+
     def by_deadline_month(self) -> list[tuple[dt.date, list[Measure]]]:
         months: dict[dt.date, list[Measure]] = defaultdict(list)
         for ms in self.content.measures.values():
-            d = self.deadline_of(ms)
+            d = self.due_date(ms)
             months[d.replace(day=1)].append(ms)
-        return sorted((m, sorted(v, key=lambda ms: (self.deadline_of(ms), ms.id))) for m, v in months.items())
+        return sorted((m, sorted(v, key=lambda ms: (self.due_date(ms), ms.id))) for m, v in months.items())
 
     def upcoming(self, limit: int = 8) -> list[Measure]:
         """Open measures whose deadline is on or after the reporting date, soonest first."""
         closed = {Status.COMPLETED, Status.DROPPED}
         items = [ms for ms in self.content.measures.values()
-                 if self.status_of(ms.id) not in closed and self.deadline_of(ms) >= self.content.as_of(ms.programme)]
-        return sorted(items, key=lambda ms: (self.deadline_of(ms), ms.id))[:limit]
+                 if self.status_of(ms.id) not in closed and self.due_date(ms) >= self.content.as_of(ms.programme)]
+        return sorted(items, key=lambda ms: (self.due_date(ms), ms.id))[:limit]
 
     def departments_used(self) -> list[str]:
         # Worked out once per build: every list of departments on every page asks for it.

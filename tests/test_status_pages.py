@@ -248,3 +248,30 @@ def test_seriously_behind_must_be_further_than_behind(content_dir):
     _edit(content_dir / "bulletin.yaml", "thresholds:", "pace_rule: {kind: points, behind: 12, seriously_behind: 10}\nthresholds:")
     errors = check(content_dir).errors
     assert any(e.field == "pace_rule.seriously_behind" and "more than `behind`" in e.message for e in errors), errors
+
+
+# --- the date a measure is listed under ------------------------------------------------------------
+
+def test_a_measure_overdue_on_an_early_target_is_listed_under_that_target_s_deadline(content_dir: Path, chart_cache: Path):
+    """A measure due at the end of 2020 with a target due in May and nothing reported was
+    listed as "31 December 2020 … Overdue" on the home page and the deadlines page (status audit)."""
+    from bulletin.builder import Builder
+
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + """\
+- id: plan
+  title: {zh: 5月底前印发建设方案, en: Issue the building plan by the end of May}
+  kind: milestone
+  deadline: 2020-05-31
+  source: huitian-plan
+""", encoding="utf-8")
+    files = Builder(content_dir, TEMPLATES, THEME, content_dir.parent / "output", cache=chart_cache, report_pdfs=False).render().files
+    assert check(content_dir).errors == []
+    for code, may, december in (("en", "31 May 2020", "31 December 2020"), ("zh", "2020年5月31日", "2020年12月31日")):
+        measure = files[f"{code}/measures/huitian-3/index.html"].decode()
+        assert december in measure and may in measure  # its own deadline, and the target due first
+        deadlines = files[f"{code}/deadlines/index.html"].decode()
+        item = re.search(r'<li><time datetime="([\d-]+)">[^<]*</time>\s*<a href="[^"]*huitian-3/', deadlines)
+        assert item and item.group(1) == "2020-05-31", "listed under the overdue target's deadline"
+        home = files[f"{code}/index.html"].decode()
+        assert 'datetime="2020-12-31"' not in re.search(r'huitian-3/.*?</li>', home, re.S).group(0)

@@ -219,6 +219,9 @@ def _measure_json(r: "Renderer", lang: Lang, ms: Measure) -> dict:
         "status": a.status.value, "stale": a.stale, "reason": str(Markup(r.measure_reason(lang, ms)).striptags()),
         "due_soon": a.due_soon, "seriously_behind": a.seriously_behind, "targets_reported": a.reported,
         "explanation": text(ms.explanation), "next_steps": _steps_json(lang, ms.next_steps),
+        # the editors' status with what backs it: a `completed` override's source is the evidence
+        "override": {"status": ms.override.status, "reason": text(ms.override.reason), "source": ms.override.source,
+                     "date": ms.override.date.isoformat() if ms.override.date else None} if ms.override else None,
         "targets": [{
             "id": t.id, "title": text(t.title), "kind": t.kind, "unit": text(t.unit), "direction": t.direction,
             # Figures are as the source gives them: `scale` × `base_unit` each (e.g. 10000 × yuan for 万元).

@@ -275,3 +275,20 @@ def test_a_measure_overdue_on_an_early_target_is_listed_under_that_target_s_dead
         assert item and item.group(1) == "2020-05-31", "listed under the overdue target's deadline"
         home = files[f"{code}/index.html"].decode()
         assert 'datetime="2020-12-31"' not in re.search(r'huitian-3/.*?</li>', home, re.S).group(0)
+
+
+def test_a_completed_override_shows_the_source_that_backs_it(content_dir: Path, chart_cache: Path):
+    """"Completed: confirmed by the cited source." cited nothing: the source was on no page or file."""
+    from bulletin.builder import Builder
+
+    path = content_dir / "measures" / "huitian" / "07-service-station-reform.yaml"
+    text = path.read_text(encoding="utf-8").replace("status: paused", "status: completed\n  source: progress-report")
+    path.write_text(re.sub(r"  reason: .*\n", "", text), encoding="utf-8")
+    assert check(content_dir).errors == []
+    files = Builder(content_dir, TEMPLATES, THEME, content_dir.parent / "output", cache=chart_cache, report_pdfs=False).render().files
+    for code, title, date in (("en", "Huitian task list progress (illustrative)", "1 March 2020"),
+                              ("zh", "回天地区任务清单办理情况（示例）", "2020年3月1日")):
+        verdict = re.search(r'<section class="verdict.*?</section>', files[f"{code}/measures/huitian-7/index.html"].decode(), re.S).group(0)
+        assert title in verdict and date in verdict
+        entry = json.loads(files[f"{code}/measures/huitian-7/data.json"])["measure"]
+        assert entry["override"] == {"status": "completed", "reason": None, "source": "progress-report", "date": "2020-03-01"}

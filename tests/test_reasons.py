@@ -133,3 +133,26 @@ def test_a_figure_that_moved_away_from_its_target_says_so_rather_than_a_negative
     assert "moved away from the target" in en and "60 on 30 June 2020, from 40" in en and "-" not in en
     zh = target_sentence(ZH, t, dt.date(2020, 7, 1))
     assert "-" not in zh.replace("—", "")
+
+
+def test_a_percentage_target_with_a_baseline_says_the_share_of_the_way_its_pace_is_measured_by():
+    """From 80% to 100%: 92% against 93.3% expected looks nearly on pace, but is 60% of the way
+    where 66.5% was expected, so behind; the sentence gave the figures alone (status audit)."""
+    t = Target(id="share", title={"zh": "覆盖率", "en": "Coverage"}, kind="percentage", source="s", target=100,
+               baseline=Baseline(80, START), progress=[ProgressEntry(dt.date(2020, 6, 30), 92)])
+    a = assessed(measure(t), dt.date(2020, 8, 31))
+    assert a.status == Status.BEHIND
+    en = target_sentence(EN, t, dt.date(2020, 8, 31))
+    assert "from 80% to 100%" in en and "92% was reported" in en and "60% of the way" in en, en
+    zh = target_sentence(ZH, t, dt.date(2020, 8, 31))
+    assert "80%" in zh and "60%" in zh and "92%" in zh
+
+
+def test_an_overdue_percentage_target_is_said_in_its_own_figures():
+    """zh read 目标100%仅完成75%（…报告为95%）: a share of the way to a percentage."""
+    t = Target(id="share", title={"zh": "覆盖率", "en": "Coverage"}, kind="percentage", source="s", target=100,
+               deadline=dt.date(2020, 6, 30), baseline=Baseline(80, START), progress=[ProgressEntry(dt.date(2020, 6, 30), 95)])
+    en = target_sentence(EN, t, dt.date(2020, 8, 31))
+    assert en == "The deadline 30 June 2020 has passed short of the target 100%: 95% was reported on 30 June 2020, from 80%."
+    zh = target_sentence(ZH, t, dt.date(2020, 8, 31))
+    assert "75%" not in zh and "95%" in zh and "100%" in zh

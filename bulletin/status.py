@@ -326,7 +326,8 @@ def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.da
     stale = any(a.stale for a in targets.values())
     if measure.override is not None:  # the editor's word, with its reason, stands
         status = Status(measure.override.status)
-        return MeasureAssessment(status, targets, None, stale, overridden=True, deadline=window.end)
+        # closed by the editors (paused, dropped, completed): no report is awaited, so none is stale
+        return MeasureAssessment(status, targets, None, stale and status not in CLOSED, overridden=True, deadline=window.end)
     if targets:
         status, deciding = combine({tid: a.status for tid, a in targets.items()},
                                    {tid for tid, a in targets.items() if a.reported})

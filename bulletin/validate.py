@@ -735,6 +735,27 @@ def _unique(rules: _Rules, doc: Document, items: list, key: str, what: str) -> d
     return seen
 
 
+def _check_milestone_values(rules: _Rules, doc: Document, loc: Loc, t: m.Target) -> None:
+    """Interim milestones lie between the baseline and the target: one beyond either end makes the
+    expected pace run backwards ("6% of the way expected" on a target that goes down), and a target
+    equal to its baseline has no way to measure progress along."""
+    if t.kind == "milestone" or not isinstance(t.target, (int, float)) or isinstance(t.target, bool):
+        return
+    base = float(t.baseline.value) if t.baseline else 0.0
+    goal = float(t.target)
+    if goal == base and t.baseline is not None:
+        rules.add(doc, loc + ("target",), N_("the target %(target)s equals the baseline, so progress towards it cannot be "
+                                             "measured (a report is either the target or none of the way); correct the "
+                                             "baseline or the target", target=goal), "warning")
+        return
+    low, high = min(base, goal), max(base, goal)
+    for i, ms in enumerate(t.milestones):
+        if isinstance(ms.value, (int, float)) and not isinstance(ms.value, bool) and not low <= ms.value <= high:
+            rules.add(doc, loc + ("milestones", i, "value"), N_("milestone value %(value)s is not between the baseline %(baseline)s "
+                                                                "and the target %(target)s; correct it", value=float(ms.value),
+                                                                baseline=base, target=goal))
+
+
 def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, as_of, sources: dict) -> None:
     rules.ref(doc, loc + ("source",), t.source, sources, "source", "sources.yaml")
     numeric = t.kind != "milestone"
@@ -794,6 +815,11 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     for i, ms in enumerate(t.milestones):
         if deadline and ms.date > deadline:
             rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is after the deadline %(deadline)s", date=ms.date, deadline=deadline))
+        elif start and ms.date < start:  # the expected line would run backwards in time
+            rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is before the start %(start)s (the baseline "
+                                                               "date, else the target's, measure's or programme's start); "
+                                                               "correct the date", date=ms.date, start=start))
+    _check_milestone_values(rules, doc, loc, t)
     for i, entry in enumerate(t.progress):
         where = loc + ("progress", i, "date")
         if entry.date > as_of:
@@ -919,6 +945,9 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
         seen.add(t.id)
         t_window = t.window(window)
         _check_target(rules, doc, ("targets", i), t, t_window.start, t_window.end, as_of, sources)
+        if t.deadline is not None and window.end is not None and t.deadline > window.end:
+            rules.add(doc, ("targets", i, "deadline"), N_("this target's deadline %(deadline)s is after its measure's deadline "
+                                                          "%(measure)s; correct one of them", deadline=t.deadline, measure=window.end), "warning")
 
 
 def _load_pages(root: Path, languages: list[str]) -> tuple[dict[str, m.Page], list[Problem]]:

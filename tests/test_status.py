@@ -396,6 +396,14 @@ def test_measure_is_stale_when_any_target_is():
     assert a.stale and a.targets["old"].stale and not a.targets["new"].stale
 
 
+def test_a_measure_the_editors_closed_is_not_flagged_stale():
+    """A dropped measure carried "Stale data" beside "Dropped" (status audit): no report is awaited."""
+    old = target(id="old", deadline=D(2020, 12, 31), progress=[(D(2019, 12, 1), 10)])
+    for status, extra in (("dropped", {"reason": {"zh": "取消。", "en": "Cancelled."}}), ("paused", {"reason": {"zh": "暂停。", "en": "Paused."}})):
+        a = assess_m(dataclasses.replace(measure(old), override=Override(status=status, **extra)), as_of=D(2020, 6, 30))
+        assert a.status == status and not a.stale and a.targets["old"].stale
+
+
 def test_measure_without_targets_has_no_data():
     assert assess_m(measure()).status == Status.NO_DATA
 

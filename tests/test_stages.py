@@ -77,8 +77,8 @@ def later():
     assert imports_of(source) == {"model", "charts", "site", "render", "writer", "status"}
 
 
-# Site queries a template may make: each reads one entity (a measure's deadline, history or status).
-PER_ENTITY_QUERIES = {"deadline_of", "history_of", "status_of"}
+# Site queries a template may make: each reads one entity (a measure's deadline, due date, history or status).
+PER_ENTITY_QUERIES = {"deadline_of", "due_date", "history_of", "status_of"}
 # Pages still querying the whole site: none.
 STILL_QUERYING: set[str] = set()
 

@@ -31,6 +31,22 @@ class Update:
     index: int  # position in the target's progress list, for stable ids
 
 
+@dataclass(frozen=True)
+class ListedMeasure:
+    """A measure as a filtered list shows it: number, title, status and flags, the date it is listed
+    under. A filtered page is given these values rather than the measures, so it is rendered again
+    only when what it shows changes, not after every edit of every measure of its list."""
+
+    id: str
+    programme: str
+    number: int
+    title: Any  # Text
+    status: Status
+    due_soon: bool
+    seriously_behind: bool
+    due_date: dt.date
+
+
 @dataclass
 class PageSpec:
     path: str  # relative to the language root, e.g. "measures/huitian-2019-3/index.html"
@@ -423,13 +439,18 @@ class Site:
         facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1} \
             if len(measures) >= MIN_MEASURES_FOR_FILTERS else {}
         counts = {kind: {value: len(subset) for value, subset in values.items()} for kind, values in facets.items()}
-        shared = dict(context, all_measures=measures, facet_counts=counts, facet_base=base)
+        shared = dict(context, all_count=len(measures), facet_counts=counts, facet_base=base)
         pages = [PageSpec(facet_path(base), template, dict(shared, measures=measures, facet=None), charts=charts)]
         for kind, values in facets.items():
             for value, subset in values.items():
                 pages.append(PageSpec(facet_path(base, kind, value), template,
-                                      dict(shared, measures=subset, facet=(kind, value)), in_sitemap=False))
+                                      dict(shared, measures=[self._listed(ms) for ms in subset], facet=(kind, value)),
+                                      in_sitemap=False))
         return pages
+
+    def _listed(self, ms: Measure) -> ListedMeasure:
+        a = self.assessments.data[ms.id]  # unrecorded: the values themselves are in the page's context
+        return ListedMeasure(ms.id, ms.programme, ms.number, ms.title, a.status, a.due_soon, a.seriously_behind, self.due_date(ms))
 
     def _facets(self, measures: list[Measure], kinds: tuple[str, ...]) -> dict[str, dict[str, list[Measure]]]:
         """Measures grouped by each filter kind's values, values in display order."""

@@ -30,6 +30,7 @@ from typing import Any
 from .l10n import languages_for
 from .messages import N_, Msg, Printer, date_argument, editor_language
 from .model import Content, Measure, Target
+from .rounds import programme_begins
 from .units import axis_title, scaled_unit
 from .validate import _number_in_words, _yes_no_words, check
 
@@ -108,15 +109,21 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     if on > c.bulletin.as_of:  # every row's date would be refused at import
         raise ReturnsError([N_("the round %(round)s is after the reporting date as_of %(as_of)s; move as_of in bulletin.yaml "
                                "forward first, or choose an earlier round", round=on, as_of=c.bulletin.as_of)])
+    if c.bulletin.rounds and on not in c.bulletin.rounds and on != c.bulletin.as_of:
+        raise ReturnsError([N_("%(round)s is not a reporting round; choose one of %(rounds)s (the `rounds` in bulletin.yaml)",
+                               round=on, rounds=", ".join(d.isoformat() for d in c.bulletin.rounds))])
     langs = languages_for(languages, conversion=c.bulletin.traditional_conversion, keep=c.bulletin.traditional_keep)
-    known = c.at(on)  # what was known at the round: a measure dropped by then is not reported on again
+    # What was known at the round: its programmes and measures, their targets as they stood then
+    # (revisions undone), progress reported by then; a measure dropped by then is not reported on again.
+    c = known = c.at(on)
     dropped = lambda mid: (o := known.measures[mid].override) is not None and o.status == "dropped"  # noqa: E731
     heads = _headers(languages)
     keys = list(heads)
     written = []
     output.mkdir(parents=True, exist_ok=True)
     for dept_id in departments or list(c.departments):
-        rows = [(ms, t) for ms in c.measures.values() if dept_id in ms.lead and not dropped(ms.id) for t in ms.targets]
+        rows = [(ms, t) for ms in c.measures.values()
+                if dept_id in ms.lead and not dropped(ms.id) and programme_begins(c, ms.programme) <= on for t in ms.targets]
         if not rows:
             if departments:
                 print_note(N_("%(id)s leads no target that is still to be reported (a department that only supports "

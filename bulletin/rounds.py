@@ -97,7 +97,12 @@ def change_kind(before: Status | None, after: Status) -> str | None:
     if after.value in HALTED:
         return "halted"
     if after.value in SLIPPED:
-        return "slipped"  # newly behind, overdue or overdue-unreported (also behind → overdue)
+        # Newly behind, overdue or overdue-unreported, or behind and now past the deadline. Between
+        # the overdue kinds (a late report arriving) or from overdue back to behind (a deadline
+        # extended) it is not newly late: listed with the other changes.
+        if before.value not in SLIPPED or (before == Status.BEHIND and after != Status.BEHIND):
+            return "slipped"
+        return "other"
     if before.value in SLIPPED:
         return "recovered"
     return "other"

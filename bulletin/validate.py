@@ -933,6 +933,9 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), N_("a `completed` override needs a `source` that shows it was done"))
         if o.source:
             rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
+        if o.date is None and len(rules.bulletin.rounds) > 1:
+            rules.add(doc, ("override",), N_("an override without a `date` counts at every reporting round, so it changes rounds "
+                                             "already published; add `date: YYYY-MM-DD`, the day it took effect"), "warning")
         if o.date is not None and as_of is not None and o.date > as_of:  # as progress: nothing is known after the reporting date
             rules.add(doc, ("override", "date"), N_("override dated %(date)s is after the reporting date as_of %(as_of)s; "
                                                     "correct the date or move as_of forward", date=o.date, as_of=as_of))

@@ -364,3 +364,20 @@ def test_a_renamed_source_or_note_key_is_refused_not_dropped(content_dir, run_cl
     run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
     assert run.code == 1 and "the first row (the column keys) has `src` where the export wrote" in run.out, run.out
     assert (content_dir / MEASURE).read_bytes() == before
+
+
+def test_a_return_for_an_earlier_round_shows_what_was_known_then(content_dir, run_cli):
+    """A return for the March round showed June's figure as "last reported", and any date was taken as a round."""
+    root = content_dir.parent
+    bulletin = content_dir / "bulletin.yaml"
+    bulletin.write_text(bulletin.read_text(encoding="utf-8") + "rounds: [2020-03-31, 2020-06-30]\n", encoding="utf-8")
+    run = run_cli("returns", "export", "--content", "content", "--department", "changping-civil-affairs",
+                  "--round", "2020-03-31", "--output", "march", cwd=root)
+    assert run.code == 0, run.out
+    ws = load_workbook(root / "march" / "changping-civil-affairs.xlsx").active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "huitian-3/stations")
+    assert ws.cell(row, keys.index("last_value") + 1).value == 2  # reported 2020-03-31; the 4 of 2020-06-20 came later
+    assert str(ws.cell(row, keys.index("last_date") + 1).value).startswith("2020-03-31")
+    not_a_round = run_cli("returns", "export", "--content", "content", "--round", "2020-05-05", "--output", "may", cwd=root)
+    assert not_a_round.code == 1 and not (root / "may").exists()

@@ -144,6 +144,9 @@ def test_a_programme_takes_part_from_the_round_it_exists(content_dir: Path):
     (Status.BEHIND, Status.OVERDUE, "slipped"), (Status.BEHIND, Status.ON_TRACK, "recovered"),
     (Status.ON_TRACK, Status.PAUSED, "halted"), (Status.NO_DATA, Status.ON_TRACK, "other"),
     (None, Status.NO_DATA, "added"), (Status.BEHIND, Status.BEHIND, None),
+    # already late: a late report arriving, or a deadline extended, is not "newly behind or overdue"
+    (Status.OVERDUE_UNREPORTED, Status.OVERDUE, "other"), (Status.OVERDUE, Status.OVERDUE_UNREPORTED, "other"),
+    (Status.OVERDUE, Status.BEHIND, "other"), (Status.BEHIND, Status.OVERDUE_UNREPORTED, "slipped"),
 ])
 def test_kinds_of_change(before, after, kind):
     assert change_kind(before, after) == kind
@@ -406,3 +409,13 @@ def test_a_round_uses_the_target_valid_then_and_the_next_round_lists_the_revisio
         next(p for p in site.pages() if p.path == "changes/index.html"), "en").decode("utf-8")
     section = html[html.index('id="changes-revisions"'):]
     assert "5 stations → 6 stations" in section[:section.index("</section>")]
+
+
+def test_an_undated_override_is_warned_of_once_rounds_are_published(content_dir: Path):
+    """An undated override counts at every round: added now, it rewrote every published round."""
+    path = content_dir / "measures" / "huitian" / "07-service-station-reform.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  date: 2020-03-01\n", ""), encoding="utf-8")
+    assert not [p for p in check(content_dir).problems if "override" in p.field]  # one round: nothing to rewrite
+    set_rounds(content_dir, ROUNDS)
+    warned = [p for p in check(content_dir).problems if p.field == "override"]
+    assert [p.severity for p in warned] == ["warning"] and "date" in warned[0].message

@@ -316,6 +316,8 @@ class Measure:
     support: Annotated[list[str], _doc("Supporting department ids.")] = field(default_factory=list)
     start: Annotated[dt.date | None, _doc("Defaults to the programme's period start.")] = None
     deadline: Annotated[dt.date | None, _doc("Defaults to the programme's period end.")] = None
+    added: Annotated[dt.date | None, _doc("When the measure entered the bulletin, if later than its programme (a commitment "
+                                          "added after the plan was issued): earlier rounds show it as not yet in the bulletin.")] = None
     places: list[Text] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     override: Override | None = None

@@ -29,7 +29,7 @@ lead: []                        # lead department ids (牵头单位); leave empt
 support: []                     # supporting department ids (配合单位)
 # deadline: 2020-12-31          # deadline (完成时限), YYYY-MM-DD; defaults to the programme's end
 # start: 2020-01-01             # when work starts (开始日期); defaults to the programme's start
-description:                    # Markdown, in every language (措施说明，可用 Markdown)
+{added}description:                    # Markdown, in every language (措施说明，可用 Markdown)
   zh: 用一两句话说明这项措施要做什么。
   en: Say in a sentence or two what this measure will do.
 places: []                      # named places (地点), e.g. [{{zh: 霍营街道, en: Huoying Sub-district}}]
@@ -106,7 +106,12 @@ def new_measure(content: Path, programme: str, slug: str = "new-measure", number
     if path.exists():
         raise NewError(N_("%(path)s exists already", path=path))
     _ensure_schema(content, "measure")
-    path.write_text(TEMPLATE.format(programme=programme, number=number, category=category, source=source), encoding="utf-8")
+    # With reporting rounds published, a measure written now joins the bulletin at the current
+    # round: earlier rounds did not have it, and keep showing it as not yet in the bulletin.
+    added = (f"added: {c.bulletin.as_of.isoformat()}            # entered the bulletin at this round (纳入公报的轮次); "
+             "earlier rounds show it as not yet in the bulletin\n") if len(c.bulletin.rounds) > 1 else ""
+    path.write_text(TEMPLATE.format(programme=programme, number=number, category=category, source=source, added=added),
+                    encoding="utf-8")
     return path
 
 

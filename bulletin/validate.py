@@ -925,6 +925,9 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
     as_of = programme.reporting_date(rules.bulletin) if programme else rules.bulletin.as_of
     # With an unknown programme (reported above) only the measure's own dates are known; missing ones stay None.
     window = ms.window(programme.period) if programme else m.Period(ms.start, ms.deadline)
+    if ms.added is not None and as_of is not None and ms.added > as_of:
+        rules.add(doc, ("added",), N_("added %(date)s is after the reporting date as_of %(as_of)s; a measure enters the "
+                                      "bulletin at a round on or before it: correct the date", date=ms.added, as_of=as_of))
     if ms.override:
         o = ms.override
         if o.status in ("paused", "dropped") and not o.reason:

@@ -276,6 +276,7 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("measure renumbered", _renumber_measure),
     ("measure moved to another programme", _move_measure),
     ("measure override", _edit_measure("huitian-action-2018", 2, _set("override", value={"status": "paused", "reason": {"zh": "暂停。", "en": "Paused."}}))),
+    ("measure added at a later round", _edit_measure("huitian-action-2018", 3, _set("added", value=dt.date(2019, 12, 11)))),
     # targets and progress
     ("target value", _edit_measure("huitian-action-2018", 1, _target_value)),
     ("progress added", _edit_measure("huitian-action-2018", 1, _add_progress)),

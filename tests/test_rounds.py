@@ -419,3 +419,27 @@ def test_an_undated_override_is_warned_of_once_rounds_are_published(content_dir:
     set_rounds(content_dir, ROUNDS)
     warned = [p for p in check(content_dir).problems if p.field == "override"]
     assert [p.severity for p in warned] == ["warning"] and "date" in warned[0].message
+
+
+def test_a_measure_added_later_is_not_backfilled_into_earlier_rounds(content_dir: Path, tmp_path: Path):
+    """A measure written in the fourth quarter appeared in every earlier round, as "newly overdue"
+    at the third (rounds audit). With `added` it is new in the bulletin at its own round."""
+    from bulletin.scaffold import new_measure
+    from bulletin.site import Site
+
+    set_rounds(content_dir, ROUNDS)
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("lead: [changping-civil-affairs]\n",
+                                                             "lead: [changping-civil-affairs]\nadded: 2020-03-31\n"), encoding="utf-8")
+    site = Site(loaded(content_dir))
+    assert [day for day, a in site.history_of("huitian-3") if a is None] == [D(2019, 12, 31)]
+    assert "huitian-3" in {c.measure.id for c in site.changes(D(2020, 3, 31)).of_kind("added")}
+    assert "huitian-3" in {ms.id for ms in site.measures()}  # the current site shows it as any other
+    # `bulletin new measure` in a bulletin with rounds writes the current round as its `added`
+    written = new_measure(content_dir, "huitian")
+    assert "\nadded: 2020-06-30 " in written.read_text(encoding="utf-8")
+    assert not [p for p in check(content_dir).errors if p.field == "added"]
+    written.unlink()
+    late = path.read_text(encoding="utf-8").replace("added: 2020-03-31", "added: 2020-09-30")
+    path.write_text(late, encoding="utf-8")
+    assert [p.field for p in check(content_dir).errors] == ["added"]

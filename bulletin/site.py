@@ -28,7 +28,15 @@ class Update:
     measure: Measure
     target: Target
     entry: ProgressEntry
-    index: int  # position in the target's progress list, for stable ids
+    index: int  # position in the target's progress list, for a stable order
+
+    @property
+    def key(self) -> str:
+        """The entry's id within its measure (feeds): the target and the date, with the entry's place
+        among that day's reports only for a second one. An entry inserted before it never changes it;
+        the position in the list did, and feed readers showed every later report again."""
+        day = [e for e in self.target.progress[:self.index] if e.date == self.entry.date]
+        return f"{self.target.id}-{self.entry.date.isoformat()}" + (f"-{len(day) + 1}" if day else "")
 
 
 @dataclass(frozen=True)

@@ -443,3 +443,19 @@ def test_a_measure_added_later_is_not_backfilled_into_earlier_rounds(content_dir
     late = path.read_text(encoding="utf-8").replace("added: 2020-03-31", "added: 2020-09-30")
     path.write_text(late, encoding="utf-8")
     assert [p.field for p in check(content_dir).errors] == ["added"]
+
+
+def test_a_feed_entry_keeps_its_id_when_a_report_is_inserted_before_it():
+    """Ids held the entry's position in the list: a report inserted before others renumbered
+    every later one, and feed readers showed them all again (rounds audit)."""
+    from bulletin.model import ProgressEntry, Target
+    from bulletin.site import Update
+
+    def keys(*days: str) -> list[str]:
+        t = Target(id="stations", title={"zh": "驿站", "en": "Stations"}, kind="count", source="s", target=6,
+                   progress=[ProgressEntry(dt.date.fromisoformat(d), i) for i, d in enumerate(days)])
+        return [Update(None, t, e, i).key for i, e in enumerate(t.progress)]  # type: ignore[arg-type]
+
+    assert keys("2020-06-20", "2020-09-20") == ["stations-2020-06-20", "stations-2020-09-20"]
+    assert keys("2020-05-20", "2020-06-20", "2020-09-20")[1:] == ["stations-2020-06-20", "stations-2020-09-20"]
+    assert keys("2020-06-20", "2020-06-20") == ["stations-2020-06-20", "stations-2020-06-20-2"]  # two reports that day

@@ -50,6 +50,15 @@ _Loader.add_implicit_resolver(
     list("-+0123456789."))
 
 
+def _float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    # -0.0 becomes 0.0: the two are equal, so an edit from one to the other changes no content,
+    # and they must be written (JSON, charts) the same way too.
+    return loader.construct_yaml_float(node) + 0.0
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _float)
+
+
 @dataclass
 class Document:
     """One parsed YAML file: its data and the 1-based (line, column) of each value and key."""

@@ -80,7 +80,7 @@ class _RecordingEnvironment(Environment):
     edit re-renders exactly the pages and files that read that template."""
 
     def get_template(self, name, parent=None, globals=None):  # type: ignore[override]
-        record(("template", self.join_path(name, parent) if parent is not None else name))
+        record(("template", _template_file(self.join_path(name, parent) if parent is not None else name)))
         try:
             return super().get_template(name, parent, globals)
         except UnicodeDecodeError as exc:  # a template saved in GBK or with stray bytes: named, never a traceback
@@ -90,6 +90,38 @@ class _RecordingEnvironment(Environment):
 
             raise TemplateSyntaxError(messages.N_("the file is not UTF-8 text (byte %(at)s); save it as UTF-8", at=exc.start + 1),
                                       lineno=1, name=self.join_path(name, parent) if parent is not None else name) from exc
+
+
+def _template_file(name: str) -> str:
+    """A template's name as its file under templates/ (the name a template edit is known by):
+    `./_macros.html` is `_macros.html`."""
+    from jinja2.exceptions import TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    try:
+        return "/".join(split_template_path(name))
+    except TemplateNotFound:  # a name with `..`: not loaded, and the error says so
+        return name
+
+
+class _RecordedText(str):
+    """A text worked out once per environment from the content (the licence line): a page that
+    uses it, even only to test whether there is one, records the read it stands for."""
+
+    key: tuple
+
+    def __new__(cls, text: str, key: tuple) -> "_RecordedText":
+        obj = super().__new__(cls, text)
+        obj.key = key
+        return obj
+
+    def __bool__(self) -> bool:
+        record(self.key)
+        return len(self) > 0
+
+    def __html__(self) -> str:
+        record(self.key)
+        return str(escape(str.__str__(self)))
 
 
 def relative_link(target: str, here: str) -> str:
@@ -186,7 +218,9 @@ class Renderer:
         g["report_round"] = lambda context: report_round(self.site, context)
         g["round_line"] = lambda when: round_line(lang, when)
         g["round_report_path"] = round_report_path
-        g["licence_line"] = licence_line(lang, self.content.bulletin)
+        # Worked out before any page records its reads: the text records the read when a page uses it
+        # (a licence added while `serve` ran reached no page that had been built without one).
+        g["licence_line"] = _RecordedText(licence_line(lang, self.content.bulletin), ("attr", "bulletin", "licence"))
         g["citation"] = lambda ms, path: citation(  # how to cite a measure's page: number and title as plain text
             lang, self.content.bulletin, title=f"{lang.gettext('No. %(n)s') % {'n': ms.number}} {lang.text(ms.title).text}",
             url=self.canonical(lang.code, path), as_of=self.content.as_of(ms.programme))

@@ -411,6 +411,18 @@ def _update(spare: SpareTree, files: dict[str, bytes], output: Path) -> tuple[li
     A file is never written into: it may be the same inode as the live site's (hard links), so
     it is unlinked and made anew."""
     staging, held, previous = spare.path, spare.files, spare.live_files
+    # Files that go, first: a theme folder that became a file (or the reverse) is then out of
+    # the way when its new file (or folder) is written, instead of the file landing inside it.
+    for rel in held.keys() - files.keys():
+        path = staging / rel
+        os.unlink(path)
+        for folder in path.parents:  # folders left empty go too
+            if folder == staging:
+                break
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
     made: set[Path] = set()
     for rel in sorted(files):
         data = files[rel]
@@ -424,16 +436,6 @@ def _update(spare: SpareTree, files: dict[str, bytes], output: Path) -> tuple[li
             dest.parent.mkdir(parents=True, exist_ok=True)
             made.add(dest.parent)
         _put(output / rel, dest, data)
-    for rel in held.keys() - files.keys():
-        path = staging / rel
-        os.unlink(path)
-        for folder in path.parents:  # folders left empty go too
-            if folder == staging:
-                break
-            try:
-                os.rmdir(folder)
-            except OSError:
-                break
     written = [rel for rel in sorted(files) if not (previous.get(rel) is files[rel] or previous.get(rel) == files[rel])]
     return written, len(files) - len(written), len(previous.keys() - files.keys())
 

@@ -134,6 +134,15 @@ def _replace(relative: str, old: str, new: str) -> Callable[[Path], None]:
     return edit
 
 
+def _replace_in_measure(programme: str, number: int, old: str, new: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        path = _measure(root, programme, number)
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path.name}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return edit
+
+
 def _set(*keys, value) -> Callable[[dict], None]:
     def change(data: dict) -> None:
         for key in keys[:-1]:
@@ -255,6 +264,12 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("bulletin thresholds", _edit_yaml("bulletin.yaml", _set("thresholds", "behind", value=0.5))),
     ("bulletin stale_after_days", _edit_yaml("bulletin.yaml", _set("stale_after_days", value=30))),
     ("bulletin base_url", _edit_yaml("bulletin.yaml", _set("base_url", value="https://example.org/b/"))),
+    # the licence is shown from a text worked out once per build: removed, then added back
+    ("bulletin licence removed", _edit_yaml("bulletin.yaml", lambda d: d.pop("licence"))),
+    ("bulletin licence added", _edit_yaml("bulletin.yaml", _set("licence", value={"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}))),
+    # a baseline of -0.0 is the baseline 0 (found by a fuzzer: equal, but written differently)
+    ("baseline 0", _edit_measure("huitian-action-2018", 1, lambda d: d["targets"][0].update(baseline={"value": 0, "date": dt.date(2018, 7, 1)}))),
+    ("baseline -0.0", _replace_in_measure("huitian-action-2018", 1, "value: 0\n", "value: -0.0\n")),
     # registries
     ("department name", _edit_yaml("departments.yaml", _rename_department)),
     ("department added", _edit_yaml("departments.yaml", _add_department)),
@@ -292,6 +307,15 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("page deleted", _delete_page),
     # templates, theme, catalogues
     ("template", _replace("templates/_macros.html", "<a ", '<a data-edited="1" ')),
+    # a template importing "./_macros.html" (found by a fuzzer: the edit below was missed)
+    ("template imports ./_macros.html", _replace("templates/page.html", '"_macros.html"', '"./_macros.html"')),
+    ("template imported as ./_macros.html", _replace("templates/_macros.html", "<a ", '<a data-edited="2" ')),
+    # a theme folder that becomes a file, and back (found by a fuzzer: the file was put inside the old folder)
+    ("theme folder added", lambda root: ((root / "theme" / "img").mkdir(), (root / "theme" / "img" / "logo.svg").write_text("<svg/>"))),
+    ("theme folder becomes a file", lambda root: (shutil.rmtree(root / "theme" / "img"), (root / "theme" / "img").write_text("img"))),
+    ("nothing changed after it", lambda root: None),
+    ("theme file becomes a folder", lambda root: ((root / "theme" / "img").unlink(), (root / "theme" / "img").mkdir(),
+                                                  (root / "theme" / "img" / "logo.svg").write_text("<svg/>"))),
     ("theme file", _replace("theme/style.css", "{", "{ /* edited */", )),
     ("catalogue", _replace("locale/zh/LC_MESSAGES/messages.po", 'msgstr "完成时限"', 'msgstr "截止日期"')),
 ]

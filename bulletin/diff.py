@@ -106,6 +106,9 @@ class Comparison:
     sources: list[str] = field(default_factory=list)
     rounds: list[Any] = field(default_factory=list)
     translation_gaps: list[Problem] = field(default_factory=list)
+    # Earlier rounds whose published statuses the edit changes: (round, measure id or None for the
+    # whole round, status published, status now). A correction or a late report rewrites them.
+    rewritten: list[tuple[Any, str | None, str | None, str | None]] = field(default_factory=list)
 
 
 TARGET_FIELDS = ("kind", "target", "unit", "baseline", "start", "deadline", "direction", "milestones")
@@ -146,8 +149,32 @@ def compare(old: CheckResult, new: CheckResult) -> Comparison:
     out.reports.sort(key=lambda r: (r[2].date, r[0], r[1]))
     out.sources = [sid for sid in b.sources if sid not in a.sources]
     out.rounds = [d for d in (b.bulletin.rounds or [b.bulletin.as_of]) if d not in (a.bulletin.rounds or [a.bulletin.as_of])]
+    out.rewritten = _rewritten_rounds(a, b)
     known = {_gap_key(p) for p in old.problems if _is_gap(p)}
     out.translation_gaps = [p for p in new.problems if _is_gap(p) and _gap_key(p) not in known]
+    return out
+
+
+def _rewritten_rounds(a: Content, b: Content) -> list[tuple[Any, str | None, str | None, str | None]]:
+    """The statuses the old version published at its rounds before the new reporting date that the
+    new version shows differently (round pages are meant never to change once a later round exists)."""
+    from .rounds import history
+
+    past = [d for d in (a.bulletin.rounds or [a.bulletin.as_of]) if d < b.bulletin.as_of]
+    if not past:
+        return []
+    then, now = history(a), history(b)
+    out: list[tuple[Any, str | None, str | None, str | None]] = []
+    for day in past:
+        if day not in now.at:
+            out.append((day, None, None, None))  # the round is no longer listed: its pages go
+            continue
+        was, is_ = then.at.get(day, {}), now.at[day]
+        for mid in [*was, *(m for m in is_ if m not in was)]:
+            s0 = was[mid].status.value if mid in was else None
+            s1 = is_[mid].status.value if mid in is_ else None
+            if s0 != s1:
+                out.append((day, mid, s0, s1))
     return out
 
 
@@ -182,12 +209,28 @@ def render_markdown(comparison: Comparison, old: Content, new: Content, lang: La
     c = comparison
     counts = [(N_("Status changes"), len(c.statuses)), (N_("Target and deadline edits"), len(c.edits)),
               (N_("New progress reports"), len(c.reports)), (N_("New sources"), len(c.sources)),
-              (N_("Translation gaps"), len(c.translation_gaps)), (N_("New reporting rounds"), len(c.rounds))]
-    lines.append(_(", ").join(f"{_(name)}{colon}{n}" for name, n in counts))
+              (N_("Translation gaps"), len(c.translation_gaps)), (N_("New reporting rounds"), len(c.rounds)),
+              (N_("Removed or rewritten progress reports"), len(c.removed_reports)),
+              (N_("Published rounds rewritten"), len(c.rewritten))]
+    lines.append(_(", ").join(f"{_(name)}{colon}{n}" for name, n in counts if n or name in (
+        "Status changes", "Target and deadline edits", "New progress reports")))
     lines.append("")
-    if not any(n for _name, n in counts) and not c.removed_reports:
+    if not any(n for _name, n in counts):
         lines += [_("No change to statuses, targets, reports, sources or translations."), ""]
         return "\n".join(lines)
+    if c.rewritten:
+        # First: the one thing a reader of the published site cannot see for themselves.
+        lines += ["### " + _("Published rounds rewritten"), "",
+                  _("These statuses were published at an earlier round and would read differently after this change "
+                    "(a corrected or late report, an undated override, a measure added without `added:` or deleted)."), "",
+                  _row([_("Round"), _("Measure"), _("Published"), _("Now")]), "| --- | --- | --- | --- |"]
+        gone = _("(the round is no longer listed: its pages are removed)")
+        for day, mid, s0, s1 in c.rewritten:
+            if mid is None:
+                lines.append(f"| {day.isoformat()} | {gone} | | |")
+            else:
+                lines.append(f"| {day.isoformat()} | {_cell(label(mid))} | {status(s0)} | {status(s1)} |")
+        lines.append("")
     if c.rounds:
         lines += ["### " + _("New reporting rounds"), ""]
         lines += [f"- {lang.date(d)} ({d.isoformat()})" for d in c.rounds] + [""]

@@ -459,3 +459,19 @@ def test_a_feed_entry_keeps_its_id_when_a_report_is_inserted_before_it():
     assert keys("2020-06-20", "2020-09-20") == ["stations-2020-06-20", "stations-2020-09-20"]
     assert keys("2020-05-20", "2020-06-20", "2020-09-20")[1:] == ["stations-2020-06-20", "stations-2020-09-20"]
     assert keys("2020-06-20", "2020-06-20") == ["stations-2020-06-20", "stations-2020-06-20-2"]  # two reports that day
+
+
+def test_diff_names_the_published_rounds_a_correction_rewrites(content_dir: Path, tmp_path: Path, run_cli):
+    """A corrected figure dated inside an earlier round changed that round's page, and `diff`
+    said "Status changes: 0" (rounds audit): it now lists the rewritten round statuses first."""
+    set_rounds(content_dir, ROUNDS)
+    base = tmp_path / "base"
+    shutil.copytree(content_dir, base)
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  - date: 2020-03-31\n    value: 2\n",
+                                                             "  - date: 2020-03-31\n    value: 0\n"), encoding="utf-8")
+    result = run_cli("diff", str(base), "--content", "content", "--lang", "en", cwd=tmp_path)
+    assert result.code == 0 and "Published rounds rewritten: 1" in result.out, result.out
+    assert re.search(r"^\| 2020-03-31 \| huitian-3 .*\|", result.out, re.M)
+    unchanged = run_cli("diff", str(base), "--content", str(base), "--lang", "en", cwd=tmp_path)
+    assert "Published rounds rewritten" not in unchanged.out

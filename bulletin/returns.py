@@ -463,6 +463,12 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
                     id=ident, date=date, other=seen[key][0]))
                 continue
             seen[key] = (_where(row, "value"), entry["value"])
+            published = [d for d in content.bulletin.rounds if d < content.bulletin.as_of and date <= d]
+            if published:  # a late figure: the round it falls in was published without it, and its page will change
+                warnings.append(f"{_where(row, 'date')}: " + N_("warning: ") + N_(
+                    "this report is dated %(date)s, inside the round of %(round)s, which is already published: that "
+                    "round's page and report will change to include it; if the figure was only reported now, give it the "
+                    "current round's date (%(as_of)s)", date=date, round=published[0], as_of=content.bulletin.as_of))
             rel = content.files[f"measure:{ms.id}"]
             added.setdefault(rel, []).append((target.id, entry))
             index = len(target.progress) + sum(1 for tid, _ in added[rel][:-1] if tid == target.id)

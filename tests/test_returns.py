@@ -381,3 +381,18 @@ def test_a_return_for_an_earlier_round_shows_what_was_known_then(content_dir, ru
     assert str(ws.cell(row, keys.index("last_date") + 1).value).startswith("2020-03-31")
     not_a_round = run_cli("returns", "export", "--content", "content", "--round", "2020-05-05", "--output", "may", cwd=root)
     assert not_a_round.code == 1 and not (root / "may").exists()
+
+
+def test_a_late_figure_dated_inside_a_published_round_is_warned_of(content_dir, run_cli):
+    """A return's row dated 2020-03-20 once the March round is published silently changed that
+    round's page (rounds audit): the import adds it, and says so."""
+    root = content_dir.parent
+    bulletin = content_dir / "bulletin.yaml"
+    bulletin.write_text(bulletin.read_text(encoding="utf-8") + "rounds: [2020-03-31, 2020-06-30]\n", encoding="utf-8")
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=40, date="2020-03-20", source="progress-report")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0 and "2020-03-31" in run.out and "already published" in run.out, run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 40  # added all the same
+    current = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    quiet = run_cli("returns", "import", "--content", "content", str(current.relative_to(root)), cwd=root)
+    assert quiet.code == 0 and "already published" not in quiet.out, quiet.out

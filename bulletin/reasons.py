@@ -120,12 +120,21 @@ def reported_sentence(lang: Lang, a: MeasureAssessment, n: int) -> str:
 
 
 def measure_reason(lang: Lang, ms: Measure, a: MeasureAssessment,
-                   text: Callable[[Lang, Text | None], Markup] = plain_text) -> Markup:
-    """Why a measure has its status, as safe HTML; `text` shows a content text (a target's title, an override's reason)."""
+                   text: Callable[[Lang, Text | None], Markup] = plain_text,
+                   source_title: Callable[[str], str] | None = None) -> Markup:
+    """Why a measure has its status, as safe HTML; `text` shows a content text (a target's title, an override's reason),
+    `source_title` a source's title by its id (an override's evidence is named wherever the sentence goes)."""
     _ = lang.gettext
     colon = escape(_(LABEL_SEPARATOR))
     if a.overridden and ms.override is not None:
-        why = text(lang, ms.override.reason) if ms.override.reason else escape(_("Confirmed by the cited source."))
+        o = ms.override
+        if o.reason:
+            why = text(lang, o.reason)
+        elif o.source and source_title is not None:
+            args = {"source": source_title(o.source), "date": lang.date(o.date) if o.date else ""}
+            why = escape((_("Confirmed by %(source)s on %(date)s.") if o.date else _("Confirmed by %(source)s.")) % args)
+        else:
+            why = escape(_("Confirmed by the cited source."))
         return Markup(f"{escape(status_label(a.status, lang))}{colon}{why}")
     if not ms.targets:
         if a.status == Status.OVERDUE_UNREPORTED:

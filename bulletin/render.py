@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
 from .deps import record, recording
@@ -74,10 +74,41 @@ class FileGroup:
     make: Callable[[], dict[str, bytes]]
 
 
+class _RecordingTemplate(Template):
+    """A template whose module (what `{% import %}` without context gives) Jinja makes once and
+    keeps: the reads its top level made are recorded again by every page that imports it, not
+    only by the first (a department's name set at the top of an imported file stayed stale)."""
+
+    _module_reads: frozenset = frozenset()
+
+    def _get_default_module(self, ctx=None):
+        if ctx is not None and ctx.globals_keys - self.globals.keys():
+            return super()._get_default_module(ctx)  # made anew for this page: its reads are the page's own
+        if self._module is None:
+            with recording() as reads:
+                module = super()._get_default_module(ctx)
+            self._module_reads = frozenset(reads)
+        else:
+            module = self._module
+        for key in self._module_reads:
+            record(key)
+        return module
+
+
 class _RecordingEnvironment(Environment):
     """Records each template a render loads, the ones it extends, imports and includes too
-    (Jinja loads those through `get_template` as the render reaches them): so a template
-    edit re-renders exactly the pages and files that read that template."""
+    (Jinja loads those through `get_template` or `select_template` as the render reaches them):
+    so a template edit re-renders exactly the pages and files that read that template."""
+
+    template_class = _RecordingTemplate
+
+    def select_template(self, names, parent=None, globals=None):  # type: ignore[override]
+        # `{% include ["_custom.html", "_default.html"] %}`: every name tried is read (adding the
+        # first one changes what is included), and Jinja loads them without `get_template`.
+        for name in names:
+            if isinstance(name, str):
+                record(("template", _template_file(self.join_path(name, parent) if parent is not None else name)))
+        return super().select_template(names, parent, globals)
 
     def get_template(self, name, parent=None, globals=None):  # type: ignore[override]
         record(("template", _template_file(self.join_path(name, parent) if parent is not None else name)))
@@ -255,7 +286,8 @@ class Renderer:
     # --- reasons: the sentences are in reasons.py; pages show content texts with their fallback marker
     def measure_reason(self, lang: Lang, ms: Measure, a: MeasureAssessment | None = None) -> Markup:
         """Why `ms` has its status; `a` is its assessment at an earlier round (default: now)."""
-        return reasons.measure_reason(lang, ms, self.site.assessments[ms.id] if a is None else a, self.text)
+        return reasons.measure_reason(lang, ms, self.site.assessments[ms.id] if a is None else a, self.text,
+                                      lambda sid: lang.text(self.content.sources[sid].title).text if sid in self.content.sources else sid)
 
     # --- pages -------------------------------------------------------------------
     def link_builder(self, lang: str, current: str, *, absolute: bool) -> Callable[..., str]:

@@ -133,7 +133,10 @@ def _row(renderer: "Renderer", lang: "Lang", ms: Measure, a: "MeasureAssessment"
         lead=lang.gettext(", ").join(text(content.departments[d].name) for d in ms.lead),
         deadline=content.window(ms).end, targets=tuple(targets), status=a.status,
         reason=str(Markup(renderer.measure_reason(lang, ms, a)).striptags()),
-        sources=tuple(text(content.sources[s].title) for s in ms.sources))
+        # an editor's `completed` rests on its own source: cited with the measure's
+        sources=tuple(text(content.sources[s].title) for s in dict.fromkeys(
+            (*ms.sources, *((ms.override.source,) if a.overridden and ms.override and ms.override.source else ())))
+            if s in content.sources))
 
 
 # --------------------------------------------------------------------------- xlsx

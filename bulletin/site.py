@@ -53,6 +53,9 @@ class ListedMeasure:
     due_soon: bool
     seriously_behind: bool
     due_date: dt.date
+    # For templates written before these rows (their list macro asks `site.deadline_of(ms)` and `ms.lead`):
+    deadline: dt.date
+    lead: tuple[str, ...]
 
 
 @dataclass
@@ -269,19 +272,27 @@ class Site:
             self._updates = sorted(items, key=lambda u: (u.entry.date, u.measure.id, u.target.id, u.index), reverse=True)
         return list(self._updates)
 
-    def deadline_of(self, measure: Measure) -> dt.date:
+    def deadline_of(self, measure: Measure | ListedMeasure) -> dt.date:
+        if isinstance(measure, ListedMeasure):  # a filtered page's row, from a template written before rows
+            return measure.deadline
         return self.content.window(measure).end
 
     def due_date(self, measure: Measure) -> dt.date:
-        """The date lists show a measure under: the earliest deadline of its unfinished targets,
-        else its own deadline. A measure overdue because a target was due in May is listed
-        under May, not under its own December deadline beside an "overdue" badge."""
+        """The date lists show a measure under, never after its own deadline: for a measure overdue,
+        the deadline of the target it is overdue on (listed under May, not under its own December
+        deadline beside an "overdue" badge); for one still open, the next deadline of an unfinished
+        target on or after the reporting date; else its own deadline."""
         a = self.assessments[measure.id]
+        own = self.deadline_of(measure)
+        if a.status in (Status.OVERDUE, Status.OVERDUE_UNREPORTED) and a.deciding in a.targets:
+            passed = a.targets[a.deciding].deadline
+            return min(passed, own) if passed else own
         if a.status in (Status.COMPLETED, Status.DROPPED, Status.PAUSED):
-            return self.deadline_of(measure)
-        open_deadlines = [t.deadline for t in a.targets.values()
-                          if t.deadline is not None and t.status not in (Status.COMPLETED, Status.ONGOING)]
-        return min(open_deadlines, default=self.deadline_of(measure))
+            return own
+        as_of = self.content.as_of(measure.programme)
+        upcoming = [t.deadline for t in a.targets.values() if t.deadline is not None and t.deadline >= as_of
+                    and t.status not in (Status.COMPLETED, Status.ONGOING)]
+        return min([*upcoming, own]) if upcoming else own
 
     def by_deadline_month(self) -> list[tuple[dt.date, list[Measure]]]:
         months: dict[dt.date, list[Measure]] = defaultdict(list)
@@ -447,7 +458,9 @@ class Site:
         facets = {kind: values for kind, values in self._facets(measures, kinds).items() if len(values) > 1} \
             if len(measures) >= MIN_MEASURES_FOR_FILTERS else {}
         counts = {kind: {value: len(subset) for value, subset in values.items()} for kind, values in facets.items()}
-        shared = dict(context, all_count=len(measures), facet_counts=counts, facet_base=base)
+        # all_measures: the list's ids, for templates written before `all_count` (they ask its length)
+        shared = dict(context, all_count=len(measures), all_measures=tuple(ms.id for ms in measures),
+                      facet_counts=counts, facet_base=base)
         pages = [PageSpec(facet_path(base), template, dict(shared, measures=measures, facet=None), charts=charts)]
         for kind, values in facets.items():
             for value, subset in values.items():
@@ -458,7 +471,8 @@ class Site:
 
     def _listed(self, ms: Measure) -> ListedMeasure:
         a = self.assessments.data[ms.id]  # unrecorded: the values themselves are in the page's context
-        return ListedMeasure(ms.id, ms.programme, ms.number, ms.title, a.status, a.due_soon, a.seriously_behind, self.due_date(ms))
+        return ListedMeasure(ms.id, ms.programme, ms.number, ms.title, a.status, a.due_soon, a.seriously_behind,
+                             self.due_date(ms), self.deadline_of(ms), tuple(ms.lead))
 
     def _facets(self, measures: list[Measure], kinds: tuple[str, ...]) -> dict[str, dict[str, list[Measure]]]:
         """Measures grouped by each filter kind's values, values in display order."""

@@ -310,6 +310,20 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     # a template importing "./_macros.html" (found by a fuzzer: the edit below was missed)
     ("template imports ./_macros.html", _replace("templates/page.html", '"_macros.html"', '"./_macros.html"')),
     ("template imported as ./_macros.html", _replace("templates/_macros.html", "<a ", '<a data-edited="2" ')),
+    # an include of the first of a list of templates, and an import without context whose top level
+    # reads the content (found by a fuzzer: Jinja loads the one and keeps the other's module)
+    ("template includes one of a list", lambda root: (
+        (root / "templates" / "_note.html").write_text('<p class="note">note</p>', encoding="utf-8"),
+        _replace("templates/base.html", "</footer>", '{% include ["_custom_note.html", "_note.html"] %}</footer>')(root))),
+    ("included template edited", _replace("templates/_note.html", "note</p>", "note, edited</p>")),
+    ("the first of the list added", lambda root: (root / "templates" / "_custom_note.html").write_text("<p>custom</p>", encoding="utf-8")),
+    ("template imported without context", lambda root: (
+        (root / "templates" / "_extra.html").write_text(
+            '{% set org = plain(content.departments["bj-civil-affairs"].name) %}{% macro hello() %}<span class="org">{{ org }}'
+            '</span>{% endmacro %}', encoding="utf-8"),
+        _replace("templates/base.html", "<body", '{% from "_extra.html" import hello %}{{ hello() }}<body')(root))),
+    ("department named at the top of an imported template", _edit_yaml("departments.yaml", lambda d: _first(
+        d["departments"], id="bj-civil-affairs")["name"].update(en="Civil Affairs, renamed again"))),
     # a theme folder that becomes a file, and back (found by a fuzzer: the file was put inside the old folder)
     ("theme folder added", lambda root: ((root / "theme" / "img").mkdir(), (root / "theme" / "img" / "logo.svg").write_text("<svg/>"))),
     ("theme folder becomes a file", lambda root: (shutil.rmtree(root / "theme" / "img"), (root / "theme" / "img").write_text("img"))),

@@ -253,8 +253,8 @@ def test_seriously_behind_must_be_further_than_behind(content_dir):
 # --- the date a measure is listed under ------------------------------------------------------------
 
 def test_a_measure_overdue_on_an_early_target_is_listed_under_that_target_s_deadline(content_dir: Path, chart_cache: Path):
-    """A measure due at the end of 2020 with a target due in May and nothing reported was
-    listed as "31 December 2020 … Overdue" on the home page and the deadlines page (status audit)."""
+    """A measure due at the end of 2020, overdue on a target due in May, was listed as
+    "31 December 2020 … Overdue" on the home page and the deadlines page (status audit)."""
     from bulletin.builder import Builder
 
     path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
@@ -264,6 +264,8 @@ def test_a_measure_overdue_on_an_early_target_is_listed_under_that_target_s_dead
   kind: milestone
   deadline: 2020-05-31
   source: huitian-plan
+  progress:
+  - {date: 2020-05-20, value: false}
 """, encoding="utf-8")
     files = Builder(content_dir, TEMPLATES, THEME, content_dir.parent / "output", cache=chart_cache, report_pdfs=False).render().files
     assert check(content_dir).errors == []
@@ -292,3 +294,31 @@ def test_a_completed_override_shows_the_source_that_backs_it(content_dir: Path, 
         assert title in verdict and date in verdict
         entry = json.loads(files[f"{code}/measures/huitian-7/data.json"])["measure"]
         assert entry["override"] == {"status": "completed", "reason": None, "source": "progress-report", "date": "2020-03-01"}
+        assert title in entry["reason"] and date in entry["reason"]  # the sentence names it wherever it goes: lists, CSV
+        report = files[f"{code}/report/index.html"].decode()  # and the report cites it (regression audit)
+        row = re.search(r"huitian-7/.*?</tr>", report, re.S)
+        assert row and title in row.group(0), "the report's row cites the override's source"
+
+
+def test_the_date_a_measure_is_listed_under_is_never_a_passed_one_for_an_open_measure_nor_after_its_deadline(content_dir: Path):
+    """Regression audit: an on-track measure with an unreported target due in May was listed as
+    "Deadline: 31 May 2020 ● On track" and left out of the upcoming deadlines; a target due
+    after its measure put the measure under the later date."""
+    from bulletin.site import Site
+
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    text = path.read_text(encoding="utf-8")
+    unreported = text + ("- id: plan\n  title: {zh: 印发方案, en: Issue the plan}\n  kind: milestone\n"
+                         "  deadline: 2020-05-31\n  source: huitian-plan\n")
+    path.write_text(unreported, encoding="utf-8")
+    site = Site(check(content_dir).content)
+    ms = site.content.measures["huitian-3"]
+    assert site.status_of("huitian-3") == Status.AHEAD  # the reported target decides; the unreported one is named
+    assert site.due_date(ms) == site.deadline_of(ms) == dt.date(2020, 12, 31)
+    assert ms in site.upcoming(limit=100)
+    later = text.replace("  target: 6\n", "  target: 6\n  deadline: 2021-06-30\n").replace(
+        "lead: [changping-civil-affairs]\n", "lead: [changping-civil-affairs]\ndeadline: 2020-10-31\n")
+    path.write_text(later, encoding="utf-8")
+    site = Site(check(content_dir).content)
+    ms = site.content.measures["huitian-3"]
+    assert site.due_date(ms) == site.deadline_of(ms) == dt.date(2020, 10, 31)  # never after the measure's own deadline

@@ -160,7 +160,8 @@ def _rewritten_rounds(a: Content, b: Content) -> list[tuple[Any, str | None, str
     new version shows differently (round pages are meant never to change once a later round exists)."""
     from .rounds import history
 
-    past = [d for d in (a.bulletin.rounds or [a.bulletin.as_of]) if d < b.bulletin.as_of]
+    # Only listed rounds have pages of their own (a bulletin without `rounds` publishes the current one only).
+    past = [d for d in a.bulletin.rounds if d < b.bulletin.as_of]
     if not past:
         return []
     then, now = history(a), history(b)
@@ -225,11 +226,12 @@ def render_markdown(comparison: Comparison, old: Content, new: Content, lang: La
                     "(a corrected or late report, an undated override, a measure added without `added:` or deleted)."), "",
                   _row([_("Round"), _("Measure"), _("Published"), _("Now")]), "| --- | --- | --- | --- |"]
         gone = _("(the round is no longer listed: its pages are removed)")
+        at_round = lambda s: status_label(s, lang) if s else _("Not yet in the bulletin")  # noqa: E731 - as the round page says
         for day, mid, s0, s1 in c.rewritten:
             if mid is None:
                 lines.append(f"| {day.isoformat()} | {gone} | | |")
             else:
-                lines.append(f"| {day.isoformat()} | {_cell(label(mid))} | {status(s0)} | {status(s1)} |")
+                lines.append(f"| {day.isoformat()} | {_cell(label(mid))} | {at_round(s0)} | {at_round(s1)} |")
         lines.append("")
     if c.rounds:
         lines += ["### " + _("New reporting rounds"), ""]

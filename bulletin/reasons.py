@@ -25,7 +25,7 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.BEHIND: N_("Progress lags the share of time elapsed."),
     Status.OVERDUE: N_("The deadline has passed and the target has not been reached."),
     Status.OVERDUE_UNREPORTED: N_("The deadline has passed and nothing has been reported by the reporting date (逾期未报)."),
-    Status.IN_PROGRESS: N_("Work under way with no pace to measure: a yes/no milestone not yet done before its deadline, or a measure whose reported targets are done while others are not yet reported."),
+    Status.IN_PROGRESS: N_("Work under way with no pace to measure: a yes/no milestone not yet done before its deadline, or a measure whose reported targets are done while others are not yet reported or not yet started."),
     Status.NOT_STARTED: N_("The reporting date is before the work starts."),
     Status.NO_DATA: N_("Nothing has been reported yet, and the deadline has not passed."),
     Status.ONGOING: N_("Continuing work with no end target."),

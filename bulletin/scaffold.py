@@ -108,7 +108,7 @@ def new_measure(content: Path, programme: str, slug: str = "new-measure", number
     _ensure_schema(content, "measure")
     # With reporting rounds published, a measure written now joins the bulletin at the current
     # round: earlier rounds did not have it, and keep showing it as not yet in the bulletin.
-    added = (f"added: {c.bulletin.as_of.isoformat()}            # entered the bulletin at this round (纳入公报的轮次); "
+    added = (f"added: {c.as_of(programme).isoformat()}            # entered the bulletin at this round (纳入公报的轮次); "
              "earlier rounds show it as not yet in the bulletin\n") if len(c.bulletin.rounds) > 1 else ""
     path.write_text(TEMPLATE.format(programme=programme, number=number, category=category, source=source, added=added),
                     encoding="utf-8")

@@ -748,12 +748,19 @@ def _check_milestone_values(rules: _Rules, doc: Document, loc: Loc, t: m.Target)
                                              "measured (a report is either the target or none of the way); correct the "
                                              "baseline or the target", target=goal), "warning")
         return
-    low, high = min(base, goal), max(base, goal)
     for i, ms in enumerate(t.milestones):
+        then = goal  # against the target as it stood on the milestone's date: a later revision may lower it
+        if t.revisions:
+            try:
+                value = t.as_at(ms.date).target
+                then = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else goal
+            except Exception:  # noqa: BLE001 - inconsistent revisions are reported by their own check
+                pass
+        low, high = min(base, then), max(base, then)
         if isinstance(ms.value, (int, float)) and not isinstance(ms.value, bool) and not low <= ms.value <= high:
             rules.add(doc, loc + ("milestones", i, "value"), N_("milestone value %(value)s is not between the baseline %(baseline)s "
                                                                 "and the target %(target)s; correct it", value=float(ms.value),
-                                                                baseline=base, target=goal))
+                                                                baseline=base, target=then))
 
 
 def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, as_of, sources: dict) -> None:
@@ -816,9 +823,9 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
         if deadline and ms.date > deadline:
             rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is after the deadline %(deadline)s", date=ms.date, deadline=deadline))
         elif start and ms.date < start:  # the expected line would run backwards in time
-            rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is before the start %(start)s (the baseline "
-                                                               "date, else the target's, measure's or programme's start); "
-                                                               "correct the date", date=ms.date, start=start))
+            rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is before the start %(start)s (the target's "
+                                                               "`start`, else its baseline date, else the measure's or "
+                                                               "programme's start); correct the date", date=ms.date, start=start))
     _check_milestone_values(rules, doc, loc, t)
     for i, entry in enumerate(t.progress):
         where = loc + ("progress", i, "date")
@@ -936,7 +943,9 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), N_("a `completed` override needs a `source` that shows it was done"))
         if o.source:
             rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
-        if o.date is None and len(rules.bulletin.rounds) > 1:
+        begins = (programme.issued or programme.period.start) if programme else None
+        published = [d for d in rules.bulletin.rounds if d < rules.bulletin.as_of and (begins is None or d >= begins)]
+        if o.date is None and published:  # a round this measure was in has been published
             rules.add(doc, ("override",), N_("an override without a `date` counts at every reporting round, so it changes rounds "
                                              "already published; add `date: YYYY-MM-DD`, the day it took effect"), "warning")
         if o.date is not None and as_of is not None and o.date > as_of:  # as progress: nothing is known after the reporting date

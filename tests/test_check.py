@@ -367,3 +367,21 @@ def test_a_word_kept_from_conversion_that_is_empty_or_too_long_is_said_so_in_chi
     run = run_cli("check", "--content", "content", "--lang", "zh", cwd=tmp_path)
     assert "traditional_keep[0]: 不能为空" in run.out
     assert "traditional_keep[1]: `回回回回回回回回回回回回回回回回回回回回…` 有 5000 个字符；这里最多 40 个" in run.out
+
+
+def test_a_milestone_is_checked_against_the_target_as_it_stood_on_its_date(content_dir):
+    """A target lowered by a revision after its milestone was set (120 → 100; milestone 110) was
+    refused, and the only way out rewrote a published round (regression audit)."""
+    from bulletin.validate import check
+
+    path = content_dir / "measures" / "huitian" / "04-service-circle.yaml"
+    text = path.read_text(encoding="utf-8").replace("  kind: percentage\n  target: 100\n", "  kind: count\n  target: 100\n")
+    text = text.replace("  baseline: {value: 87.5, date: 2019-01-01}\n", "  baseline: {value: 0, date: 2019-01-01}\n")
+    text = text.replace("  - {date: 2019-12-31, value: 90}\n", "  - {date: 2019-12-31, value: 110}\n")
+    revised = text.replace("  source: huitian-plan\n  progress:", "  source: huitian-plan\n  revisions:\n"
+                           "  - {date: 2020-03-01, field: value, from: 120, to: 100, reason: {zh: 调减。, en: Lowered.}, source: huitian-plan}\n"
+                           "  progress:", 1)
+    path.write_text(revised, encoding="utf-8")
+    assert not [p for p in check(content_dir).errors if "milestones" in p.field], [str(p) for p in check(content_dir).errors]
+    path.write_text(text, encoding="utf-8")  # no revision: 110 is beyond the target 100
+    assert [p.field for p in check(content_dir).errors] == ["targets[0].milestones[0].value"]

@@ -26,12 +26,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
-    # The longest tests go out first, so that the two workers finish together rather than one
-    # waiting on the last long test the other drew.
-    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # a stable sort: each file keeps its order
-
-
-LONGEST_FIRST = ("test_oracle.py", "test_measure_fonts.py", "test_reports.py", "test_pool.py")
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,9 @@ from typing import Callable
 from markupsafe import Markup, escape
 
 from .l10n import Lang
-from .model import Measure, Target, Text
+from .model import Measure, PaceRule, Target, Text
 from .palette import N_, status_label
-from .status import Assessment, MeasureAssessment, Status, figure_at
+from .status import Assessment, MeasureAssessment, Status, figure_at, pace
 from .units import target_figure
 
 STATUS_MEANINGS: dict[Status, str] = {
@@ -48,11 +48,25 @@ def plain_text(lang: Lang, value: Text | None) -> Markup:
     return escape(lang.text(value).text)
 
 
-def target_reason(lang: Lang, target: Target, a: Assessment) -> str:
-    """Why a target has its status, e.g. "By 30 June 2020, 50% of the way to 6 was expected; 33% was reached (2 on …)."."""
+def _shares(lang: Lang, a: Assessment, rule: PaceRule | None) -> tuple[str, str]:
+    """The shares reached and expected as the sentence shows them: whole per cent, or with as many
+    decimals (up to two) as it takes for the figures shown to give the status the rule gave
+    (39.9% shown as 40% against 50% read as on track under a 10-point rule, and was behind)."""
+    digits = 0
+    if rule is not None and a.status in (Status.AHEAD, Status.ON_TRACK, Status.BEHIND) \
+            and a.reached is not None and a.expected is not None:
+        while digits < 2 and pace(round(a.reached, digits + 2), round(a.expected, digits + 2), rule) != a.status:
+            digits += 1
+    return lang.percent(a.reached, digits), lang.percent(a.expected, digits)
+
+
+def target_reason(lang: Lang, target: Target, a: Assessment, rule: PaceRule | None = None) -> str:
+    """Why a target has its status, e.g. "By 30 June 2020, 50% of the way to 6 was expected; 33% was reached (2 on …)."
+    With the pace `rule`, shares are shown precisely enough to give the status they explain."""
     _ = lang.gettext
+    reached, expected = _shares(lang, a, rule)
     args = {"deadline": lang.date(a.deadline), "start": lang.date(a.start), "as_of": lang.date(a.as_of),
-            "expected": lang.percent(a.expected), "reached": lang.percent(a.reached),
+            "expected": expected, "reached": reached,
             "target": target_figure(lang, target, target.target)}
     if a.latest is not None:
         args.update(value=target_figure(lang, target, a.latest.value), reported=lang.date(a.latest.date))
@@ -121,7 +135,7 @@ def reported_sentence(lang: Lang, a: MeasureAssessment, n: int) -> str:
 
 def measure_reason(lang: Lang, ms: Measure, a: MeasureAssessment,
                    text: Callable[[Lang, Text | None], Markup] = plain_text,
-                   source_title: Callable[[str], str] | None = None) -> Markup:
+                   source_title: Callable[[str], str] | None = None, rule: PaceRule | None = None) -> Markup:
     """Why a measure has its status, as safe HTML; `text` shows a content text (a target's title, an override's reason),
     `source_title` a source's title by its id (an override's evidence is named wherever the sentence goes)."""
     _ = lang.gettext
@@ -142,7 +156,7 @@ def measure_reason(lang: Lang, ms: Measure, a: MeasureAssessment,
                             "with no progress reported.") % {"deadline": lang.date(a.deadline)})
         return escape(_("This measure has no measurable target in its sources."))
     target = next(t for t in ms.targets if t.id == a.deciding)
-    sentence = target_reason(lang, target, a.targets[target.id])
+    sentence = target_reason(lang, target, a.targets[target.id], rule)
     if len(ms.targets) == 1:
         return escape(sentence)
     parts = [Markup(f"{text(lang, target.title)}{colon}{escape(sentence)}"), escape(reported_sentence(lang, a, len(ms.targets)))]

@@ -241,7 +241,8 @@ class Renderer:
         g["due_soon_count"] = lambda measures: sum(1 for ms in measures if self.site.assessments[ms.id].due_soon)
         g["assessment"] = lambda mid: self.site.assessments[mid]
         g["measure_reason"] = lambda ms: polish(self.measure_reason(lang, ms), lang.code)
-        g["target_reason"] = lambda ms, t: polish(escape(reasons.target_reason(lang, t, self.site.assessments[ms.id].targets[t.id])), lang.code)
+        g["target_reason"] = lambda ms, t: polish(escape(reasons.target_reason(lang, t, self.site.assessments[ms.id].targets[t.id],
+                                                                               self.content.bulletin.pace)), lang.code)
         g["fmt_value"] = lambda t, v: target_figure(lang, t, v)
         g["figure_id"] = _figure_id
         g["site_url"] = lambda path: self.base_url + path  # absolute, e.g. for addresses printed on paper
@@ -287,7 +288,8 @@ class Renderer:
     def measure_reason(self, lang: Lang, ms: Measure, a: MeasureAssessment | None = None) -> Markup:
         """Why `ms` has its status; `a` is its assessment at an earlier round (default: now)."""
         return reasons.measure_reason(lang, ms, self.site.assessments[ms.id] if a is None else a, self.text,
-                                      lambda sid: lang.text(self.content.sources[sid].title).text if sid in self.content.sources else sid)
+                                      lambda sid: lang.text(self.content.sources[sid].title).text if sid in self.content.sources else sid,
+                                      self.content.bulletin.pace)
 
     # --- pages -------------------------------------------------------------------
     def link_builder(self, lang: str, current: str, *, absolute: bool) -> Callable[..., str]:

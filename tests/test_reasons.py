@@ -156,3 +156,21 @@ def test_an_overdue_percentage_target_is_said_in_its_own_figures():
     assert en == "The deadline 30 June 2020 has passed short of the target 100%: 95% was reported on 30 June 2020, from 80%."
     zh = target_sentence(ZH, t, dt.date(2020, 8, 31))
     assert "75%" not in zh and "95%" in zh and "100%" in zh
+
+
+def test_shares_are_shown_precisely_enough_to_give_the_status_they_explain():
+    """Under a 10-point rule, 39.9% against 50% is behind and 40% on track; both read
+    "40% was reached" (status audit). Whole per cent stays where it is enough."""
+    from bulletin.model import PointsRule
+    from bulletin.status import Assessment, pace
+
+    rule = PointsRule(kind="points", behind=10, ahead=10)
+    t = Target(id="x", title={"zh": "指标", "en": "Target"}, kind="count", source="s", target=100, baseline=Baseline(0, START))
+    for value, shown in ((39.9, "39.9%"), (40.2, "40%")):
+        status = pace(value / 100, 0.5, rule)
+        a = Assessment(status, dt.date(2020, 7, 1), START, END, expected=0.5, reached=value / 100,
+                       latest=ProgressEntry(dt.date(2020, 6, 30), value))
+        sentence = reasons.target_reason(EN, t, a, rule)
+        assert f"{shown} was reached" in sentence, (status, sentence)
+        assert reasons.target_reason(EN, t, a).count("40%") == 1  # without the rule: whole per cent, as before
+    assert pace(0.399, 0.5, rule) == Status.BEHIND and pace(0.402, 0.5, rule) == Status.ON_TRACK

@@ -217,6 +217,10 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         path = output / f"{dept_id}.xlsx"
         wb.save(path)
         written.append(path)
+    if not written and any(ms.lead and ms.targets and measure_begins(c, ms.id) > on for ms in c.measures.values()):
+        # Not "no department leads a target": they do, from a later round.
+        raise ReturnsError([N_("no measure with a lead department is in the bulletin yet at the round %(round)s (its programme "
+                               "was issued, or the measure added, later); choose a later round", round=on)])
     return written
 
 

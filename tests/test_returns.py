@@ -396,3 +396,17 @@ def test_a_late_figure_dated_inside_a_published_round_is_warned_of(content_dir, 
     current = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
     quiet = run_cli("returns", "import", "--content", "content", str(current.relative_to(root)), cwd=root)
     assert quiet.code == 0 and "already published" not in quiet.out, quiet.out
+
+
+def test_a_return_for_a_round_before_any_measure_was_in_the_bulletin_says_so(content_dir, run_cli):
+    """It said "no department leads a target" (regression audit): they do, from a later round."""
+    root = content_dir.parent
+    bulletin = content_dir / "bulletin.yaml"
+    bulletin.write_text(bulletin.read_text(encoding="utf-8") + "rounds: [2019-06-30, 2020-06-30]\n", encoding="utf-8")
+    run = run_cli("returns", "export", "--content", "content", "--round", "2019-06-30", "--output", "early", cwd=root)
+    assert run.code == 1
+    assert not (root / "early").exists() or not list((root / "early").iterdir())  # no workbook written
+    from bulletin.returns import ReturnsError, export
+
+    with pytest.raises(ReturnsError, match="is in the bulletin yet at the round 2019-06-30"):
+        export(content_dir, root / "early2", round_date=__import__("datetime").date(2019, 6, 30))

@@ -758,9 +758,11 @@ def _check_milestone_values(rules: _Rules, doc: Document, loc: Loc, t: m.Target)
                 pass
         low, high = min(base, then), max(base, then)
         if isinstance(ms.value, (int, float)) and not isinstance(ms.value, bool) and not low <= ms.value <= high:
+            # A warning: real plans set milestones before a baseline was measured (90% by 2019, from 92%).
             rules.add(doc, loc + ("milestones", i, "value"), N_("milestone value %(value)s is not between the baseline %(baseline)s "
-                                                                "and the target %(target)s; correct it", value=float(ms.value),
-                                                                baseline=base, target=then))
+                                                                "and the target %(target)s, so the expected pace runs backwards "
+                                                                "there; check the milestone and the baseline", value=float(ms.value),
+                                                                baseline=base, target=then), "warning")
 
 
 def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, as_of, sources: dict) -> None:
@@ -822,10 +824,11 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     for i, ms in enumerate(t.milestones):
         if deadline and ms.date > deadline:
             rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is after the deadline %(deadline)s", date=ms.date, deadline=deadline))
-        elif start and ms.date < start:  # the expected line would run backwards in time
+        elif start and ms.date < start:  # the expected line would run backwards in time (a warning: content that built before still builds)
             rules.add(doc, loc + ("milestones", i, "date"), N_("milestone %(date)s is before the start %(start)s (the target's "
                                                                "`start`, else its baseline date, else the measure's or "
-                                                               "programme's start); correct the date", date=ms.date, start=start))
+                                                               "programme's start); correct the date, or give the target "
+                                                               "an earlier `start`", date=ms.date, start=start), "warning")
     _check_milestone_values(rules, doc, loc, t)
     for i, entry in enumerate(t.progress):
         where = loc + ("progress", i, "date")

@@ -200,7 +200,7 @@ class Builder:
             return self._render()
         except TemplateError as exc:
             where = template_location(exc, self.templates)
-            raise TemplateFailure(where + N_("template error: %(message)s", message=exc.message or type(exc).__name__)) from exc
+            raise TemplateFailure(where + N_("template error: %(message)s", message=jinja_message(exc.message or type(exc).__name__))) from exc
         except (BuildFailure, ChartFailure, OSError):
             raise
         except Exception as exc:  # {{ 1 / 0 }}, a macro calling itself…: a template's own error, named at its line
@@ -534,6 +534,17 @@ def chart_problem(content: Content, root: Path, spec, message: str) -> Problem:
     return Problem(_display(path, root), line, column, dotted(loc),
                    f"a chart on the page {spec.path} could not be drawn ({message}); check the texts and figures "
                    "here for unusual characters or values")
+
+
+def jinja_message(message: str) -> str:
+    """Jinja's two commonest messages in the editor's language (the others as Jinja writes them):
+    a name the page is not given, and a field a value does not have."""
+    if found := re.fullmatch(r"'([^']+)' is undefined", message):
+        return N_("`%(name)s` is not defined for this page (the template uses a name the page is not given); check its "
+                  "spelling", name=found[1])
+    if found := re.fullmatch(r"'(.+)' has no attribute '([^']+)'", message):
+        return N_("%(value)s has no field `%(name)s`; check its spelling", value=found[1], name=found[2])
+    return message
 
 
 def template_location(exc: Exception, templates: Path) -> str:

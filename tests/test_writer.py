@@ -82,14 +82,14 @@ def test_template_error_during_rendering_leaves_the_site_untouched(built, tmp_pa
     assert "<h1>{{ t(measure.title) }}</h1>" in text
     measure.write_text(text.replace("<h1>{{ t(measure.title) }}</h1>",
                                     "<h1>{{ t(measure.title) }}</h1>{{ undefined_variable_xyz }}"), encoding="utf-8")
-    with pytest.raises(TemplateFailure, match=r"measure\.html:\d+: template error: 'undefined_variable_xyz' is undefined"):
+    with pytest.raises(TemplateFailure, match=r"measure\.html:\d+: template error: `undefined_variable_xyz` is not defined"):
         Builder(content, templates, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
     assert tree(out) == before
     assert leftovers(out) == []
 
 
 @pytest.mark.parametrize("broken,expected", [
-    ("{{ undefined_variable_xyz }}", "'undefined_variable_xyz' is undefined"),
+    ("{{ undefined_variable_xyz }}", "`undefined_variable_xyz` is not defined for this page"),
     ("{% if %}", "template error: "),
 ])
 def test_cli_names_the_template_line_of_a_template_error(built, tmp_path, tmp_path_factory, broken, expected):
@@ -309,3 +309,16 @@ def test_a_kept_site_is_not_trusted_once_another_build_replaced_the_output(tmp_p
     fourth = {"index.html": b"4", "x/index.html": b"x", "z/index.html": b"z"}
     write_site(fourth, output, spare=spare)
     assert _files(output) == fourth
+
+
+def test_jinja_s_commonest_messages_read_in_chinese():
+    """模板错误：'all_measures' is undefined — Jinja's English inside the Chinese line (regression audit)."""
+    from bulletin.builder import jinja_message
+    from bulletin.messages import gettext_for, localise
+
+    zh = gettext_for("zh")
+    undefined = localise(jinja_message("'all_measures' is undefined"), zh)
+    assert "all_measures" in undefined and "undefined" not in undefined.replace("all_measures", "")
+    field = localise(jinja_message("'bulletin.site.ListedMeasure object' has no attribute 'window'"), zh)
+    assert "window" in field and "has no attribute" not in field
+    assert jinja_message("unexpected end of template") == "unexpected end of template"  # others as Jinja writes them

@@ -149,13 +149,13 @@ def compare(old: CheckResult, new: CheckResult) -> Comparison:
     out.reports.sort(key=lambda r: (r[2].date, r[0], r[1]))
     out.sources = [sid for sid in b.sources if sid not in a.sources]
     out.rounds = [d for d in (b.bulletin.rounds or [b.bulletin.as_of]) if d not in (a.bulletin.rounds or [a.bulletin.as_of])]
-    out.rewritten = _rewritten_rounds(a, b)
+    out.rewritten = _rewritten_rounds(a, b, before, after)
     known = {_gap_key(p) for p in old.problems if _is_gap(p)}
     out.translation_gaps = [p for p in new.problems if _is_gap(p) and _gap_key(p) not in known]
     return out
 
 
-def _rewritten_rounds(a: Content, b: Content) -> list[tuple[Any, str | None, str | None, str | None]]:
+def _rewritten_rounds(a: Content, b: Content, now_a: dict, now_b: dict) -> list[tuple[Any, str | None, str | None, str | None]]:
     """The statuses the old version published at its rounds before the new reporting date that the
     new version shows differently (round pages are meant never to change once a later round exists)."""
     from .rounds import history
@@ -164,7 +164,7 @@ def _rewritten_rounds(a: Content, b: Content) -> list[tuple[Any, str | None, str
     past = [d for d in a.bulletin.rounds if d < b.bulletin.as_of]
     if not past:
         return []
-    then, now = history(a), history(b)
+    then, now = history(a, now_a), history(b, now_b)  # each version's current statuses, worked out once in `compare`
     out: list[tuple[Any, str | None, str | None, str | None]] = []
     for day in past:
         if day not in now.at:
@@ -213,8 +213,7 @@ def render_markdown(comparison: Comparison, old: Content, new: Content, lang: La
               (N_("Translation gaps"), len(c.translation_gaps)), (N_("New reporting rounds"), len(c.rounds)),
               (N_("Removed or rewritten progress reports"), len(c.removed_reports)),
               (N_("Published rounds rewritten"), len(c.rewritten))]
-    lines.append(_(", ").join(f"{_(name)}{colon}{n}" for name, n in counts if n or name in (
-        "Status changes", "Target and deadline edits", "New progress reports")))
+    lines.append(_(", ").join(f"{_(name)}{colon}{n}" for i, (name, n) in enumerate(counts) if n or i < 3))  # the first three always
     lines.append("")
     if not any(n for _name, n in counts):
         lines += [_("No change to statuses, targets, reports, sources or translations."), ""]

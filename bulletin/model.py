@@ -183,6 +183,11 @@ class Programme:
     def reporting_date(self, bulletin: Bulletin) -> dt.date:
         return self.as_of or bulletin.as_of
 
+    @property
+    def begins(self) -> dt.date:
+        """The first day the programme is in the bulletin: its issue date, else its period's start."""
+        return self.issued or self.period.start
+
 
 @dataclass(frozen=True)
 class Baseline:
@@ -399,6 +404,12 @@ class Content:
 
     def window(self, measure: Measure) -> Period:
         return measure.window(self.programmes[measure.programme].period)
+
+    def begins(self, measure: Measure) -> dt.date:
+        """The first day a measure is in the bulletin: its programme's, or its own `added` date when
+        it came later; rounds before it show it as not yet in the bulletin."""
+        begins = self.programmes[measure.programme].begins
+        return max(begins, measure.added) if measure.added else begins
 
     def at(self, day: dt.date) -> "Content":
         """The content as it was known on `day`, a reporting round: progress reported by then, and

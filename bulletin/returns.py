@@ -30,7 +30,6 @@ from typing import Any
 from .l10n import languages_for
 from .messages import N_, Msg, Printer, date_argument, editor_language
 from .model import Content, Measure, Target
-from .rounds import measure_begins
 from .units import axis_title, scaled_unit
 from .validate import _number_in_words, _yes_no_words, check
 
@@ -123,7 +122,7 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     output.mkdir(parents=True, exist_ok=True)
     for dept_id in departments or list(c.departments):
         rows = [(ms, t) for ms in c.measures.values()
-                if dept_id in ms.lead and not dropped(ms.id) and measure_begins(c, ms.id) <= on for t in ms.targets]
+                if dept_id in ms.lead and not dropped(ms.id) and c.begins(ms) <= on for t in ms.targets]
         if not rows:
             if departments:
                 print_note(N_("%(id)s leads no target that is still to be reported (a department that only supports "
@@ -217,7 +216,7 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         path = output / f"{dept_id}.xlsx"
         wb.save(path)
         written.append(path)
-    if not written and any(ms.lead and ms.targets and measure_begins(c, ms.id) > on for ms in c.measures.values()):
+    if not written and any(ms.lead and ms.targets and c.begins(ms) > on for ms in c.measures.values()):
         # Not "no department leads a target": they do, from a later round.
         raise ReturnsError([N_("no measure with a lead department is in the bulletin yet at the round %(round)s (its programme "
                                "was issued, or the measure added, later); choose a later round", round=on)])

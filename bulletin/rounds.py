@@ -32,19 +32,6 @@ def rounds_of(content: Content) -> tuple[dt.date, ...]:
     return tuple(content.bulletin.rounds) or (content.bulletin.as_of,)
 
 
-def programme_begins(content: Content, programme_id: str) -> dt.date:
-    p = content.programmes[programme_id]
-    return p.issued or p.period.start
-
-
-def measure_begins(content: Content, measure_id: str) -> dt.date:
-    """The first day a measure is in the bulletin: its programme's issue (or start), or its own
-    `added` date when it came later; rounds before it show it as not yet in the bulletin."""
-    ms = content.measures[measure_id]
-    begins = programme_begins(content, ms.programme)
-    return max(begins, ms.added) if ms.added else begins
-
-
 @dataclass(frozen=True)
 class StatusChange:
     """A measure whose status differs between two rounds (`before` is None for a measure new to the bulletin)."""
@@ -177,6 +164,6 @@ def history(content: Content, current: dict[str, MeasureAssessment] | None = Non
     for day in rounds:
         then = content.at(day)
         assessed = current if then is content and current is not None else assess(then)
-        at[day] = {mid: a for mid, a in assessed.items() if measure_begins(content, mid) <= day}
+        at[day] = {mid: a for mid, a in assessed.items() if content.begins(content.measures[mid]) <= day}
         known[day] = then
     return History(rounds, at, known)

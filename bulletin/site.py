@@ -18,7 +18,7 @@ from typing import Any, Callable
 from .deps import RecordedMap, entity_index, recorded_fields, recorded_queries
 from .model import Content, Measure, ProgressEntry, Target
 from .rounds import History, RoundChanges, StatusChange, history
-from .status import DISPLAY_ORDER, MeasureAssessment, Status, assess, count_by_status
+from .status import CLOSED, DISPLAY_ORDER, MeasureAssessment, Status, assess, count_by_status
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ class Site:
         if a.status in (Status.OVERDUE, Status.OVERDUE_UNREPORTED) and a.deciding in a.targets:
             passed = a.targets[a.deciding].deadline
             return min(passed, own) if passed else own
-        if a.status in (Status.COMPLETED, Status.DROPPED, Status.PAUSED):
+        if a.status in CLOSED:
             return own
         as_of = self.content.as_of(measure.programme)
         upcoming = [t.deadline for t in a.targets.values() if t.deadline is not None and t.deadline >= as_of

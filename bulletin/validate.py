@@ -946,8 +946,7 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), N_("a `completed` override needs a `source` that shows it was done"))
         if o.source:
             rules.ref(doc, ("override", "source"), o.source, sources, "source", "sources.yaml")
-        begins = (programme.issued or programme.period.start) if programme else None
-        published = [d for d in rules.bulletin.rounds if d < rules.bulletin.as_of and (begins is None or d >= begins)]
+        published = [d for d in rules.bulletin.rounds if d < rules.bulletin.as_of and (programme is None or d >= programme.begins)]
         if o.date is None and published:  # a round this measure was in has been published
             rules.add(doc, ("override",), N_("an override without a `date` counts at every reporting round, so it changes rounds "
                                              "already published; add `date: YYYY-MM-DD`, the day it took effect"), "warning")

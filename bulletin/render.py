@@ -135,26 +135,6 @@ def _template_file(name: str) -> str:
         return name
 
 
-class _RecordedText(str):
-    """A text worked out once per environment from the content (the licence line): a page that
-    uses it, even only to test whether there is one, records the read it stands for."""
-
-    key: tuple
-
-    def __new__(cls, text: str, key: tuple) -> "_RecordedText":
-        obj = super().__new__(cls, text)
-        obj.key = key
-        return obj
-
-    def __bool__(self) -> bool:
-        record(self.key)
-        return len(self) > 0
-
-    def __html__(self) -> str:
-        record(self.key)
-        return str(escape(str.__str__(self)))
-
-
 def relative_link(target: str, here: str) -> str:
     """`target` (a file path from the site root) as seen from folder `here`, e.g. ../../assets/style.css.
 
@@ -180,15 +160,16 @@ class Renderer:
         self.archived_report_pdfs = archived_report_pdfs  # also the earlier rounds' reports
         self.content = site.content
         self.memo: dict = {}  # results one page uses twice (deps.kept_for_this_page)
-        # What is read here shapes every page (languages, their conversion): each page's
-        # render records it again (`render_page`), so an edit to it re-renders them all.
+        # What is read here shapes every page (languages, their conversion, the environments' globals
+        # such as the licence line): each page's render records it again (`render_page`), so an edit
+        # to it re-renders them all.
         with recording() as self._setup_reads:
             b = self.content.bulletin
             self._langs: dict[str, Lang] = languages_for(b.languages, conversion=b.traditional_conversion, locale_dir=locale_dir,
                                                          keep=b.traditional_keep)
-        for lang in self._langs.values():
-            _memoise_formatting(lang)
-        self.envs = {code: self._environment(templates, lang, bytecode_cache) for code, lang in self._langs.items()}
+            for lang in self._langs.values():
+                _memoise_formatting(lang)
+            self.envs = {code: self._environment(templates, lang, bytecode_cache) for code, lang in self._langs.items()}
         self.chart_renderer = chart_renderer
 
     # Read from the bulletin when used, so that the pages using them record it.
@@ -250,9 +231,7 @@ class Renderer:
         g["report_round"] = lambda context: report_round(self.site, context)
         g["round_line"] = lambda when: round_line(lang, when)
         g["round_report_path"] = round_report_path
-        # Worked out before any page records its reads: the text records the read when a page uses it
-        # (a licence added while `serve` ran reached no page that had been built without one).
-        g["licence_line"] = _RecordedText(licence_line(lang, self.content.bulletin), ("attr", "bulletin", "licence"))
+        g["licence_line"] = licence_line(lang, self.content.bulletin)  # a setup read, recorded by every page
         g["citation"] = lambda ms, path: citation(  # how to cite a measure's page: number and title as plain text
             lang, self.content.bulletin, title=f"{lang.gettext('No. %(n)s') % {'n': ms.number}} {lang.text(ms.title).text}",
             url=self.canonical(lang.code, path), as_of=self.content.as_of(ms.programme))

@@ -302,10 +302,12 @@ class Site:
         return sorted((m, sorted(v, key=lambda ms: (self.due_date(ms), ms.id))) for m, v in months.items())
 
     def upcoming(self, limit: int = 8) -> list[Measure]:
-        """Open measures whose deadline is on or after the reporting date, soonest first."""
+        """Open measures whose deadline is on or after the bulletin's reporting date, soonest first
+        (a programme frozen at an earlier `as_of` has no deadline coming up once its dates have passed)."""
         closed = {Status.COMPLETED, Status.DROPPED}
+        today = self.content.bulletin.as_of
         items = [ms for ms in self.content.measures.values()
-                 if self.status_of(ms.id) not in closed and self.due_date(ms) >= self.content.as_of(ms.programme)]
+                 if self.status_of(ms.id) not in closed and self.due_date(ms) >= max(today, self.content.as_of(ms.programme))]
         return sorted(items, key=lambda ms: (self.due_date(ms), ms.id))[:limit]
 
     def departments_used(self) -> list[str]:

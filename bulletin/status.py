@@ -196,12 +196,17 @@ def due_soon(status: Status, deadline: dt.date | None, as_of: dt.date, days: int
 
 
 def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: dt.date,
-                  thresholds: PaceRule, stale_after_days: int, due_soon_days: int = 30) -> Assessment:
-    """Status of one target at as_of. `start` and `deadline` are already resolved from the measure."""
+                  thresholds: PaceRule, stale_after_days: int, due_soon_days: int = 30,
+                  today: dt.date | None = None) -> Assessment:
+    """Status of one target at as_of. `start` and `deadline` are already resolved from the measure.
+
+    `today` is the bulletin's reporting date, the reader's present, when the programme is frozen at
+    an earlier `as_of`: "due soon" looks ahead from it, so a deadline that passed after the
+    programme's last report is not flagged as coming up (its status stays as it was at as_of)."""
     a = _assess_target(target, start=start, deadline=deadline, as_of=as_of, thresholds=thresholds,
                        stale_after_days=stale_after_days)
     flags = {}
-    if due_soon(a.status, a.deadline, as_of, due_soon_days) and a.status != Status.ONGOING:
+    if due_soon(a.status, a.deadline, max(as_of, today or as_of), due_soon_days) and a.status != Status.ONGOING:
         flags["due_soon"] = True
     if a.status == Status.BEHIND and seriously_behind(a.reached, a.expected, thresholds):
         flags["seriously_behind"] = True
@@ -310,6 +315,15 @@ def _combine(statuses: dict[str, Status], deciding: dict[str, Status], reported:
     return worst, worst_id
 
 
+def _standing(a: Assessment, rule: PaceRule) -> float:
+    """How a target stands against its pace, by the bulletin's rule: points above (+) or below (−) the
+    expected share, or the share reached per share expected; lower is further behind."""
+    p, e = a.reached or 0.0, a.expected or 0.0
+    if isinstance(rule, PointsRule) or e <= 0:
+        return p - e
+    return p / e
+
+
 def _rank(status: Status) -> float:
     """Position in SEVERITY; overrides (paused, dropped) rank just before completed."""
     if status in SEVERITY:
@@ -318,10 +332,11 @@ def _rank(status: Status) -> float:
 
 
 def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.date, as_of: dt.date,
-                   thresholds: PaceRule, stale_after_days: int, due_soon_days: int = 30) -> MeasureAssessment:
+                   thresholds: PaceRule, stale_after_days: int, due_soon_days: int = 30,
+                   today: dt.date | None = None) -> MeasureAssessment:
     window = measure.window(Period(period_start, period_end))
-    targets = {t.id: assess_target(t, start=window.start, deadline=window.end, as_of=as_of,
-                                   thresholds=thresholds, stale_after_days=stale_after_days, due_soon_days=due_soon_days)
+    targets = {t.id: assess_target(t, start=window.start, deadline=window.end, as_of=as_of, thresholds=thresholds,
+                                   stale_after_days=stale_after_days, due_soon_days=due_soon_days, today=today)
                for t in measure.targets}
     stale = any(a.stale for a in targets.values())
     if measure.override is not None:  # the editor's word, with its reason, stands
@@ -334,12 +349,12 @@ def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.da
     else:  # no measurable target: nothing can be reported against it (but its work may not have begun)
         status = Status.NOT_STARTED if as_of < window.start else _unreported(as_of, window.end)
         deciding = None
-    soon = status not in CLOSED and (due_soon(status, window.end, as_of, due_soon_days)
+    soon = status not in CLOSED and (due_soon(status, window.end, max(as_of, today or as_of), due_soon_days)
                                      or any(a.due_soon for a in targets.values()))
-    serious_ids = [tid for tid, a in targets.items() if a.seriously_behind]
-    serious = status == Status.BEHIND and bool(serious_ids)
-    if serious and deciding not in serious_ids:
-        deciding = serious_ids[0]  # of two behind targets, the one further behind decides
+    if status == Status.BEHIND:  # of two behind targets, the one further behind decides (and is named)
+        deciding = min((tid for tid, a in targets.items() if a.status == Status.BEHIND),
+                       key=lambda tid: _standing(targets[tid], thresholds))
+    serious = status == Status.BEHIND and targets[deciding].seriously_behind
     return MeasureAssessment(status, targets, deciding, stale, due_soon=soon, deadline=window.end, seriously_behind=serious)
 
 
@@ -351,7 +366,8 @@ def assess(content: Content) -> dict[str, MeasureAssessment]:
         programme = content.programmes[measure.programme]
         result[mid] = assess_measure(measure, period_start=programme.period.start, period_end=programme.period.end,
                                      as_of=content.as_of(measure.programme), thresholds=b.pace,
-                                     stale_after_days=b.stale_after_days, due_soon_days=b.due_soon_days)
+                                     stale_after_days=b.stale_after_days, due_soon_days=b.due_soon_days,
+                                     today=b.as_of)
     return result
 
 

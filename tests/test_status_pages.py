@@ -322,3 +322,42 @@ def test_the_date_a_measure_is_listed_under_is_never_a_passed_one_for_an_open_me
     site = Site(check(content_dir).content)
     ms = site.content.measures["huitian-3"]
     assert site.due_date(ms) == site.deadline_of(ms) == dt.date(2020, 10, 31)  # never after the measure's own deadline
+
+
+def test_a_frozen_programme_s_passed_deadlines_are_not_coming_up(content_dir: Path):
+    """Second-bulletin audit: a programme frozen at its own `as_of` showed deadlines that had passed
+    by the bulletin's reporting date as "due soon" and under the upcoming deadlines."""
+    from bulletin.site import Site
+
+    _edit(content_dir / "bulletin.yaml", "as_of: 2020-06-30", "as_of: 2020-09-30")
+    _edit(content_dir / "programmes" / "huitian.yaml", "sources: [huitian-plan]", "sources: [huitian-plan]\nas_of: 2020-06-30")
+    _edit(content_dir / STATIONS, "lead: [changping-civil-affairs]\n", "lead: [changping-civil-affairs]\ndeadline: 2020-07-15\n")
+    site = Site(check(content_dir).content)
+    a = site.assessments["huitian-3"]
+    assert a.status == Status.BEHIND  # still measured at the programme's own date: not overdue
+    assert not a.due_soon and not a.targets["stations"].due_soon
+    assert site.content.measures["huitian-3"] not in site.upcoming(limit=100)
+    _edit(content_dir / "programmes" / "huitian.yaml", "as_of: 2020-06-30", "as_of: 2020-07-01")
+    site = Site(check(content_dir).content)
+    assert not site.assessments["huitian-3"].due_soon  # due 15 July, reader's date 30 September
+
+
+def test_of_two_targets_behind_the_one_further_behind_is_named(content_dir: Path):
+    """Second-bulletin audit: the measure's sentence named the first behind target in the file,
+    not the one further behind. Both rules (ratio and points) pick the one further behind."""
+    from bulletin.site import Site
+
+    def target(tid: str, value: int) -> str:
+        return (f"- id: {tid}\n  title: {{zh: 指标{tid}, en: Target {tid}}}\n  kind: count\n  unit: {{zh: 个, en: items}}\n"
+                f"  target: 100\n  baseline: {{value: 0, date: 2020-01-01}}\n  source: huitian-plan\n"
+                f"  progress:\n  - date: 2020-06-30\n    value: {value}\n")
+    (content_dir / "measures" / "huitian" / "10-two-behind.yaml").write_text(
+        "programme: huitian\nnumber: 10\ntitle: {zh: 两项指标, en: Two targets}\ncategory: community-services\n"
+        "sources: [huitian-plan]\nlead: [changping-civil-affairs]\ntargets:\n" + target("a", 35) + target("b", 20),
+        encoding="utf-8")
+    for rule in ("", "pace_rule: {kind: points, behind: 10, ahead: 10}\n"):
+        if rule:
+            _edit(content_dir / "bulletin.yaml", "thresholds:\n  ahead: 1.10\n  behind: 0.95\n", rule)
+        a = Site(check(content_dir).content).assessments["huitian-10"]
+        assert a.status == Status.BEHIND and {t.status for t in a.targets.values()} == {Status.BEHIND}
+        assert a.deciding == "b", rule

@@ -275,7 +275,7 @@ class Builder:
                         for code in renderer.langs:
                             html_pages.update(_page_files(renderer, spec, code))
                     except ChartFailure as exc:
-                        raise ContentError([chart_problem(content, self.content_dir, spec, str(exc))]) from None
+                        raise ContentError([chart_problem(content, self.content_dir, spec, exc.args[0] if exc.args else str(exc))]) from None
                 records[spec.path] = PageRecord(shape, frozenset(reads | found))
                 rendered.append(spec.path)
             if self.progress:  # counted in pages, as the summary does: one per language
@@ -328,7 +328,7 @@ class Builder:
         if self._search is not None and (self._search[0] == digest or self.stale_search):
             return self._search[1]
         folder = self.cache / "search" if self.cache else None
-        index = _read_index(folder / digest) if folder else None
+        index = _read_index(folder / digest, tuple(sorted({r.html_lang for r in records}))) if folder else None
         if index is None:
             index = build_index(records)
             if folder:
@@ -474,14 +474,33 @@ def failure_lines(exc: BuildFailure, gettext=None) -> list[str]:
     return [localise(exc.args[0], gettext) if exc.args and isinstance(exc.args[0], str) else str(exc)]
 
 
-def _read_index(folder: Path) -> dict[str, bytes] | None:
-    """A search index stored by `_store_index`, or None if it is not there (or incomplete)."""
-    listing = folder / "files.txt"
+def _read_index(folder: Path, html_langs: tuple[str, ...]) -> dict[str, bytes] | None:
+    """A search index stored by `_store_index`, or None if it is not there, incomplete or not ours.
+
+    Only its data files are read from the cache, each a regular file named as Pagefind names
+    its data; the scripts and WebAssembly come from the installed Pagefind (`code_files`). A
+    listing that names anything else (another folder, a link, a page) discards the entry."""
+    from . import cachefile
+    from .search import DATA_FILE, code_files
+
+    listing = cachefile.read(folder / "files.txt", limit=1 << 20)
     try:
-        names = listing.read_text(encoding="utf-8").splitlines()
-        return {name: (folder / name).read_bytes() for name in names}
-    except (OSError, UnicodeDecodeError):
+        names = listing.decode("utf-8").splitlines() if listing is not None else None
+    except UnicodeDecodeError:
+        names = None
+    if not names:
         return None
+    code = code_files(html_langs)
+    index = {}
+    for name in names:
+        if name in code:
+            index[name] = code[name]
+            continue
+        data = cachefile.read(folder / name) if DATA_FILE.fullmatch(name) else None
+        if data is None:
+            return None
+        index[name] = data
+    return index if code.keys() <= index.keys() else None
 
 
 def _store_index(folder: Path, digest: str, index: dict[str, bytes]) -> None:
@@ -532,8 +551,8 @@ def chart_problem(content: Content, root: Path, spec, message: str) -> Problem:
     except OSError:
         pass
     return Problem(_display(path, root), line, column, dotted(loc),
-                   f"a chart on the page {spec.path} could not be drawn ({message}); check the texts and figures "
-                   "here for unusual characters or values")
+                   N_("a chart on the page %(page)s could not be drawn (%(reason)s); check the texts and figures "
+                      "here for unusual characters or values", page=spec.path, reason=message))
 
 
 def jinja_message(message: str) -> str:

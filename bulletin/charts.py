@@ -59,8 +59,9 @@ from . import cachefile
 from .l10n import Lang
 from .model import Target
 from .palette import OUTLINE, STATUS_COLOURS, STATUS_INK, STATUS_SYMBOLS, status_label
+from .messages import N_
 from .problems import ChartFailure
-from .safety import refused_character
+from .safety import refused_character, svg_problem
 from .status import DISPLAY_ORDER, Assessment, Status, expected_line
 from .units import axis_title, target_figure
 
@@ -217,9 +218,12 @@ class ChartRenderer:
             try:
                 raw = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, format_locale=fmt, time_format_locale=time_fmt)
             except Exception as exc:  # vl-convert's errors: reported with the page and content file, not a traceback
-                raise ChartFailure(f"vl-convert could not draw the chart: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+                raise ChartFailure(N_("vl-convert could not draw the chart: %(error)s",
+                                      error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
             if not isinstance(raw, str) or not raw.startswith("<svg"):
-                raise ChartFailure("vl-convert returned something that is not an SVG image")
+                raise ChartFailure(N_("vl-convert returned something that is not an SVG image"))
+            if problem := svg_problem(raw):  # only from a spec no chart of this site composes (a damaged spec cache)
+                raise ChartFailure(N_("the drawing contains %(what)s, which no chart of this site has", what=problem))
             self._store(key, raw)
         result = _finished(raw, title, description, f"chart-{key[:10]}-")
         with self._lock:
@@ -248,7 +252,7 @@ class ChartRenderer:
         jobs = [(key, spec, VL_VERSION, fmt, time_fmt) for key, (spec, fmt, time_fmt) in sorted(pending.items())]
         font_cache = Path(f"{self.cache_dir}-fonts") if self.cache_dir is not None else None
         for key, raw in sorted(render_many(jobs, workers, font_cache).items()):
-            if isinstance(raw, str) and raw.startswith("<svg"):  # anything else: the page renders it and says why
+            if isinstance(raw, str) and svg_problem(raw) is None:  # anything else: the page renders it and says why
                 self._store(key, raw)
                 self._fresh.add(key)
         with self._lock:
@@ -266,9 +270,8 @@ class ChartRenderer:
         path = self._path(key)
         if path is None:
             return None
-        try:
-            data = path.read_bytes()
-        except OSError:
+        data = cachefile.read(path)
+        if data is None:
             return None
         header, _, body = data.partition(b"\n")
         if not header.startswith(b"<!-- bulletin chart cache") and data.startswith(b"<svg") and data.rstrip().endswith(b"</svg>"):
@@ -278,7 +281,8 @@ class ChartRenderer:
                 raw = body.decode("utf-8")
             except UnicodeDecodeError:
                 raw = None
-            if raw is not None:
+            # the hash only proves the entry whole: what is inlined into pages must also be a chart
+            if raw is not None and svg_problem(raw) is None:
                 self._memory[key] = raw
                 return raw
         try:  # damaged: drop it, the caller renders the chart again and stores a good copy
@@ -496,20 +500,22 @@ def _spec_cache_path(renderer: ChartRenderer, key: str) -> Path | None:
     return Path(f"{cache_dir}-specs") / key[:2] / f"{key}.json" if cache_dir is not None else None
 
 
-def composed(compose: Callable[..., alt.TopLevelMixin], lang: Lang, renderer: ChartRenderer, **args: Any) -> dict:
-    """The Vega-Lite spec `compose(**args)` gives in `lang`'s theme, from memory, the spec cache or Altair."""
+def composed(compose: Callable[..., alt.TopLevelMixin], lang: Lang, renderer: ChartRenderer, *, fresh: bool = False,
+             **args: Any) -> dict:
+    """The Vega-Lite spec `compose(**args)` gives in `lang`'s theme, from memory, the spec cache or
+    Altair (`fresh`: from Altair, replacing what memory and the cache hold)."""
     material = json.dumps([compose.__name__, theme_name(lang), args, _SOURCE_DIGEST], sort_keys=True,
                           ensure_ascii=False, separators=(",", ":"), default=_json_default)
     key = hashlib.sha256(material.encode("utf-8")).hexdigest()
     with _SPECS_LOCK:
-        spec = _SPECS.get(key)
+        spec = None if fresh else _SPECS.get(key)
     if spec is not None:
         return spec
     path = _spec_cache_path(renderer, key)
-    if path is not None and path.is_file():
+    if path is not None and not fresh and (data := cachefile.read(path)) is not None:
         try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            spec = json.loads(data.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError included
             spec = None
     if not isinstance(spec, dict):
         # A JSON round trip, so a spec from Altair and one from the cache are the same dict.
@@ -530,8 +536,15 @@ def _draw(compose: Callable[..., alt.TopLevelMixin], args: dict[str, dict], lang
           caption: str, summary: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Compose and render every layout (`args` maps layout name to compose's arguments);
     the wide SVG and all (layout, SVG) pairs."""
-    variants = tuple((name, renderer.svg(composed(compose, lang, renderer, **kw), lang, title=caption, description=summary))
-                     for name, kw in args.items())
+    def draw(kw: dict) -> str:
+        try:
+            return renderer.svg(composed(compose, lang, renderer, **kw), lang, title=caption, description=summary)
+        except ChartFailure:
+            # a spec read back from the cache may be damaged (or not ours): composed afresh, it is
+            # drawn once more before the page reports the chart
+            return renderer.svg(composed(compose, lang, renderer, fresh=True, **kw), lang, title=caption, description=summary)
+
+    variants = tuple((name, draw(kw)) for name, kw in args.items())
     return dict(variants)["wide"], variants
 
 

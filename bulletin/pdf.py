@@ -79,20 +79,12 @@ class PdfRenderer:
     def _lookup(self, key: str) -> bytes | None:
         if self.cache_dir is None:
             return None
-        path = self.cache_dir / f"{key}.pdf"
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        # The name carries no hash of the bytes, so check the file is a whole PDF.
-        if data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"):
-            return data
-        path.unlink(missing_ok=True)
-        return None
+        data = cachefile.read_checked(self.cache_dir / f"{key}.pdf")  # verified whole: a damaged entry is printed again
+        return data if data is not None and data.startswith(b"%PDF-") else None
 
     def _store(self, key: str, data: bytes) -> None:
         if self.cache_dir is not None:
-            cachefile.store(self.cache_dir / f"{key}.pdf", data)
+            cachefile.store_checked(self.cache_dir / f"{key}.pdf", data)
 
 
 def _key(version: str, path: str, html: bytes, assets: dict[str, bytes]) -> str:

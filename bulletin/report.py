@@ -180,15 +180,10 @@ def _cached_workbook(cache: Path | None, cells: tuple) -> bytes:
 
     key = hashlib.sha256(repr((WORKBOOK_FORMAT, openpyxl_version, cells)).encode("utf-8")).hexdigest()
     path = cache / key[:2] / f"{key}.xlsx"
-    try:
-        data = path.read_bytes()
-        with zipfile.ZipFile(io.BytesIO(data)) as book:  # a whole workbook, not a torn file
-            if "xl/workbook.xml" in book.namelist():
-                return data
-    except (OSError, zipfile.BadZipFile):
-        pass
-    data = _workbook(*cells)
-    cachefile.store(path, data)
+    data = cachefile.read_checked(path)  # verified whole: a damaged entry is made again
+    if data is None:
+        data = _workbook(*cells)
+        cachefile.store_checked(path, data)
     return data
 
 

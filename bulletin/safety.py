@@ -135,7 +135,10 @@ def link_problem(url: str) -> str | None:
         return N_("`%(scheme)s:` links are not allowed (they can run script or hide content); "
                   "use an https:// address, or keep a copy of the document in content/sources/ and name it in `seed:`", scheme=name)
     if name in ("http", "https"):
-        parts = urlsplit(reading)
+        try:
+            parts = urlsplit(reading)
+        except ValueError:  # an unclosed `[` (Python reads it as an IPv6 address)
+            return N_("the link has no valid host name; write it as https://host/path")
         if not parts.netloc or not parts.hostname or any(c in parts.netloc for c in "\\<>\"'`{}|^"):
             return N_("the link has no valid host name; write it as https://host/path")
         if "@" in parts.netloc:  # https://example.gov.cn@other.example/ goes to other.example
@@ -160,7 +163,10 @@ def base_url_problem(url: str) -> str | None:
         return N_("base_url may not contain `?` or `#`; write only the address the site is served at, e.g. https://example.gov.cn/bulletin/")
     if not re.fullmatch(r"[A-Za-z0-9\-._~:/%!$&'()*+,;=@\[\]]+", url):
         return N_("base_url may contain only letters, digits and - . _ ~ / : %; percent-encode anything else")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed `[` (Python reads it as an IPv6 address)
+        return N_("base_url has no valid host name; write it as https://example.gov.cn/bulletin/")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         return N_("base_url may not contain a user name or `@`; write https://host/path")
     try:
@@ -375,3 +381,51 @@ def seed_problem(seed: str) -> str | None:
     if any(part in ("", ".", "..") for part in seed.split("/")):
         return N_("`seed` is a file name inside content/sources/, e.g. 000_report.txt; `..` and empty folders are not allowed")
     return source_file_problem(seed)
+
+
+# --------------------------------------------------------------------------- drawings from a cache
+
+# What vl-convert's SVG of this site's charts is made of. A drawing read back from the chart
+# cache is inlined into pages, and a cache can be restored from elsewhere (CI restores it
+# before every build), so it is checked against this list before use, element by element and
+# attribute by attribute: anything else (a script, an event handler, a link, an image, a
+# style that loads something, a comment or entity) means the entry is not ours.
+SVG_ELEMENTS = frozenset({"svg", "g", "path", "line", "rect", "circle", "ellipse", "polygon", "polyline", "text",
+                          "tspan", "defs", "clipPath", "linearGradient", "radialGradient", "stop", "title", "desc"})
+SVG_ATTRIBUTES = frozenset({
+    "xmlns", "xmlns:xlink", "version", "viewBox", "width", "height", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy",
+    "r", "rx", "ry", "dx", "dy", "d", "points", "transform", "class", "id", "role", "aria-hidden", "aria-label",
+    "aria-roledescription", "aria-labelledby", "aria-describedby", "focusable", "opacity", "fill", "fill-opacity",
+    "fill-rule", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-dashoffset",
+    "stroke-linecap", "stroke-linejoin", "stroke-miterlimit", "clip-path", "clip-rule", "pointer-events", "display",
+    "visibility", "text-anchor", "dominant-baseline", "font-family", "font-size", "font-weight", "font-style",
+    "font-variant", "letter-spacing", "offset", "stop-color", "stop-opacity", "gradientUnits", "gradientTransform",
+    "fx", "fy", "shape-rendering", "paint-order", "vector-effect"})
+_SVG_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)((?:\s+[A-Za-z_:][\w:.-]*\s*=\s*\"[^\"<]*\")*)\s*(/?)>")
+_SVG_ATTRIBUTE = re.compile(r"([A-Za-z_:][\w:.-]*)\s*=\s*\"([^\"]*)\"")
+_SVG_REFERENCE = re.compile(r"url\(\s*#[\w.-]+\s*\)")
+_SVG_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#39|#x27);")
+
+
+def svg_problem(svg: str) -> str | None:
+    """What in `svg` a chart drawing never contains (None when it is all chart): the first element,
+    attribute or reference outside `SVG_ELEMENTS`/`SVG_ATTRIBUTES`, or markup that is not a plain tag."""
+    if not svg.startswith("<svg"):
+        return "not an SVG drawing"
+    at = 0
+    for tag in _SVG_TAG.finditer(svg):
+        if "<" in svg[at:tag.start()] or ">" in svg[at:tag.start()]:
+            return "markup that is not a plain tag"
+        at = tag.end()
+        if tag.group(2) not in SVG_ELEMENTS:
+            return f"the element <{tag.group(2)}>"
+        for name, value in _SVG_ATTRIBUTE.findall(tag.group(3)):
+            if name not in SVG_ATTRIBUTES:
+                return f"the attribute {name}"
+            if "&" in _SVG_ENTITY.sub("", value):  # `&#117;rl(` would be read as `url(`
+                return f"a character reference in {name}"
+            if "(" in _SVG_REFERENCE.sub("", value) and name not in ("transform", "d", "points"):
+                return f"a reference in {name}"
+    if "<" in svg[at:] or ">" in svg[at:]:
+        return "markup that is not a plain tag"
+    return None

@@ -20,9 +20,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,22 @@ def build_index(records: list[Record]) -> dict[str, bytes]:
     if entry in files:
         files[entry] = _sorted_entry(files[entry])
     return files
+
+
+# The files of an index that are data (read by Pagefind's own code in the browser, never run):
+# fragments, indexes, filters and metadata, and the entry file that lists them.
+DATA_FILE = re.compile(rf"{OUTPUT_DIR}/(?:(?:fragment|index|filter)/)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?"
+                       r"\.(?:pf_fragment|pf_index|pf_meta|pf_filter)|" rf"{OUTPUT_DIR}/pagefind-entry\.json")
+
+
+@lru_cache(maxsize=8)
+def code_files(html_langs: tuple[str, ...]) -> dict[str, bytes]:
+    """Pagefind's scripts and WebAssembly for these languages, from one run of the installed
+    Pagefind on a page per language (about 0.1 s). They do not depend on the records, so an
+    index kept in the cache is completed with these: code the search page runs never comes
+    from a cache, which may have been restored from elsewhere."""
+    pages = [Record(url=f"{lang.lower()}/", html_lang=lang, title="x", context="x", content="x") for lang in html_langs]
+    return {name: data for name, data in build_index(pages).items() if not DATA_FILE.fullmatch(name)}
 
 
 def _sorted_entry(data: bytes) -> bytes:

@@ -224,6 +224,8 @@ CASES = [
     ("url-without-host", source_url("https:evil.example"), "sources.yaml"),
     ("url-with-quote", source_url("https://example.org/\\\"onmouseover=alert(1)"), "sources.yaml"),
     ("url-bidi", source_url("https://example.org/\\u202egpj.exe"), "sources.yaml"),
+    ("url-unclosed-ipv6", source_url("https://[x/"), "sources.yaml"),  # was a traceback (urlsplit's ValueError)
+    ("base-unclosed-ipv6", base_url("https://[x/"), "bulletin.yaml"),
     # base_url
     ("base-double-slash", base_url("https://example.org//evil.example/"), "bulletin.yaml"),
     ("base-newline", base_url("https://example.org/\\nDisallow: /"), "bulletin.yaml"),
@@ -708,6 +710,73 @@ def test_a_damaged_chart_cache_entry_is_discarded_and_drawn_again(tmp_path):
         assert ChartRenderer(tmp_path / "cache").svg(spec, lang, title="t", description="d") == first
     assert not list((tmp_path / "cache").rglob("*.tmp"))
 
+
+
+def test_a_chart_cache_entry_that_is_not_a_chart_is_never_inlined(tmp_path):
+    """Hostile-input audit: an entry with a correct hash header but a script in the SVG went
+    into the pages (the hash only proves an entry whole; anyone can compute it). A cache can
+    be restored from elsewhere (CI), so what is inlined must also be a chart."""
+    from bulletin.charts import ChartRenderer
+    from bulletin.l10n import languages_for
+
+    lang = languages_for(["en"])["en"]
+    spec = {"data": {"values": [{"a": "x", "b": 1}]}, "mark": "bar",
+            "encoding": {"x": {"field": "a", "type": "nominal"}, "y": {"field": "b", "type": "quantitative"}}}
+    first = ChartRenderer(tmp_path / "cache").svg(spec, lang, title="t", description="d")
+    [entry] = list((tmp_path / "cache").rglob("*.svg"))
+    body = entry.read_bytes().partition(b"\n")[2]
+    for evil in (b"<script>alert(1)</script>", b'<g onload="alert(1)"></g>', b'<image href="https://evil.example/x.png"/>',
+                 b'<rect fill="&#117;rl(https://evil.example/)"/>', b"<!-- x --><style>@import url(//evil.example)</style>"):
+        forged = body.replace(b"</svg>", evil + b"</svg>", 1)
+        entry.write_bytes(b"<!-- bulletin chart cache sha256=" + hashlib.sha256(forged).hexdigest().encode() + b" -->\n" + forged)
+        renderer = ChartRenderer(tmp_path / "cache")
+        assert renderer.svg(spec, lang, title="t", description="d") == first, evil
+        assert renderer.cache_hits == 0
+
+
+def test_a_damaged_chart_spec_cache_is_composed_again_not_blamed_on_the_content(project, capsys, chart_cache):
+    """Hostile-input audit: spec cache entries that are valid JSON of the wrong shape failed every
+    build, with an English message pointing at bulletin.yaml, until the cache was deleted."""
+    shutil.copytree(chart_cache, project / "cache")
+    assert run(capsys, "build", "--cache", "cache")[0] == 0
+    pages = snapshot(project / "output")
+    specs = list((project / "cache" / "charts-specs").rglob("*.json"))
+    assert specs
+    for i, entry in enumerate(specs):
+        entry.write_text(["{}", '{"layer": 5, "data": {"values": "x"}}', '{"mark": "image", "encoding": '
+                          '{"url": {"value": "https://evil.example/x.png"}}, "data": {"values": [{}]}}'][i % 3])
+    from bulletin import charts
+    charts._SPECS.clear()  # as a new build process would: the specs come from the cache
+    code, out = run(capsys, "build", "--cache", "cache")  # each damaged spec composed again, its drawing from the cache
+    assert code == 0, out
+    assert snapshot(project / "output") == pages
+    assert "evil.example" not in "".join(p.read_text(encoding="utf-8") for p in (project / "output").rglob("*.html"))
+
+
+def test_a_search_cache_entry_cannot_publish_other_files_nor_bring_its_own_code(project, capsys, chart_cache):
+    """Hostile-input audit: the search cache's listing was read name by name, following links:
+    a link to /proc/self/environ or a secret file beside the project was published under
+    pagefind/, and a name with `..` gave a traceback. Only Pagefind's data files are read from
+    the cache now, and its scripts come from the installed Pagefind."""
+    pytest.importorskip("pagefind")
+    shutil.copytree(chart_cache, project / "cache")
+    shutil.rmtree(project / "cache" / "search", ignore_errors=True)
+    assert run(capsys, "build", "--cache", "cache")[0] == 0
+    pages = snapshot(project / "output")
+    [entry] = [p for p in (project / "cache" / "search").iterdir() if not p.name.startswith(".")]
+    secret = outside_file(project)
+    listing = (entry / "files.txt").read_text(encoding="utf-8")
+    (entry / "pagefind" / "leak.pf_meta").symlink_to(secret)
+    (entry / "pagefind" / "env.txt").symlink_to("/proc/self/environ")
+    script = next(n for n in listing.split() if n.endswith("pagefind.js"))
+    (entry / script).write_text("alert(document.domain)", encoding="utf-8")
+    for extra in ("pagefind/leak.pf_meta", "pagefind/env.txt", "../../../../etc/hostname", "zh/evil.html"):
+        (entry / "files.txt").write_text(listing + extra + "\n", encoding="utf-8")
+        code, out = run(capsys, "build", "--cache", "cache")
+        assert code == 0 and "Traceback" not in out, out
+        assert snapshot(project / "output") == pages, extra
+    published = b"".join(p.read_bytes() for p in (project / "output").rglob("*") if p.is_file())
+    assert b"PRIVATE KEY" not in published and b"alert(document.domain)" not in published
 
 # --------------------------------------------------------------------------- one real process
 

@@ -13,6 +13,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from .safety import browser_reading
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
     "h2", "h3", "h4", "a", "abbr", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
@@ -25,7 +27,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 def _same_site_or_scheme(tag: str, attribute: str, value: str) -> str | None:
     """Drops a scheme-relative link (`//host/x`, or `/\\host/x`, which browsers read the same):
     it goes to another host without saying so, as a relative link never does."""
-    if attribute == "href" and value.lstrip().replace("\\", "/").startswith("//"):
+    # as a browser reads it: `/&#9;/host` is `//host` (tabs and line breaks dropped), `/\\host` too
+    if attribute in ("href", "src") and browser_reading(value).replace("\\", "/").startswith("//"):
         return None
     return value
 

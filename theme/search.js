@@ -44,9 +44,12 @@ async function showMore() {
   if (mine !== generation) return;
   const first = shown;
   batch.forEach((data, i) => {
+    // a result links only into this site (never javascript: nor another host, whatever an index holds)
+    const target = new URL(data.url, document.baseURI);
+    if (target.origin !== location.origin || !/^https?:$/.test(target.protocol)) return;
     const li = document.createElement("li");
     const a = document.createElement("a");
-    a.href = data.url; // Pagefind puts the path it was loaded from in front: right under any base path
+    a.href = target.href; // Pagefind puts the path it was loaded from in front: right under any base path
     a.textContent = data.meta.title;
     const h = document.createElement("h2");
     h.append(a);

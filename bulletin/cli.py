@@ -239,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl+C: a word, not a traceback (a build writes output/ whole or not at all)
+        left = ("output/ 保持原样。", " output/ was left as it was.") if args.command == "build" else ("", "")
+        print(f"\n{args.command}: 已中断。{left[0]}\n{args.command}: interrupted.{left[1]}", file=sys.stderr)
+        return 130
     except OutputRefused as exc:  # the output folder is not the build's to replace: say why, touch nothing
         print(f"build: {exc.zh}\nbuild: {exc.en}", file=sys.stderr)
         return 1

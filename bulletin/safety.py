@@ -312,6 +312,11 @@ def walk_files(root: Path, *, inside: Path, recursive: bool = True, suffix: str 
                     refused.append(FileRefusal(path, N_("this is a link to %(target)s, outside %(inside)s; nothing from outside the "
                                                         "content is published: copy the file here instead of linking to it",
                                                         target=target, inside=inside)))
+                elif any(part.startswith(".") or editor_leftover(part) for part in target.relative_to(boundary).parts):
+                    # .env, .git/config: never published themselves, so not under another name either
+                    refused.append(FileRefusal(path, N_("this is a link to %(target)s, a hidden file (or one in a hidden folder "
+                                                        "such as .git), which is never published; copy the file here instead of "
+                                                        "linking to it", target=target)))
                 elif not target.is_file():
                     refused.append(FileRefusal(path, N_("this is a link to something that is not a regular file; delete it")))
                 else:

@@ -151,6 +151,13 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
+def _too_large(raw: Any) -> bool:
+    """A figure past MAX_FIGURE: an int, or a run of digits too long for the loader to read as one."""
+    if isinstance(raw, str):
+        return re.fullmatch(r"[-+]?[0-9]{19,}", raw) is not None
+    return isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > m.MAX_FIGURE
+
+
 def _class_at(cls: type, loc: Loc) -> type | None:
     """The dataclass that holds the last key of `loc`, for listing its valid fields."""
     current: Any = cls
@@ -349,7 +356,8 @@ def _resolve(data: Any, loc: Loc) -> int:
 def _shortened(value: Any) -> Any:
     """A value as a message quotes it: a 4,000-digit figure or a pasted page is cut to its ends."""
     if isinstance(value, (str, int)) and not isinstance(value, bool) and len(text := str(value)) > 80:
-        return f"{text[:40]}…{text[-12:]} ({len(text):,} characters)" if isinstance(value, str) else f"{text[:20]}…({len(text):,} digits)"
+        digits = not isinstance(value, str) or re.fullmatch(r"[-+]?[0-9]+", text)  # a figure the loader left as text
+        return f"{text[:20]}…({len(text):,} digits)" if digits else f"{text[:40]}…{text[-12:]} ({len(text):,} characters)"
     return value
 
 
@@ -384,7 +392,7 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         if bound in (f"{m.MAX_FIGURE:g}", f"{-m.MAX_FIGURE:g}"):  # the bound on every figure: sums must stay finite
             message = N_("`%(given)s` is too large a figure (at most %(max)s either way); check the digits, "
                          "or write it in a larger unit with `scale`", given=given, max=f"{m.MAX_FIGURE:,.0f}")
-    elif kind == "finite_number":
+    elif kind == "finite_number" and not _too_large(error.get("input")):
         message = N_("`%(given)s` is not an ordinary number (.nan and .inf are not figures); write digits, e.g. 10000", given=given)
     elif kind in ("unexpected_keyword_argument", "extra_forbidden") and name in ("True", "False"):
         # `yes:` / `no:` / `on:` as a key: YAML 1.1 reads it as true or false (the message said `True`)
@@ -402,8 +410,7 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         impossible = "outside expected range" in reason
         message = (N_("`%(given)s` is not a real date", given=given) if impossible else N_("`%(given)s` is not a date", given=given)) + \
             N_("; write dates as YYYY-MM-DD, e.g. 2020-06-30")
-    elif kind.startswith(("float", "int")) and isinstance(raw := error.get("input"), int) and not isinstance(raw, bool) \
-            and abs(raw) > m.MAX_FIGURE:
+    elif kind.startswith(("float", "int", "finite")) and _too_large(error.get("input")):
         message = N_("`%(given)s` is too large a figure (at most %(max)s either way); check the digits, "
                      "or write it in a larger unit with `scale`", given=given, max=f"{m.MAX_FIGURE:,.0f}")
     elif kind.startswith(("float", "int")) and isinstance(given, bool):

@@ -286,12 +286,15 @@ def test_a_measure_in_upper_case_yaml_and_a_stray_file_at_the_top_are_not_passed
 def test_a_huge_figure_and_a_lone_equals_sign_get_messages_that_fit_them(content_dir: Path, tmp_path: Path, run_cli):
     """A 4,000-digit figure was echoed whole as "not a number"; `category: =` was said to carry a tag."""
     path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("  target: 6\n", "  target: " + "9" * 4000 + "\n"), encoding="utf-8")
+    # and past 4,300 digits Python's int() raised a traceback (hostile-input audit)
+    path.write_text(path.read_text(encoding="utf-8").replace("  target: 6\n", "  target: " + "9" * 4000 + "\n")
+                    .replace("number: 3\n", "number: " + "9" * 5000 + "\n"), encoding="utf-8")
     other = content_dir / "measures" / "huitian" / "02-household-visits.yaml"
     other.write_text(other.read_text(encoding="utf-8").replace("category: community-services\n", "category: =\n"), encoding="utf-8")
     run = run_cli("check", "--content", "content", cwd=tmp_path)
     assert run.code == 1 and max(len(line) for line in run.lines) < 400
     assert "targets[0].target: `99999999999999999999…(4,000 digits)` is too large a figure" in run.out
+    assert "number: `99999999999999999999…(5,000 digits)` is too large a figure" in run.out
     assert "category: unknown category `=`" in run.out
 
 

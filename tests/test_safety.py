@@ -277,6 +277,11 @@ CASES = [
     ("source-symlink-out", secret_source, "sources/000_404d1ccf9095f5fe.txt"),
     ("source-etc-passwd-link", lambda p: link(p, "sources/passwd.txt", "/etc/passwd"), "sources/passwd.txt"),
     ("source-folder-link", folder_link, "sources/docs"),
+    # hostile-input audit: a link inside the content to a hidden file (.env, .git/config) published it under another name
+    ("source-link-to-hidden-file", lambda p: (write(p, ".env", "DB_PASSWORD=PRIVATE\n"), link(p, "sources/notes.txt", "../.env")),
+     "sources/notes.txt"),
+    ("source-link-into-git", lambda p: (write(p, ".git/config", "url = https://user:PRIVATE@example.org/x\n"),
+                                        link(p, "sources/config.txt", "../.git/config")), "sources/config.txt"),
     ("page-symlink-out", secret_page, "pages/private."),
     ("yaml-symlink-out", secret_yaml, "measures/huitian/30-elsewhere.yaml"),
     ("seed-traversal", seed("../../../etc/passwd"), "sources.yaml"),
@@ -319,7 +324,7 @@ def test_hostile_content_is_refused_with_the_file_named(name, apply, named, proj
     assert named in out, f"the message does not name {named}:\n{out}"
     assert "Traceback" not in out
     assert snapshot(project / "output") == before, "a refused build changed the published output"
-    if name.startswith(("source-symlink", "page-symlink", "yaml-symlink-out", "theme-symlink")):
+    if name.startswith(("source-symlink", "page-symlink", "yaml-symlink-out", "theme-symlink", "source-link")):
         assert "PRIVATE" not in out
 
 
@@ -883,3 +888,17 @@ def test_a_cache_that_is_a_file_is_refused(project, capsys):
     code, out = run(capsys, "build", "--cache", "afile")
     assert code == 1 and "afile" in out and "not a folder" in out
     assert (project / "afile").read_text() == "mine"
+
+
+def test_ctrl_c_during_a_build_says_so_and_leaves_the_output(project, capsys, monkeypatch):
+    """Hostile-input audit: Ctrl+C during `build` printed a KeyboardInterrupt traceback."""
+    from bulletin import builder
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(builder.Builder, "render", interrupted)
+    before = snapshot(project / "output")
+    code, out = run(capsys, "build")
+    assert code == 130 and "Traceback" not in out
+    assert "已中断" in out and "interrupted" in out and "output/" in out
+    assert snapshot(project / "output") == before

@@ -116,13 +116,22 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     # (revisions undone), progress reported by then; a measure dropped by then is not reported on again.
     c = known = c.at(on)
     dropped = lambda mid: (o := known.measures[mid].override) is not None and o.status == "dropped"  # noqa: E731
+    # A programme with its own as_of before the round stopped reporting then: a row dated at the
+    # round would be refused at import ("after the programme's as_of"), so it asks nothing.
+    ended = {pid: c.as_of(pid) for pid in c.programmes if c.as_of(pid) < on}
+    for pid, day in ended.items():
+        if any(ms.programme == pid and ms.lead and ms.targets for ms in c.measures.values()):
+            print_note(N_("the programme %(programme)s stopped reporting at its own as_of %(as_of)s (in %(file)s), before the "
+                          "round %(round)s: its targets are left out of the returns", programme=pid, as_of=day,
+                          file=c.files.get(f"programme:{pid}", ""), round=on))
     heads = _headers(languages)
     keys = list(heads)
     written = []
     output.mkdir(parents=True, exist_ok=True)
     for dept_id in departments or list(c.departments):
         rows = [(ms, t) for ms in c.measures.values()
-                if dept_id in ms.lead and not dropped(ms.id) and c.begins(ms) <= on for t in ms.targets]
+                if dept_id in ms.lead and not dropped(ms.id) and ms.programme not in ended and c.begins(ms) <= on
+                for t in ms.targets]
         if not rows:
             if departments:
                 print_note(N_("%(id)s leads no target that is still to be reported (a department that only supports "
@@ -603,16 +612,21 @@ def apply(content_dir: Path, plan: Plan) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     say = Printer(editor_language(args.lang, args.content))
+    notes: list[str] = []
+
+    def note(message: str) -> None:
+        notes.append(message)
+        print(say(N_("returns: ")) + say(message))
+
     try:
-        written = export(args.content, args.output, args.department or None, args.round,
-                         print_note=lambda message: print(say(N_("returns: ")) + say(message)))
+        written = export(args.content, args.output, args.department or None, args.round, print_note=note)
     except ReturnsError as exc:
         for message in exc.messages:
             print(say(N_("returns: ")) + say(message), file=sys.stderr)
         return 1
     for path in written:
         print(say(N_("returns: wrote %(path)s", path=path)))
-    if not written and not args.department:
+    if not written and not args.department and not notes:  # a note has said why (e.g. every programme stopped reporting)
         print(say(N_("returns: no department leads a target; nothing written")))
     return 0
 

@@ -503,6 +503,7 @@ class _Rules:
         # them are not reported again, so one typo in sources.yaml is one problem, not fifty.
         self.unverified: dict[str, set[str]] = {}
         self.departments: dict = {}  # known department ids, for next steps
+        self.programme_files: dict[str, str] = {}  # programme id -> content-relative file, for messages naming it
         self.unused_languages: set[tuple[str, str]] = set()  # (file, language) already warned of
 
     def add(self, doc: Document, loc: Loc, message: str, severity: str = "error") -> None:
@@ -765,7 +766,36 @@ def _check_milestone_values(rules: _Rules, doc: Document, loc: Loc, t: m.Target)
                                                                 baseline=base, target=then), "warning")
 
 
-def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, as_of, sources: dict) -> None:
+@dataclass(frozen=True)
+class ReportingLimit:
+    """The date nothing in a measure may be dated after, said as the editor will find it.
+
+    "Move as_of forward" sent editors to a field that may not be written: with `rounds` the
+    reporting date is the last round, and a programme's own `as_of` (its figures frozen) wins
+    over both. The message names the one in force and the file it is in."""
+
+    as_of: dt.date
+    what: Msg  # "the reporting date as_of 2020-06-30 in bulletin.yaml"
+    fix: Msg  # "move as_of in bulletin.yaml forward"
+
+
+def reporting_limit(bulletin: m.Bulletin, programme: m.Programme | None, programme_file: str) -> ReportingLimit:
+    if programme is not None and programme.as_of is not None:
+        return ReportingLimit(programme.as_of, N_("the programme's own reporting date as_of %(as_of)s (in %(file)s: its "
+                                                  "figures are frozen at that date)", as_of=programme.as_of, file=programme_file),
+                              N_("if the programme is still reported on, move that as_of forward or remove it from %(file)s",
+                                 file=programme_file))
+    if bulletin.rounds:
+        return ReportingLimit(bulletin.as_of, N_("the current round %(as_of)s (the last of `rounds` in bulletin.yaml)",
+                                                 as_of=bulletin.as_of),
+                              N_("if it belongs to a new round, add that round at the end of `rounds` in bulletin.yaml"))
+    return ReportingLimit(bulletin.as_of, N_("the reporting date as_of %(as_of)s in bulletin.yaml", as_of=bulletin.as_of),
+                          N_("move as_of in bulletin.yaml forward"))
+
+
+def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, limit: ReportingLimit,
+                  sources: dict) -> None:
+    as_of = limit.as_of
     rules.ref(doc, loc + ("source",), t.source, sources, "source", "sources.yaml")
     numeric = t.kind != "milestone"
     if t.kind == "milestone":
@@ -795,7 +825,7 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     elif t.unit is not None or t.scale is not None:
         for message in scaled_unit(t.unit, t.scale).problems:
             rules.add(doc, loc + ("unit",), message, "error" if t.scale is not None else "warning")
-    _check_revisions(rules, doc, loc, t, deadline, as_of, sources)
+    _check_revisions(rules, doc, loc, t, deadline, limit, sources)
     _check_steps(rules, doc, loc, t.next_steps)
     if t.kind == "percentage":
         values = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
@@ -833,8 +863,8 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     for i, entry in enumerate(t.progress):
         where = loc + ("progress", i, "date")
         if entry.date > as_of:
-            rules.add(doc, where, N_("progress dated %(date)s is after the reporting date as_of %(as_of)s; "
-                                     "correct the date or move as_of forward", date=entry.date, as_of=as_of))
+            rules.add(doc, where, N_("progress dated %(date)s is after %(limit)s; correct the date, or %(fix)s",
+                                     date=entry.date, limit=limit.what, fix=limit.fix))
         if start and entry.date < start and not (t.baseline and entry.date < t.baseline.date):
             rules.add(doc, where, N_("progress dated %(date)s is before the work starts (%(start)s, from the target, measure "
                                      "or programme); correct the date, or set an earlier `start`", date=entry.date, start=start))
@@ -869,7 +899,7 @@ def _check_magnitudes(rules: _Rules, doc: Document, loc: Loc, t: m.Target) -> No
         rules.add(doc, loc + ("progress", i, "value"), message, "warning")
 
 
-def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, as_of, sources: dict) -> None:
+def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, limit: ReportingLimit, sources: dict) -> None:
     """Revisions form a chain per field (each `from` is the previous `to`) ending at the current target."""
     current = {"value": t.target, "deadline": deadline}
     last: dict[str, Any] = {}
@@ -877,8 +907,9 @@ def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadli
     for i, rev in enumerate(t.revisions):
         where = loc + ("revisions", i)
         rules.ref(doc, where + ("source",), rev.source, sources, "source", "sources.yaml")
-        if rev.date > as_of:
-            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after the reporting date as_of %(as_of)s; correct the date, or move as_of forward", date=rev.date, as_of=as_of))
+        if rev.date > limit.as_of:
+            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after %(limit)s; correct the date, or %(fix)s",
+                                                 date=rev.date, limit=limit.what, fix=limit.fix))
         if previous_date and rev.date < previous_date:
             rules.add(doc, where + ("date",), N_("revisions are listed oldest first; %(date)s comes before %(previous)s",
                                                  date=rev.date, previous=previous_date))
@@ -933,6 +964,7 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
         rules.ref(doc, ("sources", i), src, sources, "source", "sources.yaml")
     programme = programmes.get(ms.programme)
     as_of = programme.reporting_date(rules.bulletin) if programme else rules.bulletin.as_of
+    limit = reporting_limit(rules.bulletin, programme, rules.programme_files.get(ms.programme, ""))
     # With an unknown programme (reported above) only the measure's own dates are known; missing ones stay None.
     window = ms.window(programme.period) if programme else m.Period(ms.start, ms.deadline)
     if ms.added is not None and as_of is not None and ms.added > as_of:
@@ -951,8 +983,8 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), N_("an override without a `date` counts at every reporting round, so it changes rounds "
                                              "already published; add `date: YYYY-MM-DD`, the day it took effect"), "warning")
         if o.date is not None and as_of is not None and o.date > as_of:  # as progress: nothing is known after the reporting date
-            rules.add(doc, ("override", "date"), N_("override dated %(date)s is after the reporting date as_of %(as_of)s; "
-                                                    "correct the date or move as_of forward", date=o.date, as_of=as_of))
+            rules.add(doc, ("override", "date"), N_("override dated %(date)s is after %(limit)s; correct the date, or %(fix)s",
+                                                    date=o.date, limit=limit.what, fix=limit.fix))
     rules.departments = departments
     _check_steps(rules, doc, (), ms.next_steps)
     seen: set[str] = set()
@@ -961,7 +993,7 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("targets", i, "id"), N_("duplicate target id `%(id)s` in this measure", id=t.id))
         seen.add(t.id)
         t_window = t.window(window)
-        _check_target(rules, doc, ("targets", i), t, t_window.start, t_window.end, as_of, sources)
+        _check_target(rules, doc, ("targets", i), t, t_window.start, t_window.end, limit, sources)
         if t.deadline is not None and window.end is not None and t.deadline > window.end:
             rules.add(doc, ("targets", i, "deadline"), N_("this target's deadline %(deadline)s is after its measure's deadline "
                                                           "%(measure)s; correct one of them", deadline=t.deadline, measure=window.end), "warning")
@@ -1111,7 +1143,7 @@ def check(root: Path) -> CheckResult:
             rules.add(doc, ("id",), N_("duplicate programme id `%(id)s`", id=p.id))
             continue
         registry["programmes"][p.id] = p
-        files[f"programme:{p.id}"] = os.path.relpath(doc.path, root)
+        files[f"programme:{p.id}"] = rules.programme_files[p.id] = os.path.relpath(doc.path, root)
         for i, dept in enumerate(p.issuers):
             rules.ref(doc, ("issuers", i), dept, registry["departments"], "department", "departments.yaml")
         for i, src in enumerate(p.sources):

@@ -410,3 +410,53 @@ def test_a_return_for_a_round_before_any_measure_was_in_the_bulletin_says_so(con
 
     with pytest.raises(ReturnsError, match="is in the bulletin yet at the round 2019-06-30"):
         export(content_dir, root / "early2", round_date=__import__("datetime").date(2019, 6, 30))
+
+
+# --- second-bulletin audit -------------------------------------------------------------
+
+def _rounds(content: Path, *days: str) -> None:
+    """Reporting rounds instead of a lone as_of (the last round is the reporting date)."""
+    bulletin = content / "bulletin.yaml"
+    text = bulletin.read_text(encoding="utf-8").replace("as_of: 2020-06-30\n", "")
+    bulletin.write_text(text + f"rounds: [{', '.join(days)}]\n", encoding="utf-8")
+
+
+def _freeze(content: Path, as_of: str) -> None:
+    """The programme's own as_of: its figures frozen at that date (a programme that ended)."""
+    path = content / "programmes" / "huitian.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f"as_of: {as_of}\n", encoding="utf-8")
+
+
+def test_a_late_date_names_the_round_in_force_not_a_missing_as_of(content_dir, run_cli):
+    """With `rounds` and no as_of, "move as_of forward" pointed at a field the file does not have."""
+    root = content_dir.parent
+    _rounds(content_dir, "2020-03-31", "2020-06-30")
+    (root / "r.csv").write_text("id,value,date,source\nhuitian-2/households-visited,61,2020-07-15,progress-report\n",
+                                encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1
+    assert ("r.csv:r:2:3: progress dated 2020-07-15 is after the current round 2020-06-30 (the last of `rounds` in "
+            "bulletin.yaml); correct the date, or if it belongs to a new round, add that round at the end of `rounds`") in run.out
+    assert "as_of" not in run.out.split("r.csv:r:2:3:")[1].splitlines()[0]
+    zh = run_cli("returns", "import", "--content", "content", "--lang", "zh", "r.csv", cwd=root)
+    assert "晚于本轮的统计截止日期 2020-06-30（bulletin.yaml 中 `rounds` 的最后一轮）" in zh.out, zh.out
+
+
+def test_a_frozen_programme_is_left_out_of_later_returns_and_its_as_of_is_named(content_dir, run_cli):
+    """A programme with its own as_of 2020-06-30 was exported at the 2020-09-30 round, every row
+    pre-dated 2020-09-30, and every filled row refused with "move as_of forward" (bulletin.yaml has none)."""
+    root = content_dir.parent
+    _rounds(content_dir, "2020-06-30", "2020-09-30")
+    _freeze(content_dir, "2020-06-30")
+    run = run_cli("returns", "export", "--content", "content", "--output", "q3", cwd=root)
+    assert run.code == 0, run.out
+    assert not (root / "q3").exists() or not list((root / "q3").glob("*.xlsx"))
+    assert "huitian stopped reporting at its own as_of 2020-06-30 (in programmes/huitian.yaml)" in run.out
+    assert "no department leads a target" not in run.out
+    assert _export(run_cli, root).is_file()  # the round it was still reported at
+    (root / "r.csv").write_text("id,value,date,source\nhuitian-2/households-visited,61,2020-09-30,progress-report\n",
+                                encoding="utf-8")
+    late = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert late.code == 1
+    assert ("progress dated 2020-09-30 is after the programme's own reporting date as_of 2020-06-30 (in "
+            "programmes/huitian.yaml") in late.out and "move that as_of forward or remove it from programmes/huitian.yaml" in late.out

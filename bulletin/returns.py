@@ -409,13 +409,19 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
         known = set(CONTEXT) | set(FILLED) | {f"note.{lang}" for lang in languages}
         keyed = next((r for r in (*rows, *strays)), None)
         if keyed is not None:
-            unknown = [k for k in keyed.columns if k not in known]
-            if unknown or "date" not in keyed.columns:  # a renamed `source` or `note.en` was dropped without a word
+            unknown, refused = _key_row_problem(keyed.columns, known)
+            if refused:  # a renamed `source` or `note.en` was dropped without a word
                 problems.append(f"{path}: " + N_(
                     "the first row (the column keys) has %(unknown)s where the export wrote %(keys)s; keep the first row as "
                     "it was exported, or export the return again and copy the figures into it",
                     unknown=", ".join(f"`{k}`" for k in unknown) or N_("no `date`"), keys=", ".join(["id", *FILLED, *sorted(known - set(CONTEXT) - set(FILLED))])))
                 continue
+            if unknown:  # a column the department added (备注, remark): not the export's, so not read
+                named = [N_("`%(key)s` (column %(column)s)", key=k, column=keyed.columns[k]) for k in unknown]
+                warnings.append(f"{path}: " + N_("warning: ") + N_(
+                    "the column(s) %(columns)s are not the export's and are not imported; a remark to publish goes in the "
+                    "note column (%(note)s)", columns=named,
+                    note=", ".join(f"note.{lang}" for lang in languages)))
         for row in strays:  # a source names a figure: it went into another column. A note alone may say "no progress".
             if not _blank(row.cells.get("source")):
                 problems.append(f"{_where(row, 'value')}: " + N_(
@@ -524,6 +530,20 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
                 line = f"{rel_name}: {problem.field}: " + problem.message
             (warnings if problem.severity == "warning" else problems).append(line)
     return Plan(added, skipped, warnings), problems
+
+
+def _key_row_problem(columns: dict[str, str], known: set[str]) -> tuple[list[str], bool]:
+    """The keys in a return's first row that are not the export's, and whether to refuse the file.
+
+    A column the department added (备注 / remark) is only ignored: refusing it hid every real
+    problem of the return until it was deleted. But when one of the columns to fill is missing
+    as well, an unknown key is that column renamed (`source` → `src`), and reading on would drop
+    its cells in silence: that is refused. (A hand-made CSV may leave out `source` and the notes
+    when it adds nothing else.)"""
+    unknown = [k for k in columns if k not in known]
+    filled = {"date", "source"} | {k for k in known if k.startswith("note.")}
+    missing = "date" not in columns or (unknown and not filled <= set(columns))
+    return unknown, bool(missing)
 
 
 def _number(value: float) -> int | float:

@@ -460,3 +460,24 @@ def test_a_frozen_programme_is_left_out_of_later_returns_and_its_as_of_is_named(
     assert late.code == 1
     assert ("progress dated 2020-09-30 is after the programme's own reporting date as_of 2020-06-30 (in "
             "programmes/huitian.yaml") in late.out and "move that as_of forward or remove it from programmes/huitian.yaml" in late.out
+
+
+def test_a_column_the_department_added_is_ignored_with_a_warning(content_dir, run_cli):
+    """A 备注 column refused the whole workbook, hiding its real row errors until it was removed."""
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    wb = load_workbook(path)
+    ws = wb.active
+    extra = ws.max_column + 1
+    ws.cell(1, extra, "remark")
+    ws.cell(4, extra, "已核实")
+    wb.save(path)
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(extra)
+    assert f"warning: the column(s) `remark` (column {letter}) are not the export's and are not imported" in run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+    zh = run_cli("returns", "import", "--content", "content", "--lang", "zh", str(path.relative_to(root)), cwd=root)
+    assert f"`remark`（{letter} 列）" in zh.out and "不会导入" in zh.out, zh.out

@@ -194,8 +194,12 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         for dv in (numbers, yes_no, dates, sources):
             ws.add_data_validation(dv)
         value_letter = get_column_letter(fill_col["value"])
+        # Outside 0–100 the spreadsheet asks (errorStyle warning) rather than refuses: a ratio or a
+        # growth rate passes 100, as `check` allows; a share that does is a slip worth a question.
         percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
-                                 error="请填写 0–100 的数字，80% 写作 80 / Write a number from 0 to 100: 80 for 80%",
+                                 errorStyle="warning",
+                                 error="占比（如覆盖率）填 0–100，80% 写作 80；比率、增长率可以超过 100。确定吗？ / "
+                                       "A share (coverage) is 0 to 100, 80 for 80%; a ratio or growth rate may pass 100. Keep it?",
                                  errorTitle="bulletin", showErrorMessage=True)
         ws.add_data_validation(percent)
         for i, (_, t) in enumerate(rows):

@@ -793,6 +793,33 @@ def reporting_limit(bulletin: m.Bulletin, programme: m.Programme | None, program
                           N_("move as_of in bulletin.yaml forward"))
 
 
+def _percentage_problems(t: m.Target) -> list[tuple[Loc, float, str]]:
+    """A percentage's figures outside 0–100: (where in the target, value, severity).
+
+    Real targets pass 100 (待遇不低于全市职工平均工资的100%, a growth rate of 120%), so above 100 is
+    a warning, not an error; figures above 100 on a target whose own `target` or `baseline` is
+    above 100 agree with it and are not warned of again. Below 0 is a slip for a share, but not
+    for a rate the editors gave a negative target or baseline: an error unless they did."""
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    own = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
+    figures = [(("milestones", i, "value"), ms.value) for i, ms in enumerate(t.milestones)]
+    figures += [(("progress", i, "value"), e.value) for i, e in enumerate(t.progress)]
+    negative = any(number(v) and v < 0 for _, v in own)
+    beyond = any(number(v) and v > 100 for _, v in own)
+    found = []
+    places = {sub for sub, _ in own}
+    for sub, value in own + figures:
+        if not number(value):
+            continue
+        if value < 0 and not negative:
+            found.append((sub, float(value), "error"))
+        elif value > 100 and (sub in places or not beyond):
+            found.append((sub, float(value), "warning"))
+    return found
+
+
 def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, limit: ReportingLimit,
                   sources: dict) -> None:
     as_of = limit.as_of
@@ -828,12 +855,15 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     _check_revisions(rules, doc, loc, t, deadline, limit, sources)
     _check_steps(rules, doc, loc, t.next_steps)
     if t.kind == "percentage":
-        values = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
-        values += [(("milestones", i, "value"), ms.value) for i, ms in enumerate(t.milestones)]
-        values += [(("progress", i, "value"), e.value) for i, e in enumerate(t.progress)]
-        for sub, value in values:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 100:
-                rules.add(doc, loc + sub, N_("%(value)s is outside 0–100; a percentage is written as 90 for 90%%", value=float(value)))
+        for sub, value, severity in _percentage_problems(t):
+            if severity == "error":
+                rules.add(doc, loc + sub, N_("%(value)s is below 0; a percentage is written as 90 for 90%%, and only a target whose "
+                                             "own `target` or `baseline` is below 0 (a growth rate) takes figures below 0",
+                                             value=float(value)))
+            else:
+                rules.add(doc, loc + sub, N_("%(value)s is above 100: right for a ratio or a growth rate (pay at 105%% of the "
+                                             "average wage), a slip for a share such as coverage, which cannot pass 100; a "
+                                             "percentage is written as 90 for 90%%", value=float(value)), "warning")
     if numeric and isinstance(t.target, (int, float)) and not isinstance(t.target, bool):
         if t.direction == "down" and t.baseline is None:
             rules.add(doc, loc + ("direction",), N_("a target that goes down needs a `baseline` (the value it starts from), "

@@ -481,3 +481,26 @@ def test_a_column_the_department_added_is_ignored_with_a_warning(content_dir, ru
     assert _progress(content_dir, "households-visited")[-1]["value"] == 61
     zh = run_cli("returns", "import", "--content", "content", "--lang", "zh", str(path.relative_to(root)), cwd=root)
     assert f"`remark`（{letter} 列）" in zh.out and "不会导入" in zh.out, zh.out
+
+
+def test_a_percentage_above_100_is_imported_with_a_warning_and_the_workbook_asks_rather_than_refuses(content_dir, run_cli):
+    """`101 不在 0–100 之间` refused a return, though targets such as 待遇不低于平均工资的100% pass 100."""
+    root = content_dir.parent
+    path = _export(run_cli, root)
+    ws = load_workbook(path).active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "huitian-2/households-visited")
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{get_column_letter(keys.index('value') + 1)}{row}"
+    rule = next(dv for dv in ws.data_validations.dataValidation if cell in str(dv.sqref))
+    assert rule.errorStyle == "warning"  # Excel asks "keep it?" above 100 instead of refusing the figure
+    _fill(path, "huitian-2/households-visited", value=101, source="progress-report")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    assert re.search(r":\d+:M: warning: 101 is above 100: right for a ratio or a growth rate", run.out), run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 101
+    (root / "r.csv").write_text("id,value,date,source\nhuitian-2/households-visited,-5,2020-06-29,progress-report\n",
+                                encoding="utf-8")
+    below = run_cli("returns", "import", "--content", "content", "--lang", "zh", "r.csv", cwd=root)
+    assert below.code == 1 and "r.csv:r:2:2: -5 小于 0" in below.out, below.out

@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import model as m
 from .loader import Document, Loc, dotted, load_yaml, read_text
-from .messages import Msg, N_
+from .messages import ByLanguage, Msg, N_
 from .problems import Problem
 from . import safety
 from .units import scaled_unit
@@ -918,7 +918,12 @@ def _check_magnitudes(rules: _Rules, doc: Document, loc: Loc, t: m.Target) -> No
         value = entry.value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) <= IMPLAUSIBLE_TIMES * reference:
             continue
-        if scale != 1:
+        if scale != 1 and _base_unit(t):
+            message = N_("%(value)s is more than ten times the target %(target)s. This target's figures are written in "
+                         "%(unit)s, so %(value)s means %(full)s; if the figure was written in %(base)s, write %(suggested)s",
+                         value=_plain(value), target=_plain(float(t.target)), **_amount_words(t, value),  # type: ignore[arg-type]
+                         suggested=_plain(value / scale))
+        elif scale != 1:
             message = N_("%(value)s is more than ten times the target %(target)s. This target's figures are written in "
                          "units of %(scale)s, so %(value)s means %(full)s; if the figure was counted one by one, write "
                          "%(suggested)s", value=_plain(value), target=_plain(float(t.target)), scale=f"{scale:,.0f}",
@@ -927,6 +932,29 @@ def _check_magnitudes(rules: _Rules, doc: Document, loc: Loc, t: m.Target) -> No
             message = N_("%(value)s is more than ten times the target %(target)s; check the figure, and that it is "
                          "written in the target's unit", value=_plain(value), target=_plain(float(t.target)))  # type: ignore[arg-type]
         rules.add(doc, loc + ("progress", i, "value"), message, "warning")
+
+
+def _base_unit(t: m.Target) -> bool:
+    """Whether the target's unit names something besides its scale (元 in 万元; not 万 alone)."""
+    return any(scaled_unit(t.unit, t.scale).unit.values())
+
+
+def _amount_words(t: m.Target, value: float) -> dict[str, ByLanguage]:
+    """A figure in the target's unit as each language says it (units.py): the unit figures are
+    written in (万元 / yuan (× 10,000)), the amount meant (1600亿元 / 160 billion yuan) and the base unit.
+    "means 160,000,000,000" left a clerk counting zeros."""
+    from .l10n import languages_for
+    from .units import axis_title, format_figure
+
+    langs = languages_for(["zh", "en"])
+    su = scaled_unit(t.unit, t.scale)
+
+    def each(say) -> ByLanguage:
+        return ByLanguage(tuple((code, say(lang)) for code, lang in langs.items()))
+
+    return {"unit": each(lambda lang: axis_title(lang, t.unit, t.scale)),
+            "full": each(lambda lang: format_figure(lang, value, t.unit, t.scale)),
+            "base": each(lambda lang: lang.text(su.unit).text)}
 
 
 def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, limit: ReportingLimit, sources: dict) -> None:

@@ -504,3 +504,20 @@ def test_a_percentage_above_100_is_imported_with_a_warning_and_the_workbook_asks
                                 encoding="utf-8")
     below = run_cli("returns", "import", "--content", "content", "--lang", "zh", "r.csv", cwd=root)
     assert below.code == 1 and "r.csv:r:2:2: -5 小于 0" in below.out, below.out
+
+
+def test_a_figure_in_yuan_where_the_target_counts_in_wan_yuan_is_told_in_the_targets_unit(content_dir, run_cli):
+    """Target 600 万元, the department typed 16000000: the warning said "相当于 160,000,000,000；
+    如果填的是按个数统计的数字，请写 1600"; it now says the amount in 亿元 and names 元."""
+    path = content_dir / STATIONS
+    path.write_text(path.read_text(encoding="utf-8").replace("  kind: count\n  unit: {zh: 个, en: stations}\n  target: 6\n",
+                                                             "  kind: amount\n  unit: {zh: 元, en: yuan}\n  scale: 10000\n"
+                                                             "  target: 600\n"), encoding="utf-8")
+    root = content_dir.parent
+    file = _fill(_export(run_cli, root), "huitian-3/stations", value=16000000, source="progress-report")
+    zh = run_cli("returns", "import", "--content", "content", "--lang", "zh", str(file.relative_to(root)), cwd=root)
+    assert zh.code == 0, zh.out
+    assert "16000000 超过目标值 600 的十倍。这项指标的数字以万元为单位填写，16000000 相当于1600亿元；如果填的是元，请写 1600" in zh.out, zh.out
+    checked = run_cli("check", "--content", "content", "--lang", "en", cwd=root)
+    assert ("written in yuan (× 10,000), so 16000000 means 160 billion yuan; if the figure was written in yuan, "
+            "write 1600") in checked.out, checked.out

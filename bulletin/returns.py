@@ -274,7 +274,7 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:  # Excel on Chinese Windows saves "CSV" in GBK
             text = raw.decode("gb18030")
-        table = [(path.stem, list(csv.reader(io.StringIO(text))))]
+        table = [(path.stem, _csv_rows(text))]
         letters = lambda i: str(i + 1)  # noqa: E731
     else:
         from openpyxl import load_workbook
@@ -313,6 +313,17 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
     if not found:
         raise NoKeyRow
     return rows, strays
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """A CSV return's rows, with the delimiter its key row was written with: Excel set to a
+    European locale saves "CSV" with `;` (a tab-separated copy is as common), and read with `,`
+    such a file had "no key row"."""
+    for delimiter in (",", ";", "\t"):
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        if any("id" in [str(k).strip() for k in r] and "value" in [str(k).strip() for k in r] for r in rows[:50]):
+            return rows
+    return list(csv.reader(io.StringIO(text)))
 
 
 def _cell_value(cell) -> Any:

@@ -521,3 +521,13 @@ def test_a_figure_in_yuan_where_the_target_counts_in_wan_yuan_is_told_in_the_tar
     checked = run_cli("check", "--content", "content", "--lang", "en", cwd=root)
     assert ("written in yuan (× 10,000), so 16000000 means 160 billion yuan; if the figure was written in yuan, "
             "write 1600") in checked.out, checked.out
+
+
+def test_a_semicolon_separated_csv_is_read(content_dir, run_cli):
+    """Excel in a European locale saves CSV with `;`: it was refused with "no sheet has the row of column keys"."""
+    root = content_dir.parent
+    (root / "r.csv").write_text("id;value;date;source\nhuitian-2/households-visited;61;2020-06-30;progress-report\n",
+                                encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 0, run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61

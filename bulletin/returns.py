@@ -128,10 +128,16 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     keys = list(heads)
     written = []
     output.mkdir(parents=True, exist_ok=True)
+    done = _completed(known)
     for dept_id in departments or list(c.departments):
         rows = [(ms, t) for ms in c.measures.values()
                 if dept_id in ms.lead and not dropped(ms.id) and ms.programme not in ended and c.begins(ms) <= on
                 for t in ms.targets]
+        finished = [(ms, t) for ms, t in rows if (ms.id, t.id) in done]
+        rows = [row for row in rows if row not in finished]
+        if finished:
+            print_note(N_("%(id)s: %(n)d completed target(s) left out, as nothing more is asked of them (%(targets)s)",
+                          id=dept_id, n=len(finished), targets=", ".join(f"{ms.id}/{t.id}" for ms, t in finished)))
         if not rows:
             if departments:
                 print_note(N_("%(id)s leads no target that is still to be reported (a department that only supports "
@@ -234,6 +240,20 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         raise ReturnsError([N_("no measure with a lead department is in the bulletin yet at the round %(round)s (its programme "
                                "was issued, or the measure added, later); choose a later round", round=on)])
     return written
+
+
+def _completed(content: Content) -> set[tuple[str, str]]:
+    """(measure id, target id) of the targets completed by the content's reporting date: reached
+    (or a milestone reported done), or in a measure the editors marked `completed`.
+
+    A return is what the department is asked to report. Asking every round again for a target
+    it reported done reads as if the report had been lost, and a row filled again only adds a
+    repeat of the same figure; so completed targets are left out, as dropped measures are, and
+    the export names them (the editors can still add a figure to the measure file)."""
+    from .status import Status, assess
+
+    return {(mid, tid) for mid, a in assess(content).items() for tid, ta in a.targets.items()
+            if ta.status == Status.COMPLETED or a.status == Status.COMPLETED and a.overridden}
 
 
 def _display_width(value: Any) -> int:

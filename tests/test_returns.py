@@ -531,3 +531,24 @@ def test_a_semicolon_separated_csv_is_read(content_dir, run_cli):
     run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
     assert run.code == 0, run.out
     assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+
+def test_a_completed_target_is_not_asked_for_again(content_dir, run_cli):
+    """A target reported done (6 of 6 stations) was exported every round, as if the report had been lost."""
+    root = content_dir.parent
+    path = content_dir / STATIONS
+    path.write_text(path.read_text(encoding="utf-8").replace("    value: 4\n", "    value: 6\n"), encoding="utf-8")
+    run = run_cli("returns", "export", "--content", "content", "--department", "changping-civil-affairs",
+                  "--round", "2020-06-30", "--output", "returns", cwd=root)
+    assert run.code == 0, run.out
+    ws = load_workbook(root / "returns" / "changping-civil-affairs.xlsx").active
+    ids = [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]
+    assert "huitian-3/stations" not in ids and "huitian-2/households-visited" in ids
+    assert "completed target(s) left out" in run.out and "huitian-3/stations" in run.out
+    march = content_dir / "bulletin.yaml"
+    march.write_text(march.read_text(encoding="utf-8") + "rounds: [2020-03-31, 2020-06-30]\n", encoding="utf-8")
+    earlier = run_cli("returns", "export", "--content", "content", "--department", "changping-civil-affairs",
+                      "--round", "2020-03-31", "--output", "march", cwd=root)
+    ws = load_workbook(root / "march" / "changping-civil-affairs.xlsx").active
+    assert "huitian-3/stations" in [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]  # 2 of 6 by then
+    assert earlier.code == 0

@@ -19,6 +19,7 @@ one without parameters is used as it is (it may be a template filled in later).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -62,6 +63,22 @@ def N_(msgid: str, **params: Any) -> Msg:
     return Msg(msgid, **params)
 
 
+@dataclass(frozen=True)
+class ByLanguage:
+    """A message parameter written differently in each language, such as a large amount in its
+    unit (1600亿元 / 160 billion yuan): the catalogue's language picks it, English otherwise."""
+
+    texts: tuple[tuple[str, str], ...]  # (language code, text), English among them
+
+    def shown(self, gettext: Gettext | None) -> str:
+        by_code = dict(self.texts)
+        code = gettext(CATALOGUE_LANGUAGE) if gettext else "en"
+        return by_code.get(code) or by_code.get(code.split("-")[0]) or by_code.get("en") or self.texts[0][1]
+
+    def __str__(self) -> str:
+        return self.shown(None)
+
+
 def _parts(text: str) -> tuple:
     if isinstance(text, Msg):
         return text.parts
@@ -69,6 +86,8 @@ def _parts(text: str) -> tuple:
 
 
 def _show(value: Any, gettext: Gettext | None) -> Any:
+    if isinstance(value, ByLanguage):
+        return value.shown(gettext)
     if isinstance(value, Msg):
         return value.translate(gettext) if gettext else str(value)
     if isinstance(value, float):
@@ -100,6 +119,11 @@ def _translated(msgid: str, params: dict | None, gettext: Gettext) -> str:
         return gettext(msgid) % values
     except (KeyError, ValueError, TypeError):  # a broken translation must never hide the message
         return msgid % values
+
+
+# Each catalogue translates this to its language's code (zh), so a parameter written per
+# language can tell which language a message is printed in; untranslated it is English.
+CATALOGUE_LANGUAGE = str(N_("catalogue-language-code"))
 
 
 def localise(text: str, gettext: Gettext | None) -> str:

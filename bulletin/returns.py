@@ -116,13 +116,28 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     # (revisions undone), progress reported by then; a measure dropped by then is not reported on again.
     c = known = c.at(on)
     dropped = lambda mid: (o := known.measures[mid].override) is not None and o.status == "dropped"  # noqa: E731
+    # A programme with its own as_of before the round stopped reporting then: a row dated at the
+    # round would be refused at import ("after the programme's as_of"), so it asks nothing.
+    ended = {pid: c.as_of(pid) for pid in c.programmes if c.as_of(pid) < on}
+    for pid, day in ended.items():
+        if any(ms.programme == pid and ms.lead and ms.targets for ms in c.measures.values()):
+            print_note(N_("the programme %(programme)s stopped reporting at its own as_of %(as_of)s (in %(file)s), before the "
+                          "round %(round)s: its targets are left out of the returns", programme=pid, as_of=day,
+                          file=c.files.get(f"programme:{pid}", ""), round=on))
     heads = _headers(languages)
     keys = list(heads)
     written = []
     output.mkdir(parents=True, exist_ok=True)
+    done = _completed(known)
     for dept_id in departments or list(c.departments):
         rows = [(ms, t) for ms in c.measures.values()
-                if dept_id in ms.lead and not dropped(ms.id) and c.begins(ms) <= on for t in ms.targets]
+                if dept_id in ms.lead and not dropped(ms.id) and ms.programme not in ended and c.begins(ms) <= on
+                for t in ms.targets]
+        finished = [(ms, t) for ms, t in rows if (ms.id, t.id) in done]
+        rows = [row for row in rows if row not in finished]
+        if finished:
+            print_note(N_("%(id)s: %(n)d completed target(s) left out, as nothing more is asked of them (%(targets)s)",
+                          id=dept_id, n=len(finished), targets=", ".join(f"{ms.id}/{t.id}" for ms, t in finished)))
         if not rows:
             if departments:
                 print_note(N_("%(id)s leads no target that is still to be reported (a department that only supports "
@@ -185,8 +200,12 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         for dv in (numbers, yes_no, dates, sources):
             ws.add_data_validation(dv)
         value_letter = get_column_letter(fill_col["value"])
+        # Outside 0–100 the spreadsheet asks (errorStyle warning) rather than refuses: a ratio or a
+        # growth rate passes 100, as `check` allows; a share that does is a slip worth a question.
         percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
-                                 error="请填写 0–100 的数字，80% 写作 80 / Write a number from 0 to 100: 80 for 80%",
+                                 errorStyle="warning",
+                                 error="占比（如覆盖率）填 0–100，80% 写作 80；比率、增长率可以超过 100。确定吗？ / "
+                                       "A share (coverage) is 0 to 100, 80 for 80%; a ratio or growth rate may pass 100. Keep it?",
                                  errorTitle="bulletin", showErrorMessage=True)
         ws.add_data_validation(percent)
         for i, (_, t) in enumerate(rows):
@@ -221,6 +240,20 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
         raise ReturnsError([N_("no measure with a lead department is in the bulletin yet at the round %(round)s (its programme "
                                "was issued, or the measure added, later); choose a later round", round=on)])
     return written
+
+
+def _completed(content: Content) -> set[tuple[str, str]]:
+    """(measure id, target id) of the targets completed by the content's reporting date: reached
+    (or a milestone reported done), or in a measure the editors marked `completed`.
+
+    A return is what the department is asked to report. Asking every round again for a target
+    it reported done reads as if the report had been lost, and a row filled again only adds a
+    repeat of the same figure; so completed targets are left out, as dropped measures are, and
+    the export names them (the editors can still add a figure to the measure file)."""
+    from .status import Status, assess
+
+    return {(mid, tid) for mid, a in assess(content).items() for tid, ta in a.targets.items()
+            if ta.status == Status.COMPLETED or a.status == Status.COMPLETED and a.overridden}
 
 
 def _display_width(value: Any) -> int:
@@ -261,7 +294,7 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:  # Excel on Chinese Windows saves "CSV" in GBK
             text = raw.decode("gb18030")
-        table = [(path.stem, list(csv.reader(io.StringIO(text))))]
+        table = [(path.stem, _csv_rows(text))]
         letters = lambda i: str(i + 1)  # noqa: E731
     else:
         from openpyxl import load_workbook
@@ -300,6 +333,17 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
     if not found:
         raise NoKeyRow
     return rows, strays
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """A CSV return's rows, with the delimiter its key row was written with: Excel set to a
+    European locale saves "CSV" with `;` (a tab-separated copy is as common), and read with `,`
+    such a file had "no key row"."""
+    for delimiter in (",", ";", "\t"):
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        if any("id" in [str(k).strip() for k in r] and "value" in [str(k).strip() for k in r] for r in rows[:50]):
+            return rows
+    return list(csv.reader(io.StringIO(text)))
 
 
 def _cell_value(cell) -> Any:
@@ -400,13 +444,19 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
         known = set(CONTEXT) | set(FILLED) | {f"note.{lang}" for lang in languages}
         keyed = next((r for r in (*rows, *strays)), None)
         if keyed is not None:
-            unknown = [k for k in keyed.columns if k not in known]
-            if unknown or "date" not in keyed.columns:  # a renamed `source` or `note.en` was dropped without a word
+            unknown, refused = _key_row_problem(keyed.columns, known)
+            if refused:  # a renamed `source` or `note.en` was dropped without a word
                 problems.append(f"{path}: " + N_(
                     "the first row (the column keys) has %(unknown)s where the export wrote %(keys)s; keep the first row as "
                     "it was exported, or export the return again and copy the figures into it",
                     unknown=", ".join(f"`{k}`" for k in unknown) or N_("no `date`"), keys=", ".join(["id", *FILLED, *sorted(known - set(CONTEXT) - set(FILLED))])))
                 continue
+            if unknown:  # a column the department added (备注, remark): not the export's, so not read
+                named = [N_("`%(key)s` (column %(column)s)", key=k, column=keyed.columns[k]) for k in unknown]
+                warnings.append(f"{path}: " + N_("warning: ") + N_(
+                    "the column(s) %(columns)s are not the export's and are not imported; a remark to publish goes in the "
+                    "note column (%(note)s)", columns=named,
+                    note=", ".join(f"note.{lang}" for lang in languages)))
         for row in strays:  # a source names a figure: it went into another column. A note alone may say "no progress".
             if not _blank(row.cells.get("source")):
                 problems.append(f"{_where(row, 'value')}: " + N_(
@@ -517,6 +567,20 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     return Plan(added, skipped, warnings), problems
 
 
+def _key_row_problem(columns: dict[str, str], known: set[str]) -> tuple[list[str], bool]:
+    """The keys in a return's first row that are not the export's, and whether to refuse the file.
+
+    A column the department added (备注 / remark) is only ignored: refusing it hid every real
+    problem of the return until it was deleted. But when one of the columns to fill is missing
+    as well, an unknown key is that column renamed (`source` → `src`), and reading on would drop
+    its cells in silence: that is refused. (A hand-made CSV may leave out `source` and the notes
+    when it adds nothing else.)"""
+    unknown = [k for k in columns if k not in known]
+    filled = {"date", "source"} | {k for k in known if k.startswith("note.")}
+    missing = "date" not in columns or (unknown and not filled <= set(columns))
+    return unknown, bool(missing)
+
+
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
@@ -603,16 +667,21 @@ def apply(content_dir: Path, plan: Plan) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     say = Printer(editor_language(args.lang, args.content))
+    notes: list[str] = []
+
+    def note(message: str) -> None:
+        notes.append(message)
+        print(say(N_("returns: ")) + say(message))
+
     try:
-        written = export(args.content, args.output, args.department or None, args.round,
-                         print_note=lambda message: print(say(N_("returns: ")) + say(message)))
+        written = export(args.content, args.output, args.department or None, args.round, print_note=note)
     except ReturnsError as exc:
         for message in exc.messages:
             print(say(N_("returns: ")) + say(message), file=sys.stderr)
         return 1
     for path in written:
         print(say(N_("returns: wrote %(path)s", path=path)))
-    if not written and not args.department:
+    if not written and not args.department and not notes:  # a note has said why (e.g. every programme stopped reporting)
         print(say(N_("returns: no department leads a target; nothing written")))
     return 0
 

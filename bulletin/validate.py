@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import model as m
 from .loader import Document, Loc, dotted, load_yaml, read_text
-from .messages import Msg, N_
+from .messages import ByLanguage, Msg, N_
 from .problems import Problem
 from . import safety
 from .units import scaled_unit
@@ -510,6 +510,7 @@ class _Rules:
         # them are not reported again, so one typo in sources.yaml is one problem, not fifty.
         self.unverified: dict[str, set[str]] = {}
         self.departments: dict = {}  # known department ids, for next steps
+        self.programme_files: dict[str, str] = {}  # programme id -> content-relative file, for messages naming it
         self.unused_languages: set[tuple[str, str]] = set()  # (file, language) already warned of
 
     def add(self, doc: Document, loc: Loc, message: str, severity: str = "error") -> None:
@@ -772,7 +773,63 @@ def _check_milestone_values(rules: _Rules, doc: Document, loc: Loc, t: m.Target)
                                                                 baseline=base, target=then), "warning")
 
 
-def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, as_of, sources: dict) -> None:
+@dataclass(frozen=True)
+class ReportingLimit:
+    """The date nothing in a measure may be dated after, said as the editor will find it.
+
+    "Move as_of forward" sent editors to a field that may not be written: with `rounds` the
+    reporting date is the last round, and a programme's own `as_of` (its figures frozen) wins
+    over both. The message names the one in force and the file it is in."""
+
+    as_of: dt.date
+    what: Msg  # "the reporting date as_of 2020-06-30 in bulletin.yaml"
+    fix: Msg  # "move as_of in bulletin.yaml forward"
+
+
+def reporting_limit(bulletin: m.Bulletin, programme: m.Programme | None, programme_file: str) -> ReportingLimit:
+    if programme is not None and programme.as_of is not None:
+        return ReportingLimit(programme.as_of, N_("the programme's own reporting date as_of %(as_of)s (in %(file)s: its "
+                                                  "figures are frozen at that date)", as_of=programme.as_of, file=programme_file),
+                              N_("if the programme is still reported on, move that as_of forward or remove it from %(file)s",
+                                 file=programme_file))
+    if bulletin.rounds:
+        return ReportingLimit(bulletin.as_of, N_("the current round %(as_of)s (the last of `rounds` in bulletin.yaml)",
+                                                 as_of=bulletin.as_of),
+                              N_("if it belongs to a new round, add that round at the end of `rounds` in bulletin.yaml"))
+    return ReportingLimit(bulletin.as_of, N_("the reporting date as_of %(as_of)s in bulletin.yaml", as_of=bulletin.as_of),
+                          N_("move as_of in bulletin.yaml forward"))
+
+
+def _percentage_problems(t: m.Target) -> list[tuple[Loc, float, str]]:
+    """A percentage's figures outside 0–100: (where in the target, value, severity).
+
+    Real targets pass 100 (待遇不低于全市职工平均工资的100%, a growth rate of 120%), so above 100 is
+    a warning, not an error; figures above 100 on a target whose own `target` or `baseline` is
+    above 100 agree with it and are not warned of again. Below 0 is a slip for a share, but not
+    for a rate the editors gave a negative target or baseline: an error unless they did."""
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    own = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
+    figures = [(("milestones", i, "value"), ms.value) for i, ms in enumerate(t.milestones)]
+    figures += [(("progress", i, "value"), e.value) for i, e in enumerate(t.progress)]
+    negative = any(number(v) and v < 0 for _, v in own)
+    beyond = any(number(v) and v > 100 for _, v in own)
+    found = []
+    places = {sub for sub, _ in own}
+    for sub, value in own + figures:
+        if not number(value):
+            continue
+        if value < 0 and not negative:
+            found.append((sub, float(value), "error"))
+        elif value > 100 and (sub in places or not beyond):
+            found.append((sub, float(value), "warning"))
+    return found
+
+
+def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, deadline, limit: ReportingLimit,
+                  sources: dict) -> None:
+    as_of = limit.as_of
     rules.ref(doc, loc + ("source",), t.source, sources, "source", "sources.yaml")
     numeric = t.kind != "milestone"
     if t.kind == "milestone":
@@ -802,15 +859,18 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     elif t.unit is not None or t.scale is not None:
         for message in scaled_unit(t.unit, t.scale).problems:
             rules.add(doc, loc + ("unit",), message, "error" if t.scale is not None else "warning")
-    _check_revisions(rules, doc, loc, t, deadline, as_of, sources)
+    _check_revisions(rules, doc, loc, t, deadline, limit, sources)
     _check_steps(rules, doc, loc, t.next_steps)
     if t.kind == "percentage":
-        values = [(("target",), t.target), (("baseline", "value"), t.baseline.value if t.baseline else None)]
-        values += [(("milestones", i, "value"), ms.value) for i, ms in enumerate(t.milestones)]
-        values += [(("progress", i, "value"), e.value) for i, e in enumerate(t.progress)]
-        for sub, value in values:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 100:
-                rules.add(doc, loc + sub, N_("%(value)s is outside 0–100; a percentage is written as 90 for 90%%", value=float(value)))
+        for sub, value, severity in _percentage_problems(t):
+            if severity == "error":
+                rules.add(doc, loc + sub, N_("%(value)s is below 0; a percentage is written as 90 for 90%%, and only a target whose "
+                                             "own `target` or `baseline` is below 0 (a growth rate) takes figures below 0",
+                                             value=float(value)))
+            else:
+                rules.add(doc, loc + sub, N_("%(value)s is above 100: right for a ratio or a growth rate (pay at 105%% of the "
+                                             "average wage), a slip for a share such as coverage, which cannot pass 100; a "
+                                             "percentage is written as 90 for 90%%", value=float(value)), "warning")
     if numeric and isinstance(t.target, (int, float)) and not isinstance(t.target, bool):
         if t.direction == "down" and t.baseline is None:
             rules.add(doc, loc + ("direction",), N_("a target that goes down needs a `baseline` (the value it starts from), "
@@ -840,8 +900,8 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
     for i, entry in enumerate(t.progress):
         where = loc + ("progress", i, "date")
         if entry.date > as_of:
-            rules.add(doc, where, N_("progress dated %(date)s is after the reporting date as_of %(as_of)s; "
-                                     "correct the date or move as_of forward", date=entry.date, as_of=as_of))
+            rules.add(doc, where, N_("progress dated %(date)s is after %(limit)s; correct the date, or %(fix)s",
+                                     date=entry.date, limit=limit.what, fix=limit.fix))
         if start and entry.date < start and not (t.baseline and entry.date < t.baseline.date):
             rules.add(doc, where, N_("progress dated %(date)s is before the work starts (%(start)s, from the target, measure "
                                      "or programme); correct the date, or set an earlier `start`", date=entry.date, start=start))
@@ -865,7 +925,12 @@ def _check_magnitudes(rules: _Rules, doc: Document, loc: Loc, t: m.Target) -> No
         value = entry.value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) <= IMPLAUSIBLE_TIMES * reference:
             continue
-        if scale != 1:
+        if scale != 1 and _base_unit(t):
+            message = N_("%(value)s is more than ten times the target %(target)s. This target's figures are written in "
+                         "%(unit)s, so %(value)s means %(full)s; if the figure was written in %(base)s, write %(suggested)s",
+                         value=_plain(value), target=_plain(float(t.target)), **_amount_words(t, value),  # type: ignore[arg-type]
+                         suggested=_plain(value / scale))
+        elif scale != 1:
             message = N_("%(value)s is more than ten times the target %(target)s. This target's figures are written in "
                          "units of %(scale)s, so %(value)s means %(full)s; if the figure was counted one by one, write "
                          "%(suggested)s", value=_plain(value), target=_plain(float(t.target)), scale=f"{scale:,.0f}",
@@ -876,7 +941,30 @@ def _check_magnitudes(rules: _Rules, doc: Document, loc: Loc, t: m.Target) -> No
         rules.add(doc, loc + ("progress", i, "value"), message, "warning")
 
 
-def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, as_of, sources: dict) -> None:
+def _base_unit(t: m.Target) -> bool:
+    """Whether the target's unit names something besides its scale (元 in 万元; not 万 alone)."""
+    return any(scaled_unit(t.unit, t.scale).unit.values())
+
+
+def _amount_words(t: m.Target, value: float) -> dict[str, ByLanguage]:
+    """A figure in the target's unit as each language says it (units.py): the unit figures are
+    written in (万元 / yuan (× 10,000)), the amount meant (1600亿元 / 160 billion yuan) and the base unit.
+    "means 160,000,000,000" left a clerk counting zeros."""
+    from .l10n import languages_for
+    from .units import axis_title, format_figure
+
+    langs = languages_for(["zh", "en"])
+    su = scaled_unit(t.unit, t.scale)
+
+    def each(say) -> ByLanguage:
+        return ByLanguage(tuple((code, say(lang)) for code, lang in langs.items()))
+
+    return {"unit": each(lambda lang: axis_title(lang, t.unit, t.scale)),
+            "full": each(lambda lang: format_figure(lang, value, t.unit, t.scale)),
+            "base": each(lambda lang: lang.text(su.unit).text)}
+
+
+def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadline, limit: ReportingLimit, sources: dict) -> None:
     """Revisions form a chain per field (each `from` is the previous `to`) ending at the current target."""
     current = {"value": t.target, "deadline": deadline}
     last: dict[str, Any] = {}
@@ -884,8 +972,9 @@ def _check_revisions(rules: _Rules, doc: Document, loc: Loc, t: m.Target, deadli
     for i, rev in enumerate(t.revisions):
         where = loc + ("revisions", i)
         rules.ref(doc, where + ("source",), rev.source, sources, "source", "sources.yaml")
-        if rev.date > as_of:
-            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after the reporting date as_of %(as_of)s; correct the date, or move as_of forward", date=rev.date, as_of=as_of))
+        if rev.date > limit.as_of:
+            rules.add(doc, where + ("date",), N_("revision dated %(date)s is after %(limit)s; correct the date, or %(fix)s",
+                                                 date=rev.date, limit=limit.what, fix=limit.fix))
         if previous_date and rev.date < previous_date:
             rules.add(doc, where + ("date",), N_("revisions are listed oldest first; %(date)s comes before %(previous)s",
                                                  date=rev.date, previous=previous_date))
@@ -940,6 +1029,7 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
         rules.ref(doc, ("sources", i), src, sources, "source", "sources.yaml")
     programme = programmes.get(ms.programme)
     as_of = programme.reporting_date(rules.bulletin) if programme else rules.bulletin.as_of
+    limit = reporting_limit(rules.bulletin, programme, rules.programme_files.get(ms.programme, ""))
     # With an unknown programme (reported above) only the measure's own dates are known; missing ones stay None.
     window = ms.window(programme.period) if programme else m.Period(ms.start, ms.deadline)
     if ms.added is not None and as_of is not None and ms.added > as_of:
@@ -958,8 +1048,8 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("override",), N_("an override without a `date` counts at every reporting round, so it changes rounds "
                                              "already published; add `date: YYYY-MM-DD`, the day it took effect"), "warning")
         if o.date is not None and as_of is not None and o.date > as_of:  # as progress: nothing is known after the reporting date
-            rules.add(doc, ("override", "date"), N_("override dated %(date)s is after the reporting date as_of %(as_of)s; "
-                                                    "correct the date or move as_of forward", date=o.date, as_of=as_of))
+            rules.add(doc, ("override", "date"), N_("override dated %(date)s is after %(limit)s; correct the date, or %(fix)s",
+                                                    date=o.date, limit=limit.what, fix=limit.fix))
     rules.departments = departments
     _check_steps(rules, doc, (), ms.next_steps)
     seen: set[str] = set()
@@ -968,7 +1058,7 @@ def _check_measure(rules: _Rules, doc: Document, ms: m.Measure, content: dict) -
             rules.add(doc, ("targets", i, "id"), N_("duplicate target id `%(id)s` in this measure", id=t.id))
         seen.add(t.id)
         t_window = t.window(window)
-        _check_target(rules, doc, ("targets", i), t, t_window.start, t_window.end, as_of, sources)
+        _check_target(rules, doc, ("targets", i), t, t_window.start, t_window.end, limit, sources)
         if t.deadline is not None and window.end is not None and t.deadline > window.end:
             rules.add(doc, ("targets", i, "deadline"), N_("this target's deadline %(deadline)s is after its measure's deadline "
                                                           "%(measure)s; correct one of them", deadline=t.deadline, measure=window.end), "warning")
@@ -1118,7 +1208,7 @@ def check(root: Path) -> CheckResult:
             rules.add(doc, ("id",), N_("duplicate programme id `%(id)s`", id=p.id))
             continue
         registry["programmes"][p.id] = p
-        files[f"programme:{p.id}"] = os.path.relpath(doc.path, root)
+        files[f"programme:{p.id}"] = rules.programme_files[p.id] = os.path.relpath(doc.path, root)
         for i, dept in enumerate(p.issuers):
             rules.ref(doc, ("issuers", i), dept, registry["departments"], "department", "departments.yaml")
         for i, src in enumerate(p.sources):

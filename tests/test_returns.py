@@ -410,3 +410,145 @@ def test_a_return_for_a_round_before_any_measure_was_in_the_bulletin_says_so(con
 
     with pytest.raises(ReturnsError, match="is in the bulletin yet at the round 2019-06-30"):
         export(content_dir, root / "early2", round_date=__import__("datetime").date(2019, 6, 30))
+
+
+# --- second-bulletin audit -------------------------------------------------------------
+
+def _rounds(content: Path, *days: str) -> None:
+    """Reporting rounds instead of a lone as_of (the last round is the reporting date)."""
+    bulletin = content / "bulletin.yaml"
+    text = bulletin.read_text(encoding="utf-8").replace("as_of: 2020-06-30\n", "")
+    bulletin.write_text(text + f"rounds: [{', '.join(days)}]\n", encoding="utf-8")
+
+
+def _freeze(content: Path, as_of: str) -> None:
+    """The programme's own as_of: its figures frozen at that date (a programme that ended)."""
+    path = content / "programmes" / "huitian.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f"as_of: {as_of}\n", encoding="utf-8")
+
+
+def test_a_late_date_names_the_round_in_force_not_a_missing_as_of(content_dir, run_cli):
+    """With `rounds` and no as_of, "move as_of forward" pointed at a field the file does not have."""
+    root = content_dir.parent
+    _rounds(content_dir, "2020-03-31", "2020-06-30")
+    (root / "r.csv").write_text("id,value,date,source\nhuitian-2/households-visited,61,2020-07-15,progress-report\n",
+                                encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1
+    assert ("r.csv:r:2:3: progress dated 2020-07-15 is after the current round 2020-06-30 (the last of `rounds` in "
+            "bulletin.yaml); correct the date, or if it belongs to a new round, add that round at the end of `rounds`") in run.out
+    assert "as_of" not in run.out.split("r.csv:r:2:3:")[1].splitlines()[0]
+    zh = run_cli("returns", "import", "--content", "content", "--lang", "zh", "r.csv", cwd=root)
+    assert "晚于本轮的统计截止日期 2020-06-30（bulletin.yaml 中 `rounds` 的最后一轮）" in zh.out, zh.out
+
+
+def test_a_frozen_programme_is_left_out_of_later_returns_and_its_as_of_is_named(content_dir, run_cli):
+    """A programme with its own as_of 2020-06-30 was exported at the 2020-09-30 round, every row
+    pre-dated 2020-09-30, and every filled row refused with "move as_of forward" (bulletin.yaml has none)."""
+    root = content_dir.parent
+    _rounds(content_dir, "2020-06-30", "2020-09-30")
+    _freeze(content_dir, "2020-06-30")
+    run = run_cli("returns", "export", "--content", "content", "--output", "q3", cwd=root)
+    assert run.code == 0, run.out
+    assert not (root / "q3").exists() or not list((root / "q3").glob("*.xlsx"))
+    assert "huitian stopped reporting at its own as_of 2020-06-30 (in programmes/huitian.yaml)" in run.out
+    assert "no department leads a target" not in run.out
+    assert _export(run_cli, root).is_file()  # the round it was still reported at
+    (root / "r.csv").write_text("id,value,date,source\nhuitian-2/households-visited,61,2020-09-30,progress-report\n",
+                                encoding="utf-8")
+    late = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert late.code == 1
+    assert ("progress dated 2020-09-30 is after the programme's own reporting date as_of 2020-06-30 (in "
+            "programmes/huitian.yaml") in late.out and "move that as_of forward or remove it from programmes/huitian.yaml" in late.out
+
+
+def test_a_column_the_department_added_is_ignored_with_a_warning(content_dir, run_cli):
+    """A 备注 column refused the whole workbook, hiding its real row errors until it was removed."""
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    wb = load_workbook(path)
+    ws = wb.active
+    extra = ws.max_column + 1
+    ws.cell(1, extra, "remark")
+    ws.cell(4, extra, "已核实")
+    wb.save(path)
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(extra)
+    assert f"warning: the column(s) `remark` (column {letter}) are not the export's and are not imported" in run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+    zh = run_cli("returns", "import", "--content", "content", "--lang", "zh", str(path.relative_to(root)), cwd=root)
+    assert f"`remark`（{letter} 列）" in zh.out and "不会导入" in zh.out, zh.out
+
+
+def test_a_percentage_above_100_is_imported_with_a_warning_and_the_workbook_asks_rather_than_refuses(content_dir, run_cli):
+    """`101 不在 0–100 之间` refused a return, though targets such as 待遇不低于平均工资的100% pass 100."""
+    root = content_dir.parent
+    path = _export(run_cli, root)
+    ws = load_workbook(path).active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "huitian-2/households-visited")
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{get_column_letter(keys.index('value') + 1)}{row}"
+    rule = next(dv for dv in ws.data_validations.dataValidation if cell in str(dv.sqref))
+    assert rule.errorStyle == "warning"  # Excel asks "keep it?" above 100 instead of refusing the figure
+    _fill(path, "huitian-2/households-visited", value=101, source="progress-report")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    assert re.search(r":\d+:M: warning: 101 is above 100: right for a ratio or a growth rate", run.out), run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 101
+    (root / "r.csv").write_text("id,value,date,source\nhuitian-2/households-visited,-5,2020-06-29,progress-report\n",
+                                encoding="utf-8")
+    below = run_cli("returns", "import", "--content", "content", "--lang", "zh", "r.csv", cwd=root)
+    assert below.code == 1 and "r.csv:r:2:2: -5 小于 0" in below.out, below.out
+
+
+def test_a_figure_in_yuan_where_the_target_counts_in_wan_yuan_is_told_in_the_targets_unit(content_dir, run_cli):
+    """Target 600 万元, the department typed 16000000: the warning said "相当于 160,000,000,000；
+    如果填的是按个数统计的数字，请写 1600"; it now says the amount in 亿元 and names 元."""
+    path = content_dir / STATIONS
+    path.write_text(path.read_text(encoding="utf-8").replace("  kind: count\n  unit: {zh: 个, en: stations}\n  target: 6\n",
+                                                             "  kind: amount\n  unit: {zh: 元, en: yuan}\n  scale: 10000\n"
+                                                             "  target: 600\n"), encoding="utf-8")
+    root = content_dir.parent
+    file = _fill(_export(run_cli, root), "huitian-3/stations", value=16000000, source="progress-report")
+    zh = run_cli("returns", "import", "--content", "content", "--lang", "zh", str(file.relative_to(root)), cwd=root)
+    assert zh.code == 0, zh.out
+    assert "16000000 超过目标值 600 的十倍。这项指标的数字以万元为单位填写，16000000 相当于1600亿元；如果填的是元，请写 1600" in zh.out, zh.out
+    checked = run_cli("check", "--content", "content", "--lang", "en", cwd=root)
+    assert ("written in yuan (× 10,000), so 16000000 means 160 billion yuan; if the figure was written in yuan, "
+            "write 1600") in checked.out, checked.out
+
+
+def test_a_semicolon_separated_csv_is_read(content_dir, run_cli):
+    """Excel in a European locale saves CSV with `;`: it was refused with "no sheet has the row of column keys"."""
+    root = content_dir.parent
+    (root / "r.csv").write_text("id;value;date;source\nhuitian-2/households-visited;61;2020-06-30;progress-report\n",
+                                encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 0, run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+
+def test_a_completed_target_is_not_asked_for_again(content_dir, run_cli):
+    """A target reported done (6 of 6 stations) was exported every round, as if the report had been lost."""
+    root = content_dir.parent
+    path = content_dir / STATIONS
+    path.write_text(path.read_text(encoding="utf-8").replace("    value: 4\n", "    value: 6\n"), encoding="utf-8")
+    run = run_cli("returns", "export", "--content", "content", "--department", "changping-civil-affairs",
+                  "--round", "2020-06-30", "--output", "returns", cwd=root)
+    assert run.code == 0, run.out
+    ws = load_workbook(root / "returns" / "changping-civil-affairs.xlsx").active
+    ids = [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]
+    assert "huitian-3/stations" not in ids and "huitian-2/households-visited" in ids
+    assert "completed target(s) left out" in run.out and "huitian-3/stations" in run.out
+    march = content_dir / "bulletin.yaml"
+    march.write_text(march.read_text(encoding="utf-8") + "rounds: [2020-03-31, 2020-06-30]\n", encoding="utf-8")
+    earlier = run_cli("returns", "export", "--content", "content", "--department", "changping-civil-affairs",
+                      "--round", "2020-03-31", "--output", "march", cwd=root)
+    ws = load_workbook(root / "march" / "changping-civil-affairs.xlsx").active
+    assert "huitian-3/stations" in [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]  # 2 of 6 by then
+    assert earlier.code == 0

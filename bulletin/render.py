@@ -387,13 +387,16 @@ def _template_gettext(lang: Lang) -> Callable[..., Markup]:
     plain: dict[str, Markup] = {}
     formatted: dict[str, Markup] = {}
 
+    # Unlike jinja2.ext.i18n, a translation is text, escaped, not markup: no message of the
+    # templates holds markup, and a catalogue (a translator's file) must not be a way to put
+    # a tag on every page.
     def gettext(message: str, **variables: Any) -> Markup:
         if variables:
             if (rv := plain.get(message)) is None:
-                rv = plain[message] = Markup(lang.gettext(message))
+                rv = plain[message] = Markup.escape(lang.gettext(message))
             return rv % variables
         if (rv := formatted.get(message)) is None:  # newstyle gettext formats even without variables ("%%" is "%")
-            rv = formatted[message] = Markup(lang.gettext(message)) % {}
+            rv = formatted[message] = Markup.escape(lang.gettext(message)) % {}
         return rv
     return gettext
 
@@ -411,7 +414,7 @@ def _template_ngettext(lang: Lang) -> Callable[..., Markup]:
     variables escaped."""
     def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
         variables.setdefault("num", num)
-        return Markup(lang.ngettext(singular, plural, num)) % variables
+        return Markup.escape(lang.ngettext(singular, plural, num)) % variables
     return ngettext
 
 

@@ -189,3 +189,17 @@ def test_messages_for_a_traditional_chinese_bulletin_are_in_traditional_characte
 
     text = gettext_for("zh-Hant")("; %(w)d warning(s) above: check them")
     assert text.startswith("；上面有 %(w)d 個警告，請逐一") and "个" not in text and "请" not in text
+
+
+def test_a_translation_is_text_never_markup():
+    """Hostile-input audit: a catalogue's msgstr went into every page as raw HTML
+    (`总览<img src=x onerror=alert(1)>` on 351 pages); the templates' messages hold no markup."""
+    from types import SimpleNamespace
+
+    from bulletin.render import _template_gettext, _template_ngettext
+
+    evil = "总览<img src=x onerror=alert(1)> %(n)s"
+    lang = SimpleNamespace(gettext=lambda message: evil, ngettext=lambda s, p, n: evil)
+    for text in (_template_gettext(lang)("Overview %(n)s", n="<b>"), _template_ngettext(lang)("a", "b", 2, n="<b>")):
+        assert "<img" not in text and "&lt;img" in text and "<b>" not in text
+    assert str(_template_gettext(SimpleNamespace(gettext=lambda m: m))("100%% done")) == "100% done"

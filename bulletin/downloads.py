@@ -148,9 +148,12 @@ def _progress_rows(r: "Renderer", lang: Lang, ms: Measure) -> list[list[Any]]:
         a = r.site.assessments[ms.id].targets[t.id]
         first = t.original
         original_deadline = first.window(window).end if first.deadline != t.deadline else a.deadline
-        scale = scaled_unit(t.unit, t.scale).scale
+        # the unit one figure × scale is counted in: 元 with scale 10000, also for `unit: 万元` without
+        # `scale` (content written before scale existed), never 万元 × 10000
+        unit = scaled_unit(t.unit, t.scale)
+        scale = unit.scale
         for e in t.progress:
-            rows.append([ms.programme, ms.id, t.id, text(t.title), _(KIND_LABELS[t.kind]), t.kind, text(t.unit),
+            rows.append([ms.programme, ms.id, t.id, text(t.title), _(KIND_LABELS[t.kind]), t.kind, text(unit.unit),
                          cell(t.baseline.value) if t.baseline else "", cell(t.target),
                          a.deadline.isoformat() if a.deadline else "", e.date.isoformat(), cell(e.value),
                          text(e.note), e.source or "", text(c.sources[e.source].title) if e.source else "",
@@ -223,8 +226,10 @@ def _measure_json(r: "Renderer", lang: Lang, ms: Measure) -> dict:
         "override": {"status": ms.override.status, "reason": text(ms.override.reason), "source": ms.override.source,
                      "date": ms.override.date.isoformat() if ms.override.date else None} if ms.override else None,
         "targets": [{
-            "id": t.id, "title": text(t.title), "kind": t.kind, "unit": text(t.unit), "direction": t.direction,
-            # Figures are as the source gives them: `scale` × `base_unit` each (e.g. 10000 × yuan for 万元).
+            # Figures are as the source gives them: `scale` × `unit` each (e.g. 10000 × yuan for 万元);
+            # `base_unit`, the same, is kept for readers written before `unit` was the base unit.
+            "id": t.id, "title": text(t.title), "kind": t.kind, "unit": text(scaled_unit(t.unit, t.scale).unit),
+            "direction": t.direction,
             "scale": scaled_unit(t.unit, t.scale).scale, "base_unit": text(scaled_unit(t.unit, t.scale).unit),
             "baseline": {"value": t.baseline.value, "date": t.baseline.date.isoformat()} if t.baseline else None,
             "target": t.target, "deadline": a.targets[t.id].deadline.isoformat() if a.targets[t.id].deadline else None,

@@ -361,3 +361,16 @@ def test_of_two_targets_behind_the_one_further_behind_is_named(content_dir: Path
         a = Site(check(content_dir).content).assessments["huitian-10"]
         assert a.status == Status.BEHIND and {t.status for t in a.targets.values()} == {Status.BEHIND}
         assert a.deciding == "b", rule
+
+
+def test_open_data_gives_the_unit_the_scale_multiplies(content_dir: Path):
+    """Second-bulletin audit: with `unit: {zh: 万元}` and no `scale` (the older form), the data
+    said unit 万元 and scale 10000, so value × scale read 600万万元."""
+    _edit(content_dir / STATIONS, "  unit: {zh: 个, en: stations}\n", "  unit: {zh: 万元, en: \"10,000 yuan\"}\n")
+    files = render(content_dir)
+    for code, unit in (("zh", "元"), ("en", "yuan")):
+        target = next(t for ms in json.loads(files[f"{code}/data/bulletin.json"])["measures"] if ms["id"] == "huitian-3"
+                      for t in ms["targets"])
+        assert (target["unit"], target["scale"], target["base_unit"]) == (unit, 10000, unit)
+        rows = [r for r in files[f"{code}/data/progress.csv"].splitlines() if ",huitian-3,stations," in r]
+        assert rows and all(f",{unit}," in r and ",10000," in r for r in rows)

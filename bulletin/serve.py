@@ -137,7 +137,7 @@ class DevState:
             self.snapshot = Snapshot(dict(self.builder.files))
             self.problems, self.error = [], None
             for warning in result.warnings:
-                self.log(str(warning))
+                self.log(warning.localised(self.gettext))  # in the editor's language, as `build` prints it
             print(result.summary(self.gettext) + localise(N_(" (rebuilt in %(seconds)s s)", seconds=f"{time.perf_counter() - started:.2f}"),
                                                           self.gettext), flush=True)
             ok = True

@@ -209,6 +209,21 @@ def test_a_failed_rebuild_is_told_in_the_terminal_as_build_tells_it_in_the_edito
     assert lines[-1] == "预览：仍在提供上一个正确构建的网站"
 
 
+
+def test_the_warnings_of_a_rebuild_are_in_the_editors_language(project_copy):
+    """Second-bulletin audit: `serve` printed content warnings in English in a Chinese bulletin,
+    while `build` printed them in Chinese."""
+    from bulletin.messages import gettext_for
+
+    visits = project_copy / "content" / "measures" / "huitian" / "02-household-visits.yaml"
+    visits.write_text(visits.read_text(encoding="utf-8").replace("    value: 38\n", "    value: 0.38\n"), encoding="utf-8")
+    builder = Builder(project_copy / "content", project_copy / "templates", project_copy / "theme",
+                      project_copy / "output", cache=None, report_pdfs=False)
+    lines: list[str] = []
+    assert DevState(builder, log=lines.append, gettext=gettext_for("zh")).rebuild()
+    [warning] = [line for line in lines if "02-household-visits.yaml" in line]
+    assert "警告：" in warning and "looks like a fraction" not in warning
+
 # --- hostile requests -------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", ["/%00", "/zh/%00index.html", "/zh/index.html%0d%0aSet-Cookie:%20x=1",

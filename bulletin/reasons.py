@@ -76,9 +76,10 @@ def target_reason(lang: Lang, target: Target, a: Assessment, rule: PaceRule | No
         if a.expected is not None:  # the figure expected by now, for a sentence in figures rather than shares
             args["expected_value"] = target_figure(lang, target, round(figure_at(target, a.expected), 1))
     away = a.reached is not None and a.reached < 0  # a figure that moved from its baseline away from the target
-    # A percentage with a baseline other than zero: its pace is a share of the way from the baseline,
-    # which the figures alone do not show (92% against 93.3% expected, from 80%, is behind): say both.
-    from_baseline = target.kind == "percentage" and "baseline" in args and figure_at(target, 0.0) != 0
+    # A baseline other than zero: the pace is a share of the way from the baseline, which the
+    # figures alone do not show (92% against 93.3% expected, from 80%, is behind; "75% of the
+    # target 8" reads as 6 of 8 when the way goes from 12 down to 8): say both.
+    from_baseline = "baseline" in args and figure_at(target, 0.0) != 0
     if s == Status.COMPLETED and target.kind == "milestone":
         sentence = _("Completed: reported done on %(reported)s.")
     elif s == Status.COMPLETED:
@@ -99,7 +100,7 @@ def target_reason(lang: Lang, target: Target, a: Assessment, rule: PaceRule | No
     elif s == Status.OVERDUE and away:
         sentence = _("The deadline %(deadline)s has passed and the figure has moved away from the target %(target)s "
                      "(%(value)s on %(reported)s, from %(baseline)s).")
-    elif s == Status.OVERDUE and target.kind == "percentage":  # "75% of the way to 100% (95% reported)" is a riddle
+    elif s == Status.OVERDUE and (target.kind == "percentage" or from_baseline):  # "75% of the way to 100% (95% reported)" is a riddle
         sentence = (_("The deadline %(deadline)s has passed short of the target %(target)s: %(value)s was reported on "
                       "%(reported)s, from %(baseline)s.") if from_baseline else
                     _("The deadline %(deadline)s has passed short of the target %(target)s: %(value)s was reported on %(reported)s."))

@@ -174,3 +174,17 @@ def test_shares_are_shown_precisely_enough_to_give_the_status_they_explain():
         assert f"{shown} was reached" in sentence, (status, sentence)
         assert reasons.target_reason(EN, t, a).count("40%") == 1  # without the rule: whole per cent, as before
     assert pace(0.399, 0.5, rule) == Status.BEHIND and pace(0.402, 0.5, rule) == Status.ON_TRACK
+
+
+def test_a_count_from_a_baseline_says_where_the_way_starts():
+    """Second-bulletin audit: from 12 large communities down to 8, a report of 9 read
+    "按序时进度应完成目标8个的100%，实际完成75%" — as if 6 of 8 were done. Both languages now
+    name the baseline, as percentage targets with a baseline already did."""
+    t = Target(id="large", title={"zh": "大社区", "en": "Large communities"}, kind="count", source="s", target=8,
+               unit={"zh": "个", "en": "communities"}, baseline=Baseline(12, START), direction="down",
+               progress=[ProgressEntry(dt.date(2020, 9, 30), 9)])
+    behind = target_sentence(ZH, t, dt.date(2020, 12, 31))
+    assert "从基数12个到目标8个" in behind and "报告为9个" in behind and "目标8个的" not in behind
+    assert "from 12 communities to 8 communities" in target_sentence(EN, t, dt.date(2020, 12, 31))
+    overdue = target_sentence(ZH, t, dt.date(2021, 3, 31))
+    assert "12个" in overdue and "目标8个的" not in overdue

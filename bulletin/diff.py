@@ -146,7 +146,7 @@ def compare(old: CheckResult, new: CheckResult) -> Comparison:
     for mid, ms in b.measures.items():  # reports on measures new to the bulletin count as new reports too
         if mid not in a.measures:
             out.reports += [(mid, t.id, e) for t in ms.targets for e in t.progress]
-    out.reports.sort(key=lambda r: (r[2].date, r[0], r[1]))
+    out.reports.sort(key=lambda r: r[2].date)  # stable: reading order on one date (measure 2 before measure 10)
     out.sources = [sid for sid in b.sources if sid not in a.sources]
     out.rounds = [d for d in (b.bulletin.rounds or [b.bulletin.as_of]) if d not in (a.bulletin.rounds or [a.bulletin.as_of])]
     out.rewritten = _rewritten_rounds(a, b, before, after)

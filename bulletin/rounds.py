@@ -134,7 +134,7 @@ class History:
                 statuses.append(StatusChange(content.measures[mid], kind, old, a.status))
         reports = [Report(ms, t, e) for mid, ms in content.measures.items() if mid in now for t in ms.targets
                    for e in t.progress if previous < e.date <= day]
-        reports.sort(key=lambda r: (r.entry.date, r.measure.id, r.target.id), reverse=True)
+        reports.sort(key=lambda r: r.entry.date, reverse=True)  # stable: reading order on one date, not ids as text
         revisions = []
         for mid, a in now.items():
             if mid not in before:

@@ -269,7 +269,9 @@ class Site:
         if self._updates is None:  # asked by every feed and list of updates: sorted once
             items = [Update(ms, t, e, i) for ms in self.content.measures.values() for t in ms.targets
                      for i, e in enumerate(t.progress)]
-            self._updates = sorted(items, key=lambda u: (u.entry.date, u.measure.id, u.target.id, u.index), reverse=True)
+            # newest first; on one date in reading order (programme, measure number, target), not by
+            # id as text, where measure 10 comes before measure 2 (the sort is stable, reversed too)
+            self._updates = sorted(items, key=lambda u: u.entry.date, reverse=True)
         return list(self._updates)
 
     def deadline_of(self, measure: Measure | ListedMeasure) -> dt.date:
@@ -299,7 +301,7 @@ class Site:
         for ms in self.content.measures.values():
             d = self.due_date(ms)
             months[d.replace(day=1)].append(ms)
-        return sorted((m, sorted(v, key=lambda ms: (self.due_date(ms), ms.id))) for m, v in months.items())
+        return sorted((m, sorted(v, key=self.due_date)) for m, v in months.items())  # stable: reading order on one date
 
     def upcoming(self, limit: int = 8) -> list[Measure]:
         """Open measures whose deadline is on or after the bulletin's reporting date, soonest first
@@ -308,7 +310,7 @@ class Site:
         today = self.content.bulletin.as_of
         items = [ms for ms in self.content.measures.values()
                  if self.status_of(ms.id) not in closed and self.due_date(ms) >= max(today, self.content.as_of(ms.programme))]
-        return sorted(items, key=lambda ms: (self.due_date(ms), ms.id))[:limit]
+        return sorted(items, key=self.due_date)[:limit]  # stable: reading order on one date
 
     def departments_used(self) -> list[str]:
         # Worked out once per build: every list of departments on every page asks for it.

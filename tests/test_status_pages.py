@@ -374,3 +374,21 @@ def test_open_data_gives_the_unit_the_scale_multiplies(content_dir: Path):
         assert (target["unit"], target["scale"], target["base_unit"]) == (unit, 10000, unit)
         rows = [r for r in files[f"{code}/data/progress.csv"].splitlines() if ",huitian-3,stations," in r]
         assert rows and all(f",{unit}," in r and ",10000," in r for r in rows)
+
+
+def test_measures_on_one_date_are_listed_in_number_order_not_as_text(content_dir: Path):
+    """Second-bulletin audit: new reports of one date were listed 9, 8, … 2, 10, 1 (ids compared
+    as text, reversed); lists of one deadline put measure 10 before measure 2."""
+    from bulletin.site import Site
+
+    stations = (content_dir / STATIONS).read_text(encoding="utf-8")
+    (content_dir / "measures" / "huitian" / "10-more-stations.yaml").write_text(stations.replace("number: 3", "number: 10"),
+                                                                                encoding="utf-8")
+    site = Site(check(content_dir).content)
+    on_one_day = [u.measure.number for u in site.updates() if u.entry.date == dt.date(2020, 6, 20)]
+    assert on_one_day == sorted(on_one_day) and {3, 10} <= set(on_one_day)
+    upcoming = [ms.number for ms in site.upcoming(limit=100) if site.due_date(ms) == dt.date(2020, 12, 31)]
+    assert upcoming == sorted(upcoming) and {3, 10} <= set(upcoming)
+    for _, measures in site.by_deadline_month():
+        numbers = [ms.number for ms in measures]
+        assert numbers == sorted(numbers, key=lambda n: (site.due_date(site.content.measures[f"huitian-{n}"]), n))

@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import os
 import re
+import unicodedata
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
@@ -149,6 +150,25 @@ def _unwrap(tp: Any) -> Any:
             tp = typing.get_args(tp)[0]
         else:
             return tp
+
+
+def _is_text_field(cls: type, loc: Loc) -> bool:
+    """Whether `loc` is a field of texts by language (`Text`), e.g. a title."""
+    holder = _class_at(cls, loc) if loc and isinstance(loc[-1], str) else None
+    if holder is None:
+        return False
+    hint = typing.get_type_hints(holder).get(loc[-1])
+    return hint == m.Text or m.Text in typing.get_args(hint)
+
+
+def _full_width_digits(given: Any) -> Msg | None:
+    """`３５` or `１２．５`: digits typed with a Chinese input method, which look like 35 but are not."""
+    if not isinstance(given, str) or not re.fullmatch(r"[-+－＋]?[0-9０-９]+(?:[.．][0-9０-９]+)?", given.strip()) \
+            or given.isascii():
+        return None
+    plain = unicodedata.normalize("NFKC", given.strip())
+    return N_("`%(given)s` is written with full-width (Chinese input) digits; write `%(plain)s` with ordinary digits",
+              given=given, plain=plain)
 
 
 def _too_large(raw: Any) -> bool:
@@ -417,7 +437,7 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         message = N_("`%(given)s` is a yes/no value, not a number; write the number here, e.g. 3", given="true" if given else "false")
     elif kind.startswith(("float", "int")):
         yes_no = _yes_no_words(given) if _target_kind(doc.data, loc) in ("milestone", None) else None
-        message = (yes_no or _number_in_words(given, _target_scale(doc.data, loc))
+        message = (yes_no or _number_in_words(given, _target_scale(doc.data, loc)) or _full_width_digits(given)
                    or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=given))
     elif kind.startswith("bool"):
         message = _yes_no_words(given) or N_("expected true or false, got `%(given)s`", given=given)
@@ -430,6 +450,11 @@ def _shape_problem(doc: Document, cls: type, error: dict) -> Problem:
         meant = CHINESE_CHOICES.get(str(given).strip())
         message += (N_("; for %(given)s write `%(word)s`", given=given, word=meant) if meant in choices
                     else _did_you_mean(str(given), choices))
+    elif kind == "dict_type" and isinstance(given, str) and _is_text_field(cls, where_loc):
+        # the commonest slip of a new editor: `title: 推广社区涂鸦治理小广告`, one text where each language has one
+        field_name = str(where_loc[-1])
+        message = N_("a text is written once per language: `%(name)s: {zh: %(given)s, en: …}` (with the English after "
+                     "`en:`; in a bulletin in Chinese only, `%(name)s: {zh: %(given)s}`)", name=field_name, given=given)
     elif kind in ("dict_type", "dataclass_type", "dataclass_exact_type"):
         message = N_("expected a block of `key: value` lines here, got `%(given)s`", given=given)
     elif kind == "list_type":

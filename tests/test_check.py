@@ -388,3 +388,16 @@ def test_a_milestone_is_checked_against_the_target_as_it_stood_on_its_date(conte
     assert not [p for p in check(content_dir).problems if "milestones" in p.field], [str(p) for p in check(content_dir).problems]
     path.write_text(text, encoding="utf-8")  # no revision: 110 is beyond the target 100
     assert [p.field for p in check(content_dir).problems if "milestones" in p.field] == ["targets[0].milestones[0].value"]
+
+
+def test_a_text_written_once_and_full_width_digits_get_the_fix_spelled_out(content_dir: Path, tmp_path: Path, run_cli):
+    """Second-bulletin audit: `title: 推广社区涂鸦治理小广告` got "expected a block of `key: value`
+    lines", and `target: ３５` "expected a number, got `３５`", which looks like what was typed."""
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: {zh: 建设养老驿站, en: Build elderly-care stations}", "title: 建设养老驿站")
+                    .replace("  target: 6\n", "  target: ３５\n"), encoding="utf-8")
+    run = run_cli("check", "--content", "content", "--lang", "zh", cwd=tmp_path)
+    assert run.code == 1
+    assert "title: 文字要按语言分别写：`title: {zh: 建设养老驿站, en: …}`" in run.out
+    assert "targets[0].target: `３５` 用的是全角数字" in run.out and "写作 `35`" in run.out

@@ -127,7 +127,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     changed = write_schemas(directory, check_only=args.check)
     if args.check and changed:
         for path in changed:
-            print(say(N_("%(path)s: out of date; run `python build.py schema` to regenerate it", path=path)))
+            print(say(N_("%(path)s: out of date; run `bulletin schema` to regenerate it", path=path)))
         return 1
     print(say(N_("schema: %(n)d file(s) written in %(directory)s", n=len(changed), directory=directory)) if not args.check
           else say(N_("schema: up to date")))

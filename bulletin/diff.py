@@ -318,7 +318,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         old = check(base_dir)
         if new.content is None or new.errors:
             print(_title(lang, args.base) + "\n")
-            print(_("The content has %(n)s errors, so statuses cannot be compared; `python build.py check` lists them.")
+            print(_("The content has %(n)s errors, so statuses cannot be compared; `bulletin check` lists them.")
                   % {"n": len(new.errors)})
             return 0
         if old.content is None or old.errors:

@@ -16,7 +16,7 @@ TEMPLATE = """\
 # yaml-language-server: $schema=../../schema/measure.schema.json
 # A measure (措施): one commitment in a programme. Lines starting with # are comments.
 # 一项措施：方案中的一条承诺。以 # 开头的行是说明，不会显示在网站上。
-# Check your edit with: python build.py check   (检查：python build.py check)
+# Check your edit with: bulletin check   (检查：bulletin check)
 
 programme: {programme}          # programme id (方案编号): a file name in content/programmes/
 number: {number}                # position in the programme (措施序号), unique within it
@@ -75,7 +75,7 @@ def _valid_id(ident: str) -> None:
 def _readable(content: Path):
     result = check(content)
     if result.content is None:
-        raise NewError(N_("the content cannot be read; run `python build.py check` first"))
+        raise NewError(N_("the content cannot be read; run `bulletin check` first"))
     return result.content
 
 
@@ -219,7 +219,7 @@ def new_registry_item(content: Path, kind: str, ident: str) -> Path:
 STARTER = {
     "bulletin.yaml": """\
 # yaml-language-server: $schema=schema/bulletin.schema.json
-# The whole site (整个网站). Check with: python build.py check --content {content}
+# The whole site (整个网站). Check with: bulletin check --content {content}
 title: {{zh: 示例进展公报, en: Example Progress Bulletin}}
 organisation: {{zh: 示例编辑部, en: Example editorial office}}
 languages: [zh, en]             # the first is the default language (第一个为默认语言)
@@ -346,7 +346,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             if not args.programme:
                 raise NewError(N_("say which programme: `bulletin new measure --programme ID`"))
             path = new_measure(args.content, args.programme, args.slug, args.number)
-            print(say(N_("new: wrote %(path)s; fill in the titles and targets, then run `python build.py check`", path=path)))
+            print(say(N_("new: wrote %(path)s; fill in the titles and targets, then run `bulletin check`", path=path)))
             return 0
         if not args.name:
             raise NewError(N_("give the new id: `bulletin new %(kind)s ID`", kind=args.kind))
@@ -357,8 +357,9 @@ def cmd_new(args: argparse.Namespace) -> int:
             path = new_registry_item(args.content, "departments", ident)
         else:
             path = new_registry_item(args.content, "sources", ident)
-        print(say(N_("new: added %(kind)s `%(id)s` to %(path)s; replace the example texts, then run `python build.py check`",
-                     kind=args.kind, id=ident, path=path)))
+        kind = {"programme": N_("the programme"), "department": N_("the department"), "source": N_("the source")}[args.kind]
+        print(say(N_("new: added %(kind)s `%(id)s` to %(path)s; replace the example texts, then run `bulletin check`",
+                     kind=kind, id=ident, path=path)))
         return 0
     except NewError as exc:
         message = exc.args[0]

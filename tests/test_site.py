@@ -677,6 +677,22 @@ def test_home_shows_completed_and_overdue_work_and_cards_open_their_own_lists(si
                 assert (out / code / h).exists(), h
 
 
+def test_home_leads_with_the_counts_and_what_changed_before_the_introduction_and_chart(site):
+    """On a phone the counts by status and what changed since the last round were two screens
+    down, under the introduction and the chart: they come right after the H1."""
+    expected = {"zh": "自2019年12月11日以来：新出现滞后或逾期8项、新完成0项。",
+                "en": "Since 11 December 2019: 8 newly behind or overdue, 0 newly completed."}
+    for code in ("zh", "en"):
+        home = (site / code / "index.html").read_text(encoding="utf-8")
+        order = [home.index(marker) for marker in ("<h1>", 'class="status-counts"', 'class="since-last"',
+                                                   'class="lead"', '<figure class="chart"')]
+        assert order == sorted(order), (code, order)
+        line = re.search(r'<p class="since-last">(.*?)</p>', home, re.S).group(1)
+        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", line)))
+        assert text.startswith(expected[code]), text
+        assert 'href="changes/index.html#changes-slipped"' in line
+
+
 ONE_THEN_PLURAL = re.compile(r"(?<![\d,.])1 (measures|programmes|targets)\b")
 
 

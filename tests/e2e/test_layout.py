@@ -123,6 +123,29 @@ def test_pages_fit_the_screen(server, site_root, width_page, lang, width):
     assert not failures, f"{lang} at {width} px:\n" + "\n".join(failures[:40])
 
 
+def test_english_pages_fit_a_phone_with_large_text(server, site_root, browser):
+    """With the browser's text at 200 % (a 32 px default font) at 390 px, English pages scrolled
+    sideways (a badge "!? Overdue, not reported" wider than the screen) and the skip link's
+    second line showed over the site title: badges and dates wrap, the link moves up by its own height."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
+    checks.route_local_only(context, ("127.0.0.1",))
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Page.enable")
+    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 32}})
+    failures = []
+    for rel in _layout_pages(site_root, "en") + ["en/changes/index.html", "en/methodology/index.html", "en/departments/index.html"]:
+        page.goto(server.url + rel)
+        wide, skip = page.evaluate("""() => [document.documentElement.scrollWidth,
+            document.querySelector('.skip-link').getBoundingClientRect().bottom]""")
+        if wide > 390:
+            failures.append(f"{rel}: {wide} px wide")
+        if skip > 0:
+            failures.append(f"{rel}: the unfocused skip link shows down to {skip:.0f} px")
+    context.close()
+    assert not failures, "\n".join(failures)
+
+
 @pytest.mark.parametrize("width", (320, 1280))
 def test_exactly_one_drawing_of_each_chart_is_shown(server, site_root, width_page, width):
     page = width_page(width)

@@ -187,6 +187,14 @@ def test_printed_measure_page_has_title_data_tables_and_addresses(server, site_r
     cells = page.evaluate("() => [...document.querySelectorAll('details.chart-data tbody td, details.chart-data tbody th')].map(c => c.textContent.trim())")
     sources = page.evaluate("() => [...document.querySelectorAll('main a.source-link')].map(a => a.dataset.href || a.href)")
     footer = page.evaluate("() => document.querySelector('.site-footer').innerText")
+    page.emulate_media(media="print")
+    # With background graphics off (the browsers' default) white-ink badges printed as pale
+    # outlines; and a chart printed on the page after its caption.
+    badges, figures = page.evaluate("""() => [
+        [...document.querySelectorAll('main .status')].map(s => getComputedStyle(s).printColorAdjust),
+        [...document.querySelectorAll('figure.chart')].map(f => getComputedStyle(f).breakInside)]""")
+    assert badges and set(badges) == {"exact"}, set(badges)
+    assert figures and set(figures) == {"avoid"}, set(figures)
     pdf = page.pdf(format="A4", print_background=False)
     context.close()
     first_page = _squash(_pdf_text(pdf, tmp_path, lang, 1, 1))

@@ -66,6 +66,16 @@ LAYOUT_PROBLEMS = r"""() => {
     if (getComputedStyle(node.parentElement).fontStyle !== 'normal') slanted.add(node.data.trim().slice(0, 20));
   }
   for (const text of slanted) problems.push(`Chinese text in italics: "${text}"`);
+  // Warnings (stale data, seriously behind) and secondary lines were 12–13.6 px: nothing under 14.
+  const small = new Set();
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) {
+    const el = texts.currentNode.parentElement;
+    if (!texts.currentNode.data.trim() || !el || !visible(el) || el.closest('svg, .visually-hidden')) continue;
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    if (px < 14) small.add(`${el.tagName.toLowerCase()}.${el.className} ${px} px`);
+  }
+  for (const text of small) problems.push(`text under 14 px: ${text}`);
   return problems;
 }""".replace("MIN", str(MIN_CHART_TEXT_PX))
 

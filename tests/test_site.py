@@ -693,6 +693,16 @@ def test_home_leads_with_the_counts_and_what_changed_before_the_introduction_and
         assert 'href="changes/index.html#changes-slipped"' in line
 
 
+def test_a_status_page_is_headed_by_its_status_at_heading_size(site):
+    """The only H1 of a status page (and its filtered pages) was a 14 px badge, smaller than the
+    H2 below it: it says "Status: <badge>", and the badge takes the heading's size."""
+    for code, heading in (("zh", "状态：!? 逾期未报"), ("en", "Status: !? Overdue, not reported")):
+        for rel in ("status/overdue-unreported/index.html", "status/overdue-unreported/category/governance-structure/index.html"):
+            h1 = re.search(r"<h1>(.*?)</h1>", (site / code / rel).read_text(encoding="utf-8"), re.S).group(1)
+            assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", h1)).strip() == heading, (code, rel, h1)
+    assert re.search(r"^h1 \.status \{ font-size: 0\.8em;", (site / "assets" / "style.css").read_text(encoding="utf-8"), re.M)
+
+
 ONE_THEN_PLURAL = re.compile(r"(?<![\d,.])1 (measures|programmes|targets)\b")
 
 

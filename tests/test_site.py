@@ -289,6 +289,40 @@ def test_every_page_declares_its_language(site):
         assert page(f).html_lang == LANGS[code], f
 
 
+class _UnmarkedChinese(HTMLParser):
+    """Chinese text on a page, outside any element marked lang="zh…" (charts and <title> aside)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.found: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if re.search(r"[\u3400-\u9fff]", data) and not {"svg", "title"} & {t for t, _ in self.stack}:
+            lang = next((lang for _, lang in reversed(self.stack) if lang), "")
+            if not lang.startswith("zh"):
+                self.found.append(data.strip()[:50])
+
+
+def test_chinese_words_on_english_pages_are_marked_as_chinese(site):
+    """"(逾期未报)" in the status definitions, "(序时进度)" on the methodology page and "2000万元"
+    on the about page (a catalogue message, a template, a Markdown page) were read as English."""
+    offenders = [f"{path.relative_to(site)}: {text}" for path in sorted((site / "en").rglob("*.html"))
+                 for text in _UnmarkedChinese(path.read_text(encoding="utf-8")).found]
+    assert not offenders, offenders[:5]
+
+
 def test_every_page_has_canonical_and_hreflang_alternates(site, base_url):
     for code in LANGS:
         for f in html_files(site / code):

@@ -214,7 +214,7 @@ class Renderer:
         g["brackets"] = tuple(lang.gettext(b) for b in BRACKETS)
         g["md"] = lambda text, inline=False: polish(self.markdown(lang, text, inline=inline), lang.code)
         g["status_label"] = lambda s: status_label(s, lang)
-        g["status_meaning"] = lambda s: reasons.status_meaning(lang, s)
+        g["status_meaning"] = lambda s: polish(escape(reasons.status_meaning(lang, s)), lang.code)
         g["status_symbol"] = lambda s: STATUS_SYMBOLS[Status(s)]
         g["status_class"] = lambda s: "status-" + status_slug(s)
         g["status_from_slug"] = status_from_slug

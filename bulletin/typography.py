@@ -6,6 +6,8 @@
 - Dates, numbers with their unit and percentages never break across lines: they are
   wrapped in <span class="nw"> (white-space: nowrap in the theme). Only text between tags is
   touched, so links and attributes are left as they are.
+- On a page in another language, Chinese words (a term quoted in an English sentence:
+  序时进度, 2000万元) are marked lang="zh-CN", so screen readers and fonts treat them as Chinese.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ _KEEP = {
                      r"|(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}"
                      r"|[-+]?\d[\d,]*(?:\.\d+)?(?:%| [a-z]+\b)?"),
 }
+_HAN = re.compile(rf"[{_CJK}](?:[{_CJK}{_CJK_PUNCT}]*[{_CJK}])?")
+_HAN_LANG = "zh-CN"  # the bulletin's Chinese texts are written in Simplified Chinese
 _TAG = re.compile(r"(<[^>]*>|&#?\w+;)")  # tags and character references are never touched
 
 
@@ -63,6 +67,7 @@ def polish(html: Markup | str, lang_code: str) -> Markup:
 def _polished(html: str, lang_code: str) -> str:
     lang_code = "zh" if lang_code.split("-")[0] == "zh" else lang_code  # zh-Hant: the same Chinese rules
     keep = _KEEP.get(lang_code)
+    mark_han = lang_code != "zh" and ' lang="' not in html  # a fallback text carries its own lang
     out = []
     for is_text, part in _segments(html):
         if not is_text:
@@ -72,5 +77,7 @@ def _polished(html: str, lang_code: str) -> str:
             part = zh_punctuation(part)
         if keep is not None:
             part = keep.sub(lambda m: f'<span class="nw">{m.group(0)}</span>' if len(m.group(0)) > 1 else m.group(0), part)
+        if mark_han:
+            part = _HAN.sub(lambda m: f'<span lang="{_HAN_LANG}">{m.group(0)}</span>', part)
         out.append(part)
     return "".join(out)

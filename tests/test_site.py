@@ -289,6 +289,40 @@ def test_every_page_declares_its_language(site):
         assert page(f).html_lang == LANGS[code], f
 
 
+class _UnmarkedChinese(HTMLParser):
+    """Chinese text on a page, outside any element marked lang="zh…" (charts and <title> aside)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.found: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if re.search(r"[\u3400-\u9fff]", data) and not {"svg", "title"} & {t for t, _ in self.stack}:
+            lang = next((lang for _, lang in reversed(self.stack) if lang), "")
+            if not lang.startswith("zh"):
+                self.found.append(data.strip()[:50])
+
+
+def test_chinese_words_on_english_pages_are_marked_as_chinese(site):
+    """"(逾期未报)" in the status definitions, "(序时进度)" on the methodology page and "2000万元"
+    on the about page (a catalogue message, a template, a Markdown page) were read as English."""
+    offenders = [f"{path.relative_to(site)}: {text}" for path in sorted((site / "en").rglob("*.html"))
+                 for text in _UnmarkedChinese(path.read_text(encoding="utf-8")).found]
+    assert not offenders, offenders[:5]
+
+
 def test_every_page_has_canonical_and_hreflang_alternates(site, base_url):
     for code in LANGS:
         for f in html_files(site / code):
@@ -675,6 +709,32 @@ def test_home_shows_completed_and_overdue_work_and_cards_open_their_own_lists(si
             assert hrefs and all(h.startswith(f"programmes/{pid}/") for h in hrefs), (pid, hrefs)
             for h in hrefs:
                 assert (out / code / h).exists(), h
+
+
+def test_home_leads_with_the_counts_and_what_changed_before_the_introduction_and_chart(site):
+    """On a phone the counts by status and what changed since the last round were two screens
+    down, under the introduction and the chart: they come right after the H1."""
+    expected = {"zh": "自2019年12月11日以来：新出现滞后或逾期8项、新完成0项。",
+                "en": "Since 11 December 2019: 8 newly behind or overdue, 0 newly completed."}
+    for code in ("zh", "en"):
+        home = (site / code / "index.html").read_text(encoding="utf-8")
+        order = [home.index(marker) for marker in ("<h1>", 'class="status-counts"', 'class="since-last"',
+                                                   'class="lead"', '<figure class="chart"')]
+        assert order == sorted(order), (code, order)
+        line = re.search(r'<p class="since-last">(.*?)</p>', home, re.S).group(1)
+        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", line)))
+        assert text.startswith(expected[code]), text
+        assert 'href="changes/index.html#changes-slipped"' in line
+
+
+def test_a_status_page_is_headed_by_its_status_at_heading_size(site):
+    """The only H1 of a status page (and its filtered pages) was a 14 px badge, smaller than the
+    H2 below it: it says "Status: <badge>", and the badge takes the heading's size."""
+    for code, heading in (("zh", "状态：!? 逾期未报"), ("en", "Status: !? Overdue, not reported")):
+        for rel in ("status/overdue-unreported/index.html", "status/overdue-unreported/category/governance-structure/index.html"):
+            h1 = re.search(r"<h1>(.*?)</h1>", (site / code / rel).read_text(encoding="utf-8"), re.S).group(1)
+            assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", h1)).strip() == heading, (code, rel, h1)
+    assert re.search(r"^h1 \.status \{ font-size: 0\.8em;", (site / "assets" / "style.css").read_text(encoding="utf-8"), re.M)
 
 
 ONE_THEN_PLURAL = re.compile(r"(?<![\d,.])1 (measures|programmes|targets)\b")

@@ -55,3 +55,12 @@ def test_traditional_chinese_pages_get_the_chinese_rules():
     assert "介紹，" in html and "服務圈；" in html and "覆蓋率：" in html
     assert {"2020年6月30日", "90%"} <= set(spans(html))
     assert any(s.startswith("1.3億") for s in spans(html))
+
+
+def test_chinese_words_on_other_pages_are_marked_as_chinese():
+    """A term quoted in an English sentence is read by screen readers, and drawn, as Chinese."""
+    out = str(polish('As in Chinese reporting (序时进度), "2000万元" is written 2000.', "en"))
+    assert '(<span lang="zh-CN">序时进度</span>)' in out and '<span lang="zh-CN">万元</span>' in out
+    assert 'lang=' not in str(polish("序时进度，2000万元", "zh"))
+    fallback = '<span lang="zh-CN" class="fallback">序时进度</span>'  # a text that carries its own lang
+    assert str(polish(fallback, "en")) == fallback

@@ -406,31 +406,32 @@ SVG_ATTRIBUTES = frozenset({
     "visibility", "text-anchor", "dominant-baseline", "font-family", "font-size", "font-weight", "font-style",
     "font-variant", "letter-spacing", "offset", "stop-color", "stop-opacity", "gradientUnits", "gradientTransform",
     "fx", "fy", "shape-rendering", "paint-order", "vector-effect"})
-_SVG_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)((?:\s+[A-Za-z_:][\w:.-]*\s*=\s*\"[^\"<]*\")*)\s*(/?)>")
-_SVG_ATTRIBUTE = re.compile(r"([A-Za-z_:][\w:.-]*)\s*=\s*\"([^\"]*)\"")
+# A drawing is text and plain tags only, each attribute quoted: no comment, CDATA, doctype or
+# processing instruction (each alternative starts with its own character, so this is linear).
+_SVG_DOCUMENT = re.compile(r'(?:[^<>]+|</?[A-Za-z][\w:.-]*(?:\s+[A-Za-z_:][\w:.-]*\s*=\s*"[^"<]*")*\s*/?>)*')
+_SVG_ELEMENT = re.compile(r"</?([A-Za-z][\w:.-]*)")
+_SVG_ATTRIBUTE = re.compile(r'\s([A-Za-z_:][\w:.-]*)\s*=\s*"([^"]*)"')
+_SVG_ATTRIBUTE_NAME = re.compile(r'\s([A-Za-z_:][\w:.-]*)\s*=\s*"')
 _SVG_REFERENCE = re.compile(r"url\(\s*#[\w.-]+\s*\)")
-_SVG_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#39|#x27);")
 
 
 def svg_problem(svg: str) -> str | None:
-    """What in `svg` a chart drawing never contains (None when it is all chart): the first element,
-    attribute or reference outside `SVG_ELEMENTS`/`SVG_ATTRIBUTES`, or markup that is not a plain tag."""
+    """What in `svg` a chart drawing never contains (None when it is all chart): markup that is not
+    a plain tag, an element or attribute outside `SVG_ELEMENTS`/`SVG_ATTRIBUTES`, a reference
+    that is not to the drawing itself (`url(#clip1)`), or a character reference in an attribute
+    (`&#117;rl(` is read as `url(`)."""
     if not svg.startswith("<svg"):
         return "not an SVG drawing"
-    at = 0
-    for tag in _SVG_TAG.finditer(svg):
-        if "<" in svg[at:tag.start()] or ">" in svg[at:tag.start()]:
-            return "markup that is not a plain tag"
-        at = tag.end()
-        if tag.group(2) not in SVG_ELEMENTS:
-            return f"the element <{tag.group(2)}>"
-        for name, value in _SVG_ATTRIBUTE.findall(tag.group(3)):
-            if name not in SVG_ATTRIBUTES:
-                return f"the attribute {name}"
-            if "&" in _SVG_ENTITY.sub("", value):  # `&#117;rl(` would be read as `url(`
-                return f"a character reference in {name}"
-            if "(" in _SVG_REFERENCE.sub("", value) and name not in ("transform", "d", "points"):
-                return f"a reference in {name}"
-    if "<" in svg[at:] or ">" in svg[at:]:
+    if not _SVG_DOCUMENT.fullmatch(svg):
         return "markup that is not a plain tag"
+    if unknown := set(_SVG_ELEMENT.findall(svg)) - SVG_ELEMENTS:
+        return f"the element <{min(unknown)}>"
+    if unknown := set(_SVG_ATTRIBUTE_NAME.findall(svg)) - SVG_ATTRIBUTES:  # (text that looks like one too: drawn again)
+        return f"the attribute {min(unknown)}"
+    if "&#" in svg or "url(" in svg.lower():  # rare in a chart: only then each value is looked at
+        for name, value in _SVG_ATTRIBUTE.findall(svg):
+            if "&#" in value:
+                return f"a character reference in {name}"
+            if "url(" in _SVG_REFERENCE.sub("", value).lower():
+                return f"a reference in {name}"
     return None

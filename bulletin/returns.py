@@ -29,7 +29,7 @@ from typing import Any
 
 from .l10n import languages_for
 from .messages import N_, Msg, Printer, date_argument, editor_language
-from .model import Content, Measure, Target
+from .model import MAX_FIGURE, Content, Measure, Target
 from .units import axis_title, scaled_unit
 from .validate import _number_in_words, _yes_no_words, check
 
@@ -378,6 +378,8 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
         return None, (_yes_no_words(raw) or N_("`%(given)s`: a milestone is reported as 是 (done) or 否 (not yet)", given=raw))
     if isinstance(raw, bool):
         return None, N_("`%(given)s`: this target is reported as a number, not yes/no", given=raw)
+    if isinstance(raw, int) and abs(raw) > MAX_FIGURE:  # before float(): 400 digits overflow it
+        return None, _too_large(raw)
     if isinstance(raw, (int, float)):
         number = float(raw)
     else:
@@ -385,6 +387,8 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
         # takes: `1_0` would be 10 and Arabic-Indic ٣٤ 34.
         text = unicodedata.normalize("NFKC", str(raw)).strip()
         number = float(text) if _DECIMAL.fullmatch(text) else None
+    if number is not None and abs(number) > MAX_FIGURE:  # inf too: 1E+400, or a run of 400 digits typed as text
+        return None, _too_large(raw)
     if number is not None and math.isfinite(number):
         return number, None
     text = str(raw).strip()
@@ -392,6 +396,17 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
         return None, (_number_in_words(text, scaled_unit(target.unit, target.scale).scale) or _yes_no_words(text)
                       or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw))
     return None, N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw)
+
+
+def _too_large(raw: Any) -> Msg:
+    """`check`'s bound on every figure, said to a department: the fix is the digits or the unit column."""
+    try:
+        text = str(raw).strip()
+    except ValueError:  # an int past Python's 4,300 digits for str()
+        text = "…"
+    given = text if len(text) <= 24 else text[:20] + "…"
+    return N_("`%(given)s` is too large a figure (at most %(max)s either way); check the digits, and write the figure "
+              "in the unit the unit column gives", given=given, max=f"{MAX_FIGURE:,.0f}")
 
 
 def _parse_date(raw: Any) -> tuple[dt.date | None, Msg | None]:

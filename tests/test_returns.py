@@ -552,3 +552,40 @@ def test_a_completed_target_is_not_asked_for_again(content_dir, run_cli):
     ws = load_workbook(root / "march" / "changping-civil-affairs.xlsx").active
     assert "huitian-3/stations" in [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]  # 2 of 6 by then
     assert earlier.code == 0
+
+
+# --- hostile returns (audit, second round) --------------------------------------------
+
+def _raw_cell(path: Path, target_id: str, key: str, inner: str, attributes: str = "") -> Path:
+    """Give one filled cell of a return raw sheet XML (a formula, a figure no writer makes), as a hostile file would."""
+    import zipfile
+
+    from openpyxl.utils import get_column_letter
+
+    ws = load_workbook(path).active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == target_id)
+    ref = f"{get_column_letter(keys.index(key) + 1)}{row}"
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet, n = re.subn(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', f'<c r="{ref}"{attributes}>{inner}</c>', sheet, count=1)
+    assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_figure_of_hundreds_of_digits_is_too_large_not_a_traceback(content_dir, run_cli):
+    root = content_dir.parent
+    path = _raw_cell(_fill(_export(run_cli, root), "huitian-2/households-visited", value=1, source="progress-report"),
+                     "huitian-2/households-visited", "value", "<v>1" + "0" * 400 + "</v>")  # openpyxl cannot write it
+    (root / "r.csv").write_text("id,value,date\nhuitian-3/stations," + "9" * 400 + ",2020-06-30\n", encoding="utf-8")
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), "r.csv", cwd=root)
+    assert run.code == 1, run.out
+    assert ":M: `10000000000000000000…` is too large a figure (at most 1,000,000,000,000,000 either way)" in run.out
+    assert "r.csv:r:2:2: `99999999999999999999…` is too large a figure" in run.out
+    assert (content_dir / MEASURE).read_bytes() == before

@@ -546,11 +546,9 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     # The same rules as `check`: add the entries to a copy of the content and check it.
     with tempfile.TemporaryDirectory(prefix="bulletin-returns-") as tmp:
         copy = Path(tmp) / "content"
-        shutil.copytree(content_dir, copy, ignore=shutil.ignore_patterns("sources"))
-        (copy / "sources").mkdir(exist_ok=True)
-        if (content_dir / "sources").is_dir():  # `seed:` files are checked for existence only
-            for item in (content_dir / "sources").iterdir():
-                (copy / "sources" / item.name).touch()
+        # Only the top-level `sources/` is left out (ignore_patterns would skip every folder of that name).
+        shutil.copytree(content_dir, copy, ignore=lambda folder, names: ["sources"] if Path(folder) == Path(content_dir) else [])
+        _mirror_sources(Path(content_dir), copy)
         for rel, entries in added.items():
             (copy / rel).write_text(_with_entries((content_dir / rel).read_text(encoding="utf-8-sig"), entries), encoding="utf-8")
         result = check(copy)
@@ -580,6 +578,21 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
                 line = f"{rel_name}: {problem.field}: " + problem.message
             (warnings if problem.severity == "warning" else problems).append(line)
     return Plan(added, skipped, warnings), problems
+
+
+def _mirror_sources(content_dir: Path, copy: Path) -> None:
+    """The documents of content/sources/ as empty files at the same paths in `copy`, sub-folders too.
+
+    `check` looks at their names, types and existence (a `seed:` must name one), never inside, so
+    copying documents of many megabytes would only slow the import. The files are those `check`
+    itself finds; a sub-folder copied as an empty file made every import fail."""
+    from .safety import walk_files
+
+    (copy / "sources").mkdir(exist_ok=True)
+    found, _ = walk_files(content_dir / "sources", inside=content_dir)  # the refused ones failed `check` before the import
+    for f in found:
+        (copy / "sources" / f.relative).parent.mkdir(parents=True, exist_ok=True)
+        (copy / "sources" / f.relative).touch()
 
 
 def _key_row_problem(columns: dict[str, str], known: set[str]) -> tuple[list[str], bool]:

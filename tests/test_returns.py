@@ -589,3 +589,17 @@ def test_a_figure_of_hundreds_of_digits_is_too_large_not_a_traceback(content_dir
     assert ":M: `10000000000000000000…` is too large a figure (at most 1,000,000,000,000,000 either way)" in run.out
     assert "r.csv:r:2:2: `99999999999999999999…` is too large a figure" in run.out
     assert (content_dir / MEASURE).read_bytes() == before
+
+
+def test_a_return_imports_when_content_sources_has_a_sub_folder(content_dir, run_cli):
+    (content_dir / "sources" / "docs").mkdir()
+    (content_dir / "sources" / "docs" / "plan.txt").write_text("plan\n", encoding="utf-8")
+    sources = content_dir / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("seed: 000_404d1ccf9095f5fe.txt", "seed: docs/plan.txt"),
+                       encoding="utf-8")
+    root = content_dir.parent
+    assert run_cli("check", "--content", "content", cwd=root).code == 0
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61

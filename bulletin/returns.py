@@ -36,6 +36,13 @@ from .validate import _number_in_words, _yes_no_words, check
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # a department's return is a few kilobytes; this stops accidents
 MAX_RETURN_ROWS = 20_000  # rows read from a sheet: a row per target a department leads
 MAX_RETURN_COLUMNS = 64  # the export writes about twenty
+# A workbook is a zip: 20 MiB of it could unpack to gigabytes (one 300 MB string packs into 314 KB).
+# A return as exported unpacks to some tens of kilobytes, each part packing 2 to 7 times; a
+# spreadsheet program's parts stay far below a hundred times. Both bounds are read from the zip's
+# directory before anything is unpacked (Python's zipfile never unpacks past a part's stated size).
+MAX_RETURN_UNPACKED = 64 * 1024 * 1024
+MAX_PACKING_RATIO = 100  # for parts of more than a megabyte unpacked
+MAX_CELL_CHARS = 32_767  # Excel's own limit on a cell: longer text is not from a spreadsheet program
 KEY_ROW = 1  # the row of column keys; human headers follow in each language
 
 # Column key -> (zh header, en header). Context columns are read-only.
@@ -282,24 +289,76 @@ class NoKeyRow(Exception):
     """No sheet of a return has the row of column keys (id, value, …) the export wrote."""
 
 
+class Refused(Exception):
+    """A return refused before its rows are read: the whole line to show, starting with where."""
+
+    def __init__(self, message: Msg):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _zip_problem(path: Path) -> Msg | None:
+    """Why a workbook must not be unpacked: more in all than a return can be, or a part packed as no
+    spreadsheet program packs it (a zip bomb); from the sizes in the zip's directory alone."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return None  # not a workbook at all: openpyxl says so
+    with zipfile.ZipFile(path) as z:
+        parts = z.infolist()
+    again = N_("it is not a return as exported: export the return again and copy the figures into it")
+    total = sum(p.file_size for p in parts)
+    if total > MAX_RETURN_UNPACKED:
+        return N_("the workbook unpacks to %(size)s bytes, more than a return can hold (%(max)s at most); ",
+                  size=f"{total:,}", max=f"{MAX_RETURN_UNPACKED:,}") + again
+    for p in parts:
+        if p.file_size > 1024 * 1024 and p.file_size > MAX_PACKING_RATIO * max(p.compress_size, 1):
+            return N_("its part %(part)s unpacks to %(size)s bytes from %(packed)s, packed as no spreadsheet program packs "
+                      "one; ", part=p.filename, size=f"{p.file_size:,}", packed=f"{p.compress_size:,}") + again
+    return None
+
+
+def _long_cell(table: list[tuple[str, list[list[Any]]]], name: str, letters) -> Msg | None:
+    """The first cell longer than a spreadsheet cell can be, where it is."""
+    for sheet, data in table:
+        for number, values in enumerate(data, 1):
+            for i, value in enumerate(values):
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    return f"{name}:{sheet}:{number}:{letters(i)}: " + N_(
+                        "this cell holds %(n)s characters, more than a spreadsheet cell can (%(max)s); a note is a few "
+                        "sentences: shorten it", n=f"{len(value):,}", max=f"{MAX_CELL_CHARS:,}")
+    return None
+
+
 def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
     """The filled rows of a workbook or CSV: every row after the key row whose `value` cell is
     not empty; and the rows with a source or note but no value (a figure in the wrong column)."""
     name = str(path)
     if path.stat().st_size > MAX_RETURN_BYTES:
-        raise ValueError(f"larger than {MAX_RETURN_BYTES // 1024 // 1024} MiB")
+        raise Refused(f"{name}: " + N_("the file has %(size)s bytes, more than a return can (%(max)s at most); a department's "
+                                       "return is a few kilobytes: check that this is the return", size=f"{path.stat().st_size:,}",
+                                       max=f"{MAX_RETURN_BYTES:,}"))
     if path.suffix.lower() == ".csv":
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:  # Excel on Chinese Windows saves "CSV" in GBK
             text = raw.decode("gb18030")
-        table = [(path.stem, _csv_rows(text))]
+        try:
+            table = [(path.stem, _csv_rows(text))]
+        except csv.Error as exc:  # the csv module's own limit (131,072 characters) is past a spreadsheet cell's
+            if "field larger than field limit" not in str(exc):
+                raise
+            raise Refused(f"{name}: " + N_("a cell holds more characters than a spreadsheet cell can (%(max)s); a note is "
+                                           "a few sentences: shorten it", max=f"{MAX_CELL_CHARS:,}")) from None
         letters = lambda i: str(i + 1)  # noqa: E731
     else:
         from openpyxl import load_workbook
         from openpyxl.utils import get_column_letter
 
+        problem = _zip_problem(path)
+        if problem:
+            raise Refused(f"{name}: " + problem)
         # Read-only and within bounds: one cell far out (ZZZ200000) made a 9 KB workbook a
         # grid of millions of cells, gigabytes of memory. A return has a row per target.
         # (A sheet whose formatting reaches further, as Excel's often does, is read as far as a return goes.)
@@ -311,6 +370,9 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
         finally:
             wb.close()
         letters = lambda i: get_column_letter(i + 1)  # noqa: E731
+    long_cell = _long_cell(table, name, letters)
+    if long_cell:
+        raise Refused(long_cell)
     rows, strays = [], []
     found = False
     for sheet, data in table:
@@ -448,6 +510,9 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     for path in files:
         try:
             rows, strays = _read_rows(path)
+        except Refused as exc:
+            problems.append(exc.message)
+            continue
         except NoKeyRow:  # e.g. a key in the first row renamed: every row would be passed over in silence
             problems.append(f"{path}: " + N_("no sheet has the row of column keys the export wrote (%(keys)s); keep the first "
                                              "row as it was exported, or export the return again and copy the figures into it",

@@ -603,3 +603,38 @@ def test_a_return_imports_when_content_sources_has_a_sub_folder(content_dir, run
     run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
     assert run.code == 0, run.out
     assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+
+def test_a_zip_bomb_or_an_over_long_cell_is_refused_before_it_is_unpacked_or_written(content_dir, run_cli, monkeypatch):
+    import zipfile
+
+    from bulletin import returns
+
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    # past the 32,767 characters of a spreadsheet cell (openpyxl cuts what it writes there, so written raw)
+    _raw_cell(path, "huitian-2/households-visited", "note.en", "<is><t>" + "x" * 40_000 + "</t></is>", ' t="inlineStr"')
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and (content_dir / MEASURE).read_bytes() == before
+    assert ":changping-civil-affairs:" in run.out and "this cell holds 40,000 characters" in run.out, run.out
+
+    bomb = root / "bomb.xlsx"  # 4 MiB of one letter packs into a few kilobytes, as no spreadsheet program packs a part
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in z.namelist():
+            data = z.read(name)
+            out.writestr(name, data.replace(b"x" * 40_000, b"x" * (4 << 20)) if name == "xl/worksheets/sheet1.xml" else data)
+    run = run_cli("returns", "import", "--content", "content", "bomb.xlsx", cwd=root)
+    assert run.code == 1 and "bomb.xlsx: its part xl/worksheets/sheet1.xml unpacks to 4," in run.out, run.out
+
+    (root / "r.csv").write_text("id,value,date,note.en\nhuitian-2/households-visited,61,2020-06-30," + "x" * 40_000 + "\n"
+                                "huitian-3/stations,3,2020-06-30," + "y" * 200_000 + "\n", encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1 and "r.csv: a cell holds more characters than a spreadsheet cell can (32,767)" in run.out, run.out
+    (root / "r.csv").write_text("id,value,date,note.en\nhuitian-2/households-visited,61,2020-06-30," + "x" * 40_000 + "\n")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1 and "r.csv:r:2:4: this cell holds 40,000 characters" in run.out, run.out
+
+    monkeypatch.setattr(returns, "MAX_RETURN_UNPACKED", 10_000)  # the bound on the whole, without unpacking 64 MiB in a test
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and "the workbook unpacks to" in run.out and "export the return again" in run.out, run.out

@@ -152,7 +152,7 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
             continue
         wb = Workbook()
         ws = wb.active
-        ws.title = re.sub(r"[\[\]:*?/\\]", "-", dept_id)[:31]
+        ws.title = sheet_title(dept_id)
         ws.append(keys)
         ws.append([heads[k][0] for k in keys])
         ws.append([heads[k][1] for k in keys])
@@ -249,6 +249,11 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     return written
 
 
+def sheet_title(dept_id: str) -> str:
+    """The name of a department's return sheet: its id, as a sheet name may be written."""
+    return re.sub(r"[\[\]:*?/\\]", "-", dept_id)[:31]
+
+
 def _completed(content: Content) -> set[tuple[str, str]]:
     """(measure id, target id) of the targets completed by the content's reporting date: reached
     (or a milestone reported done), or in a measure the editors marked `completed`.
@@ -334,6 +339,7 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
     """The filled rows of a workbook or CSV: every row after the key row whose `value` cell is
     not empty; and the rows with a source or note but no value (a figure in the wrong column)."""
     name = str(path)
+    hidden: set[str] = set()
     if path.stat().st_size > MAX_RETURN_BYTES:
         raise Refused(f"{name}: " + N_("the file has %(size)s bytes, more than a return can (%(max)s at most); a department's "
                                        "return is a few kilobytes: check that this is the return", size=f"{path.stat().st_size:,}",
@@ -367,6 +373,7 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
             # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
             table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows(max_row=MAX_RETURN_ROWS, max_col=MAX_RETURN_COLUMNS)])
                      for ws in wb.worksheets]
+            hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
         finally:
             wb.close()
         letters = lambda i: get_column_letter(i + 1)  # noqa: E731
@@ -379,6 +386,11 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
         key_at = next((i for i, r in enumerate(data) if "id" in r and "value" in r), None)
         if key_at is None:
             continue
+        if sheet in hidden:  # the department (and whoever signed the return) never saw these rows
+            raise Refused(f"{name}:{sheet}: " + N_(
+                "this sheet is hidden and holds rows of a return; only what the department can see is imported: "
+                "unhide the sheet (right-click a sheet tab, Unhide) if its rows are to be imported, or copy the figures "
+                "into a freshly exported return"))
         found = True
         keys = [str(k).strip() if k is not None else "" for k in data[key_at]]
         columns = {k: letters(i) for i, k in enumerate(keys) if k}
@@ -554,6 +566,14 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
             if target is None:
                 problems.append(f"{_where(row, 'id')}: " + N_("unknown target `%(id)s`; keep the id column as exported", id=ident))
                 continue
+            department = _return_department(row, content)
+            if department and not set(department) & set(ms.lead):
+                problems.append(f"{_where(row, 'id')}: " + N_(
+                    "`%(id)s` is led by %(leads)s, and this is the return of %(department)s (so its sheet or file is named); "
+                    "a department reports only the targets it leads: the row belongs in the return of %(leads)s (if the "
+                    "editors have the figure from them, put the row in a CSV file of its own, not named after a department)",
+                    id=ident, leads=", ".join(ms.lead), department=department[0]))
+                continue
             bad = False
             value, err = _parse_value(row.cells.get("value"), target)
             if err:
@@ -658,6 +678,17 @@ def _mirror_sources(content_dir: Path, copy: Path) -> None:
     for f in found:
         (copy / "sources" / f.relative).parent.mkdir(parents=True, exist_ok=True)
         (copy / "sources" / f.relative).touch()
+
+
+def _return_department(row: Row, content: Content) -> list[str]:
+    """The department whose return a row is in: named by its sheet, as the export names it, else
+    by the file (a CSV is its own sheet). Empty for a file the editors put together themselves,
+    which may hold rows of several departments. (A list: ids cut at 31 characters may share a name.)"""
+    for name in (row.sheet, Path(row.file).stem):
+        found = [d for d in content.departments if sheet_title(d) == name]
+        if found:
+            return found
+    return []
 
 
 def _key_row_problem(columns: dict[str, str], known: set[str]) -> tuple[list[str], bool]:

@@ -638,3 +638,33 @@ def test_a_zip_bomb_or_an_over_long_cell_is_refused_before_it_is_unpacked_or_wri
     monkeypatch.setattr(returns, "MAX_RETURN_UNPACKED", 10_000)  # the bound on the whole, without unpacking 64 MiB in a test
     run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
     assert run.code == 1 and "the workbook unpacks to" in run.out and "export the return again" in run.out, run.out
+
+
+def test_a_hidden_sheet_of_rows_and_a_row_for_another_departments_target_are_refused(content_dir, run_cli):
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    wb = load_workbook(path)
+    hidden = wb.copy_worksheet(wb.active)
+    hidden.title, hidden.sheet_state = "x", "veryHidden"  # Excel's menus cannot even unhide it
+    wb.save(path)
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and "returns/changping-civil-affairs.xlsx:x: this sheet is hidden" in run.out, run.out
+
+    # huitian-1 is led by changping-government: not in changping-civil-affairs' return, by sheet or by file name
+    wb = load_workbook(path)
+    del wb["x"]
+    wb.active.cell(4, 1, "huitian-1/boundary-survey")
+    wb.save(path)
+    (root / "changping-civil-affairs.csv").write_text("id,value,date\nhuitian-1/boundary-survey,是,2020-06-30\n", encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), "changping-civil-affairs.csv", cwd=root)
+    assert run.code == 1 and (content_dir / MEASURE).read_bytes() == before
+    assert "changping-civil-affairs:4:A: `huitian-1/boundary-survey` is led by changping-government, and this is the return " \
+           "of changping-civil-affairs" in run.out, run.out
+    assert "changping-civil-affairs.csv:changping-civil-affairs:2:1: `huitian-1/boundary-survey` is led by" in run.out
+
+    # A CSV the editors put together, not named after a department, may hold any department's rows.
+    (root / "round.csv").write_text("id,value,date,source\nhuitian-1/boundary-survey,是,2020-06-30,progress-report\n"
+                                    "huitian-2/households-visited,61,2020-06-30,progress-report\n", encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "round.csv", cwd=root)
+    assert run.code == 0, run.out

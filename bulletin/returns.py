@@ -288,6 +288,7 @@ class Row:
     row: int
     cells: dict[str, Any]
     columns: dict[str, str]  # key -> column letter (or number for CSV)
+    formulas: dict[str, str] = field(default_factory=dict)  # key -> the formula in that cell (its value is in `cells`)
 
 
 class NoKeyRow(Exception):
@@ -340,6 +341,7 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
     not empty; and the rows with a source or note but no value (a figure in the wrong column)."""
     name = str(path)
     hidden: set[str] = set()
+    formulas: dict[tuple[str, int, int], str] = {}  # (sheet, row index, column index) -> formula
     if path.stat().st_size > MAX_RETURN_BYTES:
         raise Refused(f"{name}: " + N_("the file has %(size)s bytes, more than a return can (%(max)s at most); a department's "
                                        "return is a few kilobytes: check that this is the return", size=f"{path.stat().st_size:,}",
@@ -376,6 +378,7 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
             hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
         finally:
             wb.close()
+        formulas = _formulas(path)
         letters = lambda i: get_column_letter(i + 1)  # noqa: E731
     long_cell = _long_cell(table, name, letters)
     if long_cell:
@@ -399,14 +402,31 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
             cells = {k: values[i] if i < len(values) else None for i, k in enumerate(keys) if k}
             if cells.get("id") in headers or not str(cells.get("id") or "").strip():
                 continue
-            if _blank(cells.get("value")):  # not reported this round, unless the row says something else
+            in_row = {k: formulas[(sheet, number - 1, i)] for i, k in enumerate(keys) if k and (sheet, number - 1, i) in formulas}
+            # A formula with no value computed is not an empty cell: passed over, its row would vanish in silence.
+            if _blank(cells.get("value")) and "value" not in in_row:  # not reported this round, unless the row says something else
                 if any(not _blank(v) for k, v in cells.items() if k == "source" or k.startswith("note.")):
-                    strays.append(Row(name, sheet, number, cells, columns))
+                    strays.append(Row(name, sheet, number, cells, columns, in_row))
                 continue
-            rows.append(Row(name, sheet, number, cells, columns))
+            rows.append(Row(name, sheet, number, cells, columns, in_row))
     if not found:
         raise NoKeyRow
     return rows, strays
+
+
+def _formulas(path: Path) -> dict[tuple[str, int, int], str]:
+    """The cells of a workbook that hold a formula, by (sheet, row index, column index), as read for
+    the values (which are the values last computed by the spreadsheet program that saved it)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        return {(ws.title, r, c): str(getattr(cell.value, "text", cell.value))  # an array formula keeps its text in .text
+                for ws in wb.worksheets
+                for r, row in enumerate(ws.iter_rows(max_row=MAX_RETURN_ROWS, max_col=MAX_RETURN_COLUMNS))
+                for c, cell in enumerate(row) if getattr(cell, "data_type", None) == "f"}
+    finally:
+        wb.close()
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -566,6 +586,11 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
             if target is None:
                 problems.append(f"{_where(row, 'id')}: " + N_("unknown target `%(id)s`; keep the id column as exported", id=ident))
                 continue
+            computed = _formula_problems(row, languages)
+            problems += computed[0]
+            warnings += computed[1]
+            if computed[0]:
+                continue
             department = _return_department(row, content)
             if department and not set(department) & set(ms.lead):
                 problems.append(f"{_where(row, 'id')}: " + N_(
@@ -678,6 +703,32 @@ def _mirror_sources(content_dir: Path, copy: Path) -> None:
     for f in found:
         (copy / "sources" / f.relative).parent.mkdir(parents=True, exist_ok=True)
         (copy / "sources" / f.relative).touch()
+
+
+def _formula_problems(row: Row, languages: list[str]) -> tuple[list[str], list[str]]:
+    """Problems and warnings for the cells read from this row that hold a formula.
+
+    A department may well sum its sub-counts with =SUM(…): the value the spreadsheet computed and
+    showed when the file was saved is what it saw and signed, so it is imported, with a warning
+    naming the formula (one drawing on the web or another file, =WEBSERVICE(…), may give another
+    figure today). A formula with no computed value (a file not saved by a spreadsheet program)
+    has nothing to import and is refused."""
+    problems, warnings = [], []
+    read = {*FILLED, *(f"note.{lang}" for lang in languages)}
+    for key, formula in row.formulas.items():
+        if key not in read:
+            continue
+        shown = formula if len(formula) <= 60 else formula[:57] + "…"
+        value = row.cells.get(key)
+        if _blank(value):
+            problems.append(f"{_where(row, key)}: " + N_(
+                "this cell holds the formula `%(formula)s` but no value computed by a spreadsheet program (the file "
+                "was not saved by one); write the figure itself", formula=shown))
+        else:
+            warnings.append(f"{_where(row, key)}: " + N_("warning: ") + N_(
+                "this cell holds the formula `%(formula)s`; the value it last computed, %(value)s, is imported: check "
+                "that it is the figure to report", formula=shown, value=value))
+    return problems, warnings
 
 
 def _return_department(row: Row, content: Content) -> list[str]:

@@ -668,3 +668,19 @@ def test_a_hidden_sheet_of_rows_and_a_row_for_another_departments_target_are_ref
                                     "huitian-2/households-visited,61,2020-06-30,progress-report\n", encoding="utf-8")
     run = run_cli("returns", "import", "--content", "content", "round.csv", cwd=root)
     assert run.code == 0, run.out
+
+
+def test_a_formula_in_a_return_is_named_its_computed_value_imported_and_one_never_computed_refused(content_dir, run_cli):
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=1, source="progress-report")
+    _raw_cell(path, "huitian-2/households-visited", "value", "<f>SUM(40,21)</f><v>61</v>")  # as Excel saves =SUM(40,21)
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    assert ":M: warning: this cell holds the formula `=SUM(40,21)`; the value it last computed, 61, is imported" in run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value="=1+1")  # written by a program: no value
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and (content_dir / MEASURE).read_bytes() == before
+    assert ":M: this cell holds the formula `=1+1` but no value computed by a spreadsheet program" in run.out, run.out

@@ -277,13 +277,30 @@ _PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 def spreadsheet_cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text, never runs: text that would start a formula gets a
-    leading apostrophe (the OWASP rule). Numbers, and text that is a plain negative number, stay as they are."""
+    leading apostrophe (the OWASP rule). Numbers, and text that is a plain negative number, stay as they are.
+
+    Excel where `;` is the list separator (German, French) splits the comma-separated file at every
+    `;`, quoted or not, so each piece after one starts a cell of its own: `Stations;=cmd|…` would run
+    its second half. Each such piece is guarded as a cell start is. (The files' own `; ` between
+    departments or next steps is followed by a name or a date, so they stay byte-identical.)"""
     if not isinstance(value, str) or not value:
         return value
-    first = value.lstrip(" ")[:1] or value[:1]
-    if (value[0] in _FORMULA_START or first in _FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
+    head, *pieces = value.split(";")
+    if not pieces:
+        return _guarded(value)
+    return ";".join([_guarded(head, number=""), *(_guarded(piece, number=piece.strip(" ")) for piece in pieces)])
+
+
+def _guarded(text: str, number: str | None = None) -> str:
+    """`text` with a leading apostrophe if a spreadsheet would read it as a formula, unless `number`
+    (the text itself by default) is a plain negative number: `-5;x` as one cell is a formula, so
+    its head is never one, and a piece after `;` is read as its cell would be, spaces trimmed."""
+    if not text:
+        return text
+    first = text.lstrip(" ")[:1] or text[:1]
+    if (text[0] in _FORMULA_START or first in _FORMULA_START) and not _PLAIN_NUMBER.match(text if number is None else number):
+        return "'" + text
+    return text
 
 
 def _json_value(value: Any) -> Any:

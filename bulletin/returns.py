@@ -29,13 +29,20 @@ from typing import Any
 
 from .l10n import languages_for
 from .messages import N_, Msg, Printer, date_argument, editor_language
-from .model import Content, Measure, Target
+from .model import MAX_FIGURE, Content, Measure, Target
 from .units import axis_title, scaled_unit
 from .validate import _number_in_words, _yes_no_words, check
 
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # a department's return is a few kilobytes; this stops accidents
 MAX_RETURN_ROWS = 20_000  # rows read from a sheet: a row per target a department leads
 MAX_RETURN_COLUMNS = 64  # the export writes about twenty
+# A workbook is a zip: 20 MiB of it could unpack to gigabytes (one 300 MB string packs into 314 KB).
+# A return as exported unpacks to some tens of kilobytes, each part packing 2 to 7 times; a
+# spreadsheet program's parts stay far below a hundred times. Both bounds are read from the zip's
+# directory before anything is unpacked (Python's zipfile never unpacks past a part's stated size).
+MAX_RETURN_UNPACKED = 64 * 1024 * 1024
+MAX_PACKING_RATIO = 100  # for parts of more than a megabyte unpacked
+MAX_CELL_CHARS = 32_767  # Excel's own limit on a cell: longer text is not from a spreadsheet program
 KEY_ROW = 1  # the row of column keys; human headers follow in each language
 
 # Column key -> (zh header, en header). Context columns are read-only.
@@ -145,7 +152,7 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
             continue
         wb = Workbook()
         ws = wb.active
-        ws.title = re.sub(r"[\[\]:*?/\\]", "-", dept_id)[:31]
+        ws.title = sheet_title(dept_id)
         ws.append(keys)
         ws.append([heads[k][0] for k in keys])
         ws.append([heads[k][1] for k in keys])
@@ -242,6 +249,11 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
     return written
 
 
+def sheet_title(dept_id: str) -> str:
+    """The name of a department's return sheet: its id, as a sheet name may be written."""
+    return re.sub(r"[\[\]:*?/\\]", "-", dept_id)[:31]
+
+
 def _completed(content: Content) -> set[tuple[str, str]]:
     """(measure id, target id) of the targets completed by the content's reporting date: reached
     (or a milestone reported done), or in a measure the editors marked `completed`.
@@ -276,30 +288,85 @@ class Row:
     row: int
     cells: dict[str, Any]
     columns: dict[str, str]  # key -> column letter (or number for CSV)
+    formulas: dict[str, str] = field(default_factory=dict)  # key -> the formula in that cell (its value is in `cells`)
 
 
 class NoKeyRow(Exception):
     """No sheet of a return has the row of column keys (id, value, …) the export wrote."""
 
 
+class Refused(Exception):
+    """A return refused before its rows are read: the whole line to show, starting with where."""
+
+    def __init__(self, message: Msg):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _zip_problem(path: Path) -> Msg | None:
+    """Why a workbook must not be unpacked: more in all than a return can be, or a part packed as no
+    spreadsheet program packs it (a zip bomb); from the sizes in the zip's directory alone."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return None  # not a workbook at all: openpyxl says so
+    with zipfile.ZipFile(path) as z:
+        parts = z.infolist()
+    again = N_("it is not a return as exported: export the return again and copy the figures into it")
+    total = sum(p.file_size for p in parts)
+    if total > MAX_RETURN_UNPACKED:
+        return N_("the workbook unpacks to %(size)s bytes, more than a return can hold (%(max)s at most); ",
+                  size=f"{total:,}", max=f"{MAX_RETURN_UNPACKED:,}") + again
+    for p in parts:
+        if p.file_size > 1024 * 1024 and p.file_size > MAX_PACKING_RATIO * max(p.compress_size, 1):
+            return N_("its part %(part)s unpacks to %(size)s bytes from %(packed)s, packed as no spreadsheet program packs "
+                      "one; ", part=p.filename, size=f"{p.file_size:,}", packed=f"{p.compress_size:,}") + again
+    return None
+
+
+def _long_cell(table: list[tuple[str, list[list[Any]]]], name: str, letters) -> Msg | None:
+    """The first cell longer than a spreadsheet cell can be, where it is."""
+    for sheet, data in table:
+        for number, values in enumerate(data, 1):
+            for i, value in enumerate(values):
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    return f"{name}:{sheet}:{number}:{letters(i)}: " + N_(
+                        "this cell holds %(n)s characters, more than a spreadsheet cell can (%(max)s); a note is a few "
+                        "sentences: shorten it", n=f"{len(value):,}", max=f"{MAX_CELL_CHARS:,}")
+    return None
+
+
 def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
     """The filled rows of a workbook or CSV: every row after the key row whose `value` cell is
     not empty; and the rows with a source or note but no value (a figure in the wrong column)."""
     name = str(path)
+    hidden: set[str] = set()
+    formulas: dict[tuple[str, int, int], str] = {}  # (sheet, row index, column index) -> formula
     if path.stat().st_size > MAX_RETURN_BYTES:
-        raise ValueError(f"larger than {MAX_RETURN_BYTES // 1024 // 1024} MiB")
+        raise Refused(f"{name}: " + N_("the file has %(size)s bytes, more than a return can (%(max)s at most); a department's "
+                                       "return is a few kilobytes: check that this is the return", size=f"{path.stat().st_size:,}",
+                                       max=f"{MAX_RETURN_BYTES:,}"))
     if path.suffix.lower() == ".csv":
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:  # Excel on Chinese Windows saves "CSV" in GBK
             text = raw.decode("gb18030")
-        table = [(path.stem, _csv_rows(text))]
+        try:
+            table = [(path.stem, _csv_rows(text))]
+        except csv.Error as exc:  # the csv module's own limit (131,072 characters) is past a spreadsheet cell's
+            if "field larger than field limit" not in str(exc):
+                raise
+            raise Refused(f"{name}: " + N_("a cell holds more characters than a spreadsheet cell can (%(max)s); a note is "
+                                           "a few sentences: shorten it", max=f"{MAX_CELL_CHARS:,}")) from None
         letters = lambda i: str(i + 1)  # noqa: E731
     else:
         from openpyxl import load_workbook
         from openpyxl.utils import get_column_letter
 
+        problem = _zip_problem(path)
+        if problem:
+            raise Refused(f"{name}: " + problem)
         # Read-only and within bounds: one cell far out (ZZZ200000) made a 9 KB workbook a
         # grid of millions of cells, gigabytes of memory. A return has a row per target.
         # (A sheet whose formatting reaches further, as Excel's often does, is read as far as a return goes.)
@@ -308,15 +375,25 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
             # A cell formatted as a percentage holds 0.8 for what the department typed as 80%.
             table = [(ws.title, [[_cell_value(c) for c in r] for r in ws.iter_rows(max_row=MAX_RETURN_ROWS, max_col=MAX_RETURN_COLUMNS)])
                      for ws in wb.worksheets]
+            hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
         finally:
             wb.close()
+        formulas = _formulas(path)
         letters = lambda i: get_column_letter(i + 1)  # noqa: E731
+    long_cell = _long_cell(table, name, letters)
+    if long_cell:
+        raise Refused(long_cell)
     rows, strays = [], []
     found = False
     for sheet, data in table:
         key_at = next((i for i, r in enumerate(data) if "id" in r and "value" in r), None)
         if key_at is None:
             continue
+        if sheet in hidden:  # the department (and whoever signed the return) never saw these rows
+            raise Refused(f"{name}:{sheet}: " + N_(
+                "this sheet is hidden and holds rows of a return; only what the department can see is imported: "
+                "unhide the sheet (right-click a sheet tab, Unhide) if its rows are to be imported, or copy the figures "
+                "into a freshly exported return"))
         found = True
         keys = [str(k).strip() if k is not None else "" for k in data[key_at]]
         columns = {k: letters(i) for i, k in enumerate(keys) if k}
@@ -325,14 +402,31 @@ def _read_rows(path: Path) -> tuple[list[Row], list[Row]]:
             cells = {k: values[i] if i < len(values) else None for i, k in enumerate(keys) if k}
             if cells.get("id") in headers or not str(cells.get("id") or "").strip():
                 continue
-            if _blank(cells.get("value")):  # not reported this round, unless the row says something else
+            in_row = {k: formulas[(sheet, number - 1, i)] for i, k in enumerate(keys) if k and (sheet, number - 1, i) in formulas}
+            # A formula with no value computed is not an empty cell: passed over, its row would vanish in silence.
+            if _blank(cells.get("value")) and "value" not in in_row:  # not reported this round, unless the row says something else
                 if any(not _blank(v) for k, v in cells.items() if k == "source" or k.startswith("note.")):
-                    strays.append(Row(name, sheet, number, cells, columns))
+                    strays.append(Row(name, sheet, number, cells, columns, in_row))
                 continue
-            rows.append(Row(name, sheet, number, cells, columns))
+            rows.append(Row(name, sheet, number, cells, columns, in_row))
     if not found:
         raise NoKeyRow
     return rows, strays
+
+
+def _formulas(path: Path) -> dict[tuple[str, int, int], str]:
+    """The cells of a workbook that hold a formula, by (sheet, row index, column index), as read for
+    the values (which are the values last computed by the spreadsheet program that saved it)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        return {(ws.title, r, c): str(getattr(cell.value, "text", cell.value))  # an array formula keeps its text in .text
+                for ws in wb.worksheets
+                for r, row in enumerate(ws.iter_rows(max_row=MAX_RETURN_ROWS, max_col=MAX_RETURN_COLUMNS))
+                for c, cell in enumerate(row) if getattr(cell, "data_type", None) == "f"}
+    finally:
+        wb.close()
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -378,6 +472,8 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
         return None, (_yes_no_words(raw) or N_("`%(given)s`: a milestone is reported as 是 (done) or 否 (not yet)", given=raw))
     if isinstance(raw, bool):
         return None, N_("`%(given)s`: this target is reported as a number, not yes/no", given=raw)
+    if isinstance(raw, int) and abs(raw) > MAX_FIGURE:  # before float(): 400 digits overflow it
+        return None, _too_large(raw)
     if isinstance(raw, (int, float)):
         number = float(raw)
     else:
@@ -385,6 +481,8 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
         # takes: `1_0` would be 10 and Arabic-Indic ٣٤ 34.
         text = unicodedata.normalize("NFKC", str(raw)).strip()
         number = float(text) if _DECIMAL.fullmatch(text) else None
+    if number is not None and abs(number) > MAX_FIGURE:  # inf too: 1E+400, or a run of 400 digits typed as text
+        return None, _too_large(raw)
     if number is not None and math.isfinite(number):
         return number, None
     text = str(raw).strip()
@@ -392,6 +490,17 @@ def _parse_value(raw: Any, target: Target) -> tuple[Any, Msg | None]:
         return None, (_number_in_words(text, scaled_unit(target.unit, target.scale).scale) or _yes_no_words(text)
                       or N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw))
     return None, N_("expected a number, got `%(given)s`; write digits only, e.g. 90 or 14.6 (no units, no commas)", given=raw)
+
+
+def _too_large(raw: Any) -> Msg:
+    """`check`'s bound on every figure, said to a department: the fix is the digits or the unit column."""
+    try:
+        text = str(raw).strip()
+    except ValueError:  # an int past Python's 4,300 digits for str()
+        text = "…"
+    given = text if len(text) <= 24 else text[:20] + "…"
+    return N_("`%(given)s` is too large a figure (at most %(max)s either way); check the digits, and write the figure "
+              "in the unit the unit column gives", given=given, max=f"{MAX_FIGURE:,.0f}")
 
 
 def _parse_date(raw: Any) -> tuple[dt.date | None, Msg | None]:
@@ -433,6 +542,9 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     for path in files:
         try:
             rows, strays = _read_rows(path)
+        except Refused as exc:
+            problems.append(exc.message)
+            continue
         except NoKeyRow:  # e.g. a key in the first row renamed: every row would be passed over in silence
             problems.append(f"{path}: " + N_("no sheet has the row of column keys the export wrote (%(keys)s); keep the first "
                                              "row as it was exported, or export the return again and copy the figures into it",
@@ -473,6 +585,19 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
             target = next((t for t in ms.targets if t.id == target_id), None) if ms else None
             if target is None:
                 problems.append(f"{_where(row, 'id')}: " + N_("unknown target `%(id)s`; keep the id column as exported", id=ident))
+                continue
+            computed = _formula_problems(row, languages)
+            problems += computed[0]
+            warnings += computed[1]
+            if computed[0]:
+                continue
+            department = _return_department(row, content)
+            if department and not set(department) & set(ms.lead):
+                problems.append(f"{_where(row, 'id')}: " + N_(
+                    "`%(id)s` is led by %(leads)s, and this is the return of %(department)s (so its sheet or file is named); "
+                    "a department reports only the targets it leads: the row belongs in the return of %(leads)s (if the "
+                    "editors have the figure from them, put the row in a CSV file of its own, not named after a department)",
+                    id=ident, leads=", ".join(ms.lead), department=department[0]))
                 continue
             bad = False
             value, err = _parse_value(row.cells.get("value"), target)
@@ -531,11 +656,9 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
     # The same rules as `check`: add the entries to a copy of the content and check it.
     with tempfile.TemporaryDirectory(prefix="bulletin-returns-") as tmp:
         copy = Path(tmp) / "content"
-        shutil.copytree(content_dir, copy, ignore=shutil.ignore_patterns("sources"))
-        (copy / "sources").mkdir(exist_ok=True)
-        if (content_dir / "sources").is_dir():  # `seed:` files are checked for existence only
-            for item in (content_dir / "sources").iterdir():
-                (copy / "sources" / item.name).touch()
+        # Only the top-level `sources/` is left out (ignore_patterns would skip every folder of that name).
+        shutil.copytree(content_dir, copy, ignore=lambda folder, names: ["sources"] if Path(folder) == Path(content_dir) else [])
+        _mirror_sources(Path(content_dir), copy)
         for rel, entries in added.items():
             (copy / rel).write_text(_with_entries((content_dir / rel).read_text(encoding="utf-8-sig"), entries), encoding="utf-8")
         result = check(copy)
@@ -565,6 +688,58 @@ def plan_import(content_dir: Path, files: list[Path], content: Content) -> tuple
                 line = f"{rel_name}: {problem.field}: " + problem.message
             (warnings if problem.severity == "warning" else problems).append(line)
     return Plan(added, skipped, warnings), problems
+
+
+def _mirror_sources(content_dir: Path, copy: Path) -> None:
+    """The documents of content/sources/ as empty files at the same paths in `copy`, sub-folders too.
+
+    `check` looks at their names, types and existence (a `seed:` must name one), never inside, so
+    copying documents of many megabytes would only slow the import. The files are those `check`
+    itself finds; a sub-folder copied as an empty file made every import fail."""
+    from .safety import walk_files
+
+    (copy / "sources").mkdir(exist_ok=True)
+    found, _ = walk_files(content_dir / "sources", inside=content_dir)  # the refused ones failed `check` before the import
+    for f in found:
+        (copy / "sources" / f.relative).parent.mkdir(parents=True, exist_ok=True)
+        (copy / "sources" / f.relative).touch()
+
+
+def _formula_problems(row: Row, languages: list[str]) -> tuple[list[str], list[str]]:
+    """Problems and warnings for the cells read from this row that hold a formula.
+
+    A department may well sum its sub-counts with =SUM(…): the value the spreadsheet computed and
+    showed when the file was saved is what it saw and signed, so it is imported, with a warning
+    naming the formula (one drawing on the web or another file, =WEBSERVICE(…), may give another
+    figure today). A formula with no computed value (a file not saved by a spreadsheet program)
+    has nothing to import and is refused."""
+    problems, warnings = [], []
+    read = {*FILLED, *(f"note.{lang}" for lang in languages)}
+    for key, formula in row.formulas.items():
+        if key not in read:
+            continue
+        shown = formula if len(formula) <= 60 else formula[:57] + "…"
+        value = row.cells.get(key)
+        if _blank(value):
+            problems.append(f"{_where(row, key)}: " + N_(
+                "this cell holds the formula `%(formula)s` but no value computed by a spreadsheet program (the file "
+                "was not saved by one); write the figure itself", formula=shown))
+        else:
+            warnings.append(f"{_where(row, key)}: " + N_("warning: ") + N_(
+                "this cell holds the formula `%(formula)s`; the value it last computed, %(value)s, is imported: check "
+                "that it is the figure to report", formula=shown, value=value))
+    return problems, warnings
+
+
+def _return_department(row: Row, content: Content) -> list[str]:
+    """The department whose return a row is in: named by its sheet, as the export names it, else
+    by the file (a CSV is its own sheet). Empty for a file the editors put together themselves,
+    which may hold rows of several departments. (A list: ids cut at 31 characters may share a name.)"""
+    for name in (row.sheet, Path(row.file).stem):
+        found = [d for d in content.departments if sheet_title(d) == name]
+        if found:
+            return found
+    return []
 
 
 def _key_row_problem(columns: dict[str, str], known: set[str]) -> tuple[list[str], bool]:

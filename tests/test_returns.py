@@ -552,3 +552,135 @@ def test_a_completed_target_is_not_asked_for_again(content_dir, run_cli):
     ws = load_workbook(root / "march" / "changping-civil-affairs.xlsx").active
     assert "huitian-3/stations" in [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]  # 2 of 6 by then
     assert earlier.code == 0
+
+
+# --- hostile returns (audit, second round) --------------------------------------------
+
+def _raw_cell(path: Path, target_id: str, key: str, inner: str, attributes: str = "") -> Path:
+    """Give one filled cell of a return raw sheet XML (a formula, a figure no writer makes), as a hostile file would."""
+    import zipfile
+
+    from openpyxl.utils import get_column_letter
+
+    ws = load_workbook(path).active
+    keys = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == target_id)
+    ref = f"{get_column_letter(keys.index(key) + 1)}{row}"
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet, n = re.subn(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', f'<c r="{ref}"{attributes}>{inner}</c>', sheet, count=1)
+    assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_figure_of_hundreds_of_digits_is_too_large_not_a_traceback(content_dir, run_cli):
+    root = content_dir.parent
+    path = _raw_cell(_fill(_export(run_cli, root), "huitian-2/households-visited", value=1, source="progress-report"),
+                     "huitian-2/households-visited", "value", "<v>1" + "0" * 400 + "</v>")  # openpyxl cannot write it
+    (root / "r.csv").write_text("id,value,date\nhuitian-3/stations," + "9" * 400 + ",2020-06-30\n", encoding="utf-8")
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), "r.csv", cwd=root)
+    assert run.code == 1, run.out
+    assert ":M: `10000000000000000000…` is too large a figure (at most 1,000,000,000,000,000 either way)" in run.out
+    assert "r.csv:r:2:2: `99999999999999999999…` is too large a figure" in run.out
+    assert (content_dir / MEASURE).read_bytes() == before
+
+
+def test_a_return_imports_when_content_sources_has_a_sub_folder(content_dir, run_cli):
+    (content_dir / "sources" / "docs").mkdir()
+    (content_dir / "sources" / "docs" / "plan.txt").write_text("plan\n", encoding="utf-8")
+    sources = content_dir / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("seed: 000_404d1ccf9095f5fe.txt", "seed: docs/plan.txt"),
+                       encoding="utf-8")
+    root = content_dir.parent
+    assert run_cli("check", "--content", "content", cwd=root).code == 0
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+
+def test_a_zip_bomb_or_an_over_long_cell_is_refused_before_it_is_unpacked_or_written(content_dir, run_cli, monkeypatch):
+    import zipfile
+
+    from bulletin import returns
+
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    # past the 32,767 characters of a spreadsheet cell (openpyxl cuts what it writes there, so written raw)
+    _raw_cell(path, "huitian-2/households-visited", "note.en", "<is><t>" + "x" * 40_000 + "</t></is>", ' t="inlineStr"')
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and (content_dir / MEASURE).read_bytes() == before
+    assert ":changping-civil-affairs:" in run.out and "this cell holds 40,000 characters" in run.out, run.out
+
+    bomb = root / "bomb.xlsx"  # 4 MiB of one letter packs into a few kilobytes, as no spreadsheet program packs a part
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in z.namelist():
+            data = z.read(name)
+            out.writestr(name, data.replace(b"x" * 40_000, b"x" * (4 << 20)) if name == "xl/worksheets/sheet1.xml" else data)
+    run = run_cli("returns", "import", "--content", "content", "bomb.xlsx", cwd=root)
+    assert run.code == 1 and "bomb.xlsx: its part xl/worksheets/sheet1.xml unpacks to 4," in run.out, run.out
+
+    (root / "r.csv").write_text("id,value,date,note.en\nhuitian-2/households-visited,61,2020-06-30," + "x" * 40_000 + "\n"
+                                "huitian-3/stations,3,2020-06-30," + "y" * 200_000 + "\n", encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1 and "r.csv: a cell holds more characters than a spreadsheet cell can (32,767)" in run.out, run.out
+    (root / "r.csv").write_text("id,value,date,note.en\nhuitian-2/households-visited,61,2020-06-30," + "x" * 40_000 + "\n")
+    run = run_cli("returns", "import", "--content", "content", "r.csv", cwd=root)
+    assert run.code == 1 and "r.csv:r:2:4: this cell holds 40,000 characters" in run.out, run.out
+
+    monkeypatch.setattr(returns, "MAX_RETURN_UNPACKED", 10_000)  # the bound on the whole, without unpacking 64 MiB in a test
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and "the workbook unpacks to" in run.out and "export the return again" in run.out, run.out
+
+
+def test_a_hidden_sheet_of_rows_and_a_row_for_another_departments_target_are_refused(content_dir, run_cli):
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=61, source="progress-report")
+    wb = load_workbook(path)
+    hidden = wb.copy_worksheet(wb.active)
+    hidden.title, hidden.sheet_state = "x", "veryHidden"  # Excel's menus cannot even unhide it
+    wb.save(path)
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and "returns/changping-civil-affairs.xlsx:x: this sheet is hidden" in run.out, run.out
+
+    # huitian-1 is led by changping-government: not in changping-civil-affairs' return, by sheet or by file name
+    wb = load_workbook(path)
+    del wb["x"]
+    wb.active.cell(4, 1, "huitian-1/boundary-survey")
+    wb.save(path)
+    (root / "changping-civil-affairs.csv").write_text("id,value,date\nhuitian-1/boundary-survey,是,2020-06-30\n", encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), "changping-civil-affairs.csv", cwd=root)
+    assert run.code == 1 and (content_dir / MEASURE).read_bytes() == before
+    assert "changping-civil-affairs:4:A: `huitian-1/boundary-survey` is led by changping-government, and this is the return " \
+           "of changping-civil-affairs" in run.out, run.out
+    assert "changping-civil-affairs.csv:changping-civil-affairs:2:1: `huitian-1/boundary-survey` is led by" in run.out
+
+    # A CSV the editors put together, not named after a department, may hold any department's rows.
+    (root / "round.csv").write_text("id,value,date,source\nhuitian-1/boundary-survey,是,2020-06-30,progress-report\n"
+                                    "huitian-2/households-visited,61,2020-06-30,progress-report\n", encoding="utf-8")
+    run = run_cli("returns", "import", "--content", "content", "round.csv", cwd=root)
+    assert run.code == 0, run.out
+
+
+def test_a_formula_in_a_return_is_named_its_computed_value_imported_and_one_never_computed_refused(content_dir, run_cli):
+    root = content_dir.parent
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value=1, source="progress-report")
+    _raw_cell(path, "huitian-2/households-visited", "value", "<f>SUM(40,21)</f><v>61</v>")  # as Excel saves =SUM(40,21)
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 0, run.out
+    assert ":M: warning: this cell holds the formula `=SUM(40,21)`; the value it last computed, 61, is imported" in run.out
+    assert _progress(content_dir, "households-visited")[-1]["value"] == 61
+
+    path = _fill(_export(run_cli, root), "huitian-2/households-visited", value="=1+1")  # written by a program: no value
+    before = (content_dir / MEASURE).read_bytes()
+    run = run_cli("returns", "import", "--content", "content", str(path.relative_to(root)), cwd=root)
+    assert run.code == 1 and (content_dir / MEASURE).read_bytes() == before
+    assert ":M: this cell holds the formula `=1+1` but no value computed by a spreadsheet program" in run.out, run.out

@@ -550,7 +550,7 @@ def test_write_site_refuses_paths_that_leave_the_output(tmp_path):
 # --------------------------------------------------------------------------- outputs escape for themselves
 
 HOSTILE_TEXTS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
-                 "\t=1+1", "=1+41", "<b>&amp;</b> ]]> \" ' <!--", "-5"]
+                 "\t=1+1", "=1+41", "<b>&amp;</b> ]]> \" ' <!--", "-5", "Stations;=cmd|' /C calc'!A0"]
 
 
 @pytest.fixture
@@ -568,6 +568,7 @@ def hostile_renderer(tmp_path, monkeypatch):
     text = path.read_text(encoding="utf-8")
     text = text.replace("en: Build elderly-care stations}", "en: " + json.dumps(HOSTILE_TEXTS[0]) + "}")
     text = text.replace("en: stations}", "en: " + json.dumps(HOSTILE_TEXTS[1]) + "}")
+    text = text.replace("unit: {zh: 个, en: ", "unit: {zh: " + json.dumps(HOSTILE_TEXTS[8]) + ", en: ")
     text = text.replace("title: {zh: 完成6个养老驿站建设, en: Build 6 elderly-care stations}",
                         "title: {zh: " + json.dumps(HOSTILE_TEXTS[3]) + ", en: " + json.dumps(HOSTILE_TEXTS[2]) + "}")
     text = text.replace("    value: 2\n", "    value: 2\n    note: {zh: " + json.dumps(HOSTILE_TEXTS[4]) + ", en: "
@@ -596,6 +597,19 @@ def test_csv_cells_never_start_a_formula(hostile_renderer):
         assert dangerous == []
     cells = [cell for row in csv_cells(downloads.progress_csv(hostile_renderer, lang)) for cell in row]
     assert "'=1+41" in cells and "'" + HOSTILE_TEXTS[1] in cells  # the text is kept, shown as text
+
+
+def test_csv_cells_run_no_formula_where_excel_splits_at_semicolons(hostile_renderer):
+    # Excel with `;` as list separator (German, French) splits each line at every `;`, quotes or not.
+    lang = hostile_renderer.langs["zh"]
+    for data in (downloads.progress_csv(hostile_renderer, lang), downloads.measures_csv(hostile_renderer, lang)):
+        pieces = [piece for line in data.decode("utf-8-sig").split("\r\n") for piece in line.split(";")[1:]]
+        assert [p for p in pieces if p.lstrip(" ")[:1] in ("=", "+", "@", "\t", "\r")] == []
+    cells = [cell for row in csv_cells(downloads.progress_csv(hostile_renderer, lang)) for cell in row]
+    assert "Stations;'=cmd|' /C calc'!A0" in cells  # the text is kept; only the piece Excel would run is marked text
+    from bulletin.downloads import spreadsheet_cell
+
+    assert spreadsheet_cell("a; -5") == "a; -5" and spreadsheet_cell("-5;x") == "'-5;x" and spreadsheet_cell("a; b") == "a; b"
 
 
 def test_plain_negative_numbers_stay_numbers():

@@ -105,7 +105,7 @@ def export(content_dir: Path, output: Path, departments: list[str] | None = None
 
     result = check(content_dir)
     if result.content is None or result.errors:
-        raise ReturnsError([N_("the content has errors; run `python build.py check` and fix them first")])
+        raise ReturnsError([N_("the content has errors; run `bulletin check` and fix them first")])
     c = result.content
     languages = c.bulletin.languages
     unknown = [d for d in departments or [] if d not in c.departments]
@@ -865,7 +865,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     say = Printer(editor_language(args.lang, args.content))
     result = check(args.content)
     if result.content is None or result.errors:
-        print(say(N_("returns: the content has errors; run `python build.py check` and fix them first")))
+        print(say(N_("returns: the content has errors; run `bulletin check` and fix them first")))
         return 1
     missing = [f for f in args.files if not f.is_file()]
     if missing:

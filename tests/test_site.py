@@ -323,6 +323,16 @@ def test_chinese_words_on_english_pages_are_marked_as_chinese(site):
     assert not offenders, offenders[:5]
 
 
+
+def test_chinese_pages_bracket_with_full_width_parentheses(site):
+    """Second-bulletin audit: "滞后 (3)" in report and change headings, "进展情况通报 (可打印…)"
+    and "基数 12个 (2017年12月31日)": half-width brackets beside Chinese."""
+    offenders = []
+    for path in sorted((site / "zh").rglob("*.html")):
+        text = re.sub(r"<svg.*?</svg>|<[^>]+>", "", path.read_text(encoding="utf-8"), flags=re.S)
+        offenders += [f"{path.relative_to(site)}: {m}" for m in re.findall(r"[\u3400-\u9fff] ?\([^)]{0,40}\)", text)]
+    assert not offenders, offenders[:5]
+
 def test_every_page_has_canonical_and_hreflang_alternates(site, base_url):
     for code in LANGS:
         for f in html_files(site / code):

@@ -20,6 +20,8 @@ OLD = ROOT / "tests" / "fixtures" / "templates-stop20"
 def _visible(html: bytes) -> str:
     """The text a reader sees, whitespace folded (the old and new templates differ in layout only)."""
     text = re.sub(r"<[^>]+>", " ", html.decode("utf-8"))
+    # and in punctuation: the new templates bracket Chinese with full-width parentheses
+    text = text.replace("（", " (").replace("）", ")")
     return " ".join(text.split())
 
 

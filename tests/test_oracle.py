@@ -52,6 +52,7 @@ def chart_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         digest = hashlib.sha256(json.dumps([spec, locale], sort_keys=True, default=str).encode()).hexdigest()
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>{digest}</text></svg>'
     monkeypatch.setattr(charts.vlc, "vegalite_to_svg", draw)
+    monkeypatch.setattr(search, "code_files", lambda html_langs: {})  # the stand-in index has no scripts
     monkeypatch.setattr(search, "build_index", lambda records: {
         f"{search.OUTPUT_DIR}/records.sha256": search.records_digest(records).encode()})
     monkeypatch.setattr(report, "_workbook", lambda *cells: hashlib.sha256(repr(cells).encode()).hexdigest().encode())

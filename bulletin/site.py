@@ -309,7 +309,7 @@ class Site:
         closed = {Status.COMPLETED, Status.DROPPED}
         today = self.content.bulletin.as_of
         items = [ms for ms in self.content.measures.values()
-                 if self.status_of(ms.id) not in closed and self.due_date(ms) >= max(today, self.content.as_of(ms.programme))]
+                 if self.status_of(ms.id) not in closed and self.due_date(ms) >= today]
         return sorted(items, key=self.due_date)[:limit]  # stable: reading order on one date
 
     def departments_used(self) -> list[str]:

@@ -200,13 +200,13 @@ def assess_target(target: Target, *, start: dt.date, deadline: dt.date, as_of: d
                   today: dt.date | None = None) -> Assessment:
     """Status of one target at as_of. `start` and `deadline` are already resolved from the measure.
 
-    `today` is the bulletin's reporting date, the reader's present, when the programme is frozen at
-    an earlier `as_of`: "due soon" looks ahead from it, so a deadline that passed after the
+    `today` is the bulletin's reporting date, the reader's present (never before a programme's own
+    `as_of`: check refuses that), when the programme is frozen at an earlier `as_of`: "due soon" looks ahead from it, so a deadline that passed after the
     programme's last report is not flagged as coming up (its status stays as it was at as_of)."""
     a = _assess_target(target, start=start, deadline=deadline, as_of=as_of, thresholds=thresholds,
                        stale_after_days=stale_after_days)
     flags = {}
-    if due_soon(a.status, a.deadline, max(as_of, today or as_of), due_soon_days) and a.status != Status.ONGOING:
+    if due_soon(a.status, a.deadline, today or as_of, due_soon_days) and a.status != Status.ONGOING:
         flags["due_soon"] = True
     if a.status == Status.BEHIND and seriously_behind(a.reached, a.expected, thresholds):
         flags["seriously_behind"] = True
@@ -349,7 +349,7 @@ def assess_measure(measure: Measure, *, period_start: dt.date, period_end: dt.da
     else:  # no measurable target: nothing can be reported against it (but its work may not have begun)
         status = Status.NOT_STARTED if as_of < window.start else _unreported(as_of, window.end)
         deciding = None
-    soon = status not in CLOSED and (due_soon(status, window.end, max(as_of, today or as_of), due_soon_days)
+    soon = status not in CLOSED and (due_soon(status, window.end, today or as_of, due_soon_days)
                                      or any(a.due_soon for a in targets.values()))
     if status == Status.BEHIND:  # of two behind targets, the one further behind decides (and is named)
         deciding = min((tid for tid, a in targets.items() if a.status == Status.BEHIND),

@@ -273,6 +273,7 @@ def _finite(value: Any) -> Any:
 # A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), =cmd|…, @SUM…).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_PIECE_BREAK = re.compile(r"(;|\r\n|\r|\n)")  # where a spreadsheet may start a new cell inside one
 
 
 def spreadsheet_cell(value: Any) -> Any:
@@ -285,10 +286,13 @@ def spreadsheet_cell(value: Any) -> Any:
     departments or next steps is followed by a name or a date, so they stay byte-identical.)"""
     if not isinstance(value, str) or not value:
         return value
-    head, *pieces = value.split(";")
-    if not pieces:
+    head, *rest = _PIECE_BREAK.split(value)
+    if not rest:
         return _guarded(value)
-    return ";".join([_guarded(head, number=""), *(_guarded(piece, number=piece.strip(" ")) for piece in pieces)])
+    # rest alternates separator, piece: a line break inside a quoted cell starts a row of its own
+    # in a reader that ignores the quotes (a text editor's import, some CSV tools)
+    pieces = [piece if i % 2 else _guarded(piece, number=piece.strip(" ")) for i, piece in enumerate(rest, 1)]
+    return "".join([_guarded(head, number=""), *pieces])
 
 
 def _guarded(text: str, number: str | None = None) -> str:

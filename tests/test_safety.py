@@ -612,6 +612,17 @@ def test_csv_cells_run_no_formula_where_excel_splits_at_semicolons(hostile_rende
     assert spreadsheet_cell("a; -5") == "a; -5" and spreadsheet_cell("-5;x") == "'-5;x" and spreadsheet_cell("a; b") == "a; b"
 
 
+def test_csv_cells_run_no_formula_after_a_line_break_inside_a_cell():
+    # A reader that ignores quotes (a text import, some CSV tools) starts a row at every line break
+    # inside a quoted note, so the line after it is a cell start too.
+    from bulletin.downloads import spreadsheet_cell
+
+    assert spreadsheet_cell("Done.\n=cmd|' /C calc'!A0") == "Done.\n'=cmd|' /C calc'!A0"
+    assert spreadsheet_cell("a\r\n@SUM(1)") == "a\r\n'@SUM(1)" and spreadsheet_cell("a\r+1") == "a\r'+1"
+    assert spreadsheet_cell("first line\nsecond line") == "first line\nsecond line"
+    assert spreadsheet_cell("a\n-5") == "a\n-5"  # a plain negative number stays one
+
+
 def test_plain_negative_numbers_stay_numbers():
     from bulletin.downloads import spreadsheet_cell
 

@@ -232,6 +232,7 @@ class Renderer:
         g["round_line"] = lambda when: round_line(lang, when)
         g["round_report_path"] = round_report_path
         g["licence_line"] = licence_line(lang, self.content.bulletin)  # a setup read, recorded by every page
+        g["licence_link_text"] = licence_line(lang, self.content.bulletin, with_url=False)
         g["citation"] = lambda ms, path: citation(  # how to cite a measure's page: number and title as plain text
             lang, self.content.bulletin, title=f"{lang.gettext('No. %(n)s') % {'n': ms.number}} {lang.text(ms.title).text}",
             url=self.canonical(lang.code, path), as_of=self.content.as_of(ms.programme))
@@ -349,7 +350,8 @@ class Renderer:
 
         in_sitemap = tuple(spec.path for spec in pages if spec.in_sitemap)
         groups = [FileGroup("index.html", None, root),
-                  FileGroup("404.html", None, lambda: {"404.html": self.render_page(PageSpec("404.html", "404.html", {"kind": "404"}), self.default)})]
+                  FileGroup("404.html", None, lambda: {"404.html": self.render_page(
+                      PageSpec("404.html", "404.html", {"kind": "404", "elsewhere": self.not_found_elsewhere()}), self.default)})]
         for code, lang in self.langs.items():
             groups += [FileGroup(key, None, make) for key, make in downloads.feed_groups(self, code)]
             groups += [FileGroup(key, None, make) for key, make in downloads.download_groups(self, lang)]
@@ -363,6 +365,14 @@ class Renderer:
         for key in self._setup_reads:
             record(key)
         return group.make()
+
+    def not_found_elsewhere(self) -> list[dict[str, str]]:
+        """The root 404 page is in the default language, and a server shows it for any bad address,
+        an English one included: it says the same in every other language, with that language's way in."""
+        return [{"code": code, "html_lang": lang.html_lang, "title": lang.gettext("Page not found"),
+                 "lead": lang.gettext("There is no page at this address. It may have moved when the bulletin was updated."),
+                 "home": lang.gettext("Go to the overview")}
+                for code, lang in self.langs.items() if code != self.default]
 
     def language_choices(self) -> list[dict[str, str]]:
         """The root page's choices, each in its own language: the bulletin's title there and a call to enter."""

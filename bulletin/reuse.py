@@ -13,12 +13,14 @@ from .l10n import Lang
 from .model import Bulletin, Feedback
 
 
-def licence_line(lang: Lang, bulletin: Bulletin) -> str:
-    """"Figures may be reused under CC BY 4.0 (https://…)." — or "" when no licence is named."""
+def licence_line(lang: Lang, bulletin: Bulletin, *, with_url: bool = True) -> str:
+    """"Figures may be reused under CC BY 4.0 (https://…)." — or "" when no licence is named.
+    Without `with_url` for a link's text: the link carries the address, and a raw URL in a
+    page's footer is noise to a reader (downloads, reports and the citation keep it)."""
     lic = bulletin.licence
     if lic is None:
         return ""
-    name = f"{lic.name} ({lic.url})" if lic.url else lic.name
+    name = f"{lic.name} ({lic.url})" if lic.url and with_url else lic.name
     return lang.gettext("The figures may be reused under the licence %(licence)s, citing the source.") % {"licence": name}
 
 

@@ -410,7 +410,7 @@ class Site:
         pages.append(PageSpec(PATHS["search"], "search.html", {"kind": "search"}))
         for slug, page in c.pages.items():
             pages.append(PageSpec(page_path(slug), "page.html", {"kind": "page", "document": page}))
-        pages.append(PageSpec("404.html", "404.html", {"kind": "404"}, in_sitemap=False))
+        pages.append(PageSpec("404.html", "404.html", {"kind": "404", "elsewhere": ()}, in_sitemap=False))
         shown = self._shown()
         for spec in pages:  # each page is given what it shows, so its template queries nothing site-wide
             spec.context.update(shown.get(spec.context["kind"], lambda context: {})(spec.context))

@@ -370,6 +370,25 @@ def test_root_404_switches_to_the_other_language(site, base_path):
     assert [resolve(site, site / "404.html", href, base_path) for href in switch] == [site / "en" / "404.html"]
 
 
+def test_root_404_says_it_in_every_language(site, base_path):
+    # a server shows the root 404 for any bad address, an English one too: not in Chinese alone
+    html = (site / "404.html").read_text(encoding="utf-8")
+    main = html[html.index("<main"):html.index("</main>")]
+    assert "页面不存在" in main and '<section class="not-found-other" lang="en"' in main and "Page not found" in main
+    english = main[main.index('lang="en"'):]
+    home = re.search(r'<a href="([^"]+)" hreflang="en">Go to the overview</a>', english)
+    assert home and resolve(site, site / "404.html", home.group(1), base_path) == site / "en" / "index.html"
+    assert "not-found-other" not in (site / "en" / "404.html").read_text(encoding="utf-8")  # a language's own 404: its language only
+
+
+def test_footer_links_the_licence_without_printing_its_address(site):
+    for code in LANGS:
+        footer = (site / code / "index.html").read_text(encoding="utf-8").split('<footer', 1)[1]
+        link = re.search(r'<a rel="license" href="([^"]+)">([^<]+)</a>', footer)
+        assert link and link.group(1) == "https://creativecommons.org/licenses/by/4.0/"
+        assert "CC BY 4.0" in link.group(2) and "https://" not in link.group(2), link.group(2)
+
+
 # --------------------------------------------------------------------------- feeds, sitemap, robots
 
 @pytest.mark.parametrize("code", LANGS)

@@ -523,6 +523,8 @@ def composed(compose: Callable[..., alt.TopLevelMixin], lang: Lang, renderer: Ch
         # costs as much again as composing; the tests validate every kind's specs instead.
         with alt.utils.schemapi.debug_mode(False):
             spec = json.loads(json.dumps(to_spec(compose(**args), lang), default=str))
+        if finish := getattr(compose, "finish_spec", None):  # what Vega-Lite takes but Altair's schema lacks
+            spec = finish(spec, **args)
         if path is not None:
             cachefile.store(path, json.dumps(spec, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     with _SPECS_LOCK:
@@ -586,25 +588,24 @@ def _datetime(day: dt.date) -> alt.DateTime:
 
 
 def _time_ticks(first: dt.date, last: dt.date, most: int, plot: float, key: str) -> list[dt.date]:
-    """Month starts every 1, 2, 3, 6, 12… months, at most `most` of them, plus the last day
-    (the deadline) so the end of the axis is labelled; those whose labels would run into
-    the next one on a plot `plot` px wide are left out (`_labels_apart`)."""
+    """The first day (the start, flush left) and the last (the deadline, flush right), so a
+    reader sees when the line begins and ends even on a phone, and between them month starts
+    every 1, 2, 3, 6, 12… months, at most `most` ticks in all; those whose labels would run
+    into a neighbour on a plot `plot` px wide are left out (`_labels_apart`)."""
     months = _month_span(first, last)
     step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= most - 1), 120)
     ticks: list[dt.date] = []
     year, month = first.year, first.month
-    day = dt.date(year, month, 1)
-    if day < first:
-        month += 1
     while True:
         year_shift, m = divmod(month - 1, 12)
         day = dt.date(year + year_shift, m + 1, 1)
         if day > last:
             break
-        if (day.year * 12 + day.month - 1) % step == 0:
+        if first < day < last and (day.year * 12 + day.month - 1) % step == 0:
             ticks.append(day)
         month += 1
-    return _labels_apart([t for t in ticks if t < last] + [last], first, last, plot, key)
+    same_month = (first.year, first.month) == (last.year, last.month)  # one label would say it twice
+    return _labels_apart(([] if same_month else [first]) + ticks + [last], first, last, plot, key)
 
 
 def _month_label(day: dt.date, key: str) -> str:
@@ -616,19 +617,26 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 
 def _labels_apart(ticks: list[dt.date], first: dt.date, last: dt.date, plot: float, key: str) -> list[dt.date]:
-    """The ticks whose labels do not run into each other: each centred on its tick, the last
-    (the deadline) flush with the end of the axis. Vega's own overlap check trusts its text
-    measure, which underestimates Chinese labels on a narrow chart; this one is kept from
-    the last tick back, with the same separation as the theme's (labelSeparation)."""
+    """The ticks whose labels do not run into each other: the last (the deadline) flush with the
+    end of the axis, a tick on `first` flush with its start (labelFlush), the others centred on
+    their ticks. Vega's own overlap check trusts its text measure, which underestimates Chinese
+    labels on a narrow chart; this one keeps the ends first, then the ticks between them that fit,
+    with the same separation as the theme's (labelSeparation)."""
     span = max((last - first).days, 1)
     kept = [ticks[-1]]
     left_edge = plot - _text_width(_month_label(ticks[-1], key))
-    for tick in reversed(ticks[:-1]):
+    start = ticks[0] if ticks[0] == first and len(ticks) > 1 else None
+    right_of_start = _text_width(_month_label(start, key)) + _LABEL_SEPARATION if start else 0.0
+    if start is not None and right_of_start > left_edge:  # no room for both ends: the deadline's label
+        start, right_of_start = None, 0.0
+    for tick in reversed(ticks[1 if start else 0:-1]):
         half = _text_width(_month_label(tick, key)) / 2
         centre = (tick - first).days / span * plot
-        if centre + half + _LABEL_SEPARATION <= left_edge:
+        if centre + half + _LABEL_SEPARATION <= left_edge and centre - half >= right_of_start:
             kept.append(tick)
             left_edge = centre - half
+    if start is not None:
+        kept.append(start)
     return kept[::-1]
 
 
@@ -868,6 +876,13 @@ def _rule_labels(rules: list[_Rule], first: dt.date, last: dt.date, layout: Layo
     return values, len(row_ends)
 
 
+# A legend symbol (Vega's unit square, -1…1): a line through a dot, as reports are drawn.
+_REPORTED_SYMBOL = "M-1,0H1M0.42,0A0.42,0.42,0,1,1,-0.42,0A0.42,0.42,0,1,1,0.42,0Z"
+_DOT_SYMBOL = "M-1,0M1,0M0.42,0A0.42,0.42,0,1,1,-0.42,0A0.42,0.42,0,1,1,0.42,0Z"  # the dot alone, as wide as the others (moves only), so every label is placed alike
+_SERIES_LEGEND = "series legend"  # marks the legend `_legend_symbols` finishes
+_LINE_SYMBOL = "M-1,0H1"  # a path like the others ("stroke" is placed apart from them and ran into its label)
+
+
 def _progress_chart(*, rule_values: list[dict], rows: int, lines: list[dict], pace: list[dict], reported: list[dict],
                     first: str, last: str, ticks: list[str], series: list[str], point_colour: str, y_title: str,
                     percentage: bool, value_format: str, month_format: str, layout: Layout,
@@ -891,13 +906,13 @@ def _progress_chart(*, rule_values: list[dict], rows: int, lines: list[dict], pa
                 baseline="bottom", align=align, dx=3 if align == "left" else -3).encode(
                 y=alt.Y(field="y", type="quantitative", scale=None), text=alt.Text(field="label", type="nominal"),
                 color=alt.Color(field="colour", type="nominal", scale=None)))
-    # One legend, of line strokes: solid for what was reported, dashed for the expected pace.
+    # One legend, of the series (`_legend_symbols` draws each entry as the chart draws it).
     layers.append(alt.Chart(alt.Data(values=lines)).mark_line(strokeWidth=2.5, aria=False).encode(
         y=value,
         color=alt.Color(field="series", type="nominal", title=None,
                         scale=alt.Scale(domain=series, range=[TEXT_COLOUR, MUTED_COLOUR][:len(series)]),
-                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=600,
-                                          symbolStrokeColor=alt.Undefined)),
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=600,
+                                          symbolStrokeColor=alt.Undefined, description=_SERIES_LEGEND)),
         strokeDash=alt.StrokeDash(field="series", type="nominal", legend=None,
                                   scale=alt.Scale(domain=series, range=[[1, 0], [6, 4]][:len(series)]))))
     if pace:  # open squares at the corners of the pace line, their dates in a tooltip
@@ -910,6 +925,28 @@ def _progress_chart(*, rule_values: list[dict], rows: int, lines: list[dict], pa
     # Every layer shares the time axis: given once, on the layer (a smaller spec, cheaper to compose and compile).
     return _top(layers, layout.width, summary, 200 if layout.narrow else 260,
                 padding={"left": 8, "right": 8, "bottom": 8, "top": 8 + _RULE_ROW * rows}).encode(x=x)
+
+
+def _legend_symbols(spec: dict, *, reported: list[dict], point_colour: str, **_: Any) -> dict:
+    """The series legend drawn as the chart draws each series: what was reported as its line
+    with a dot in the status colour (the dot alone when there is one report and no baseline,
+    so no line), the expected pace as a dashed line. Entry 0 is the reported series.
+
+    A legend's `encode` is Vega-Lite's (passed on to Vega) but left out of its JSON schema, so
+    it is added to the spec after Altair has made it, not through Altair's Legend."""
+    alone = len(reported) < 2
+    symbols = {"shape": {"signal": f"datum.index === 0 ? '{_DOT_SYMBOL if alone else _REPORTED_SYMBOL}' : '{_LINE_SYMBOL}'"},
+               "fill": {"signal": f"datum.index === 0 ? '{point_colour}' : 'transparent'"}}
+    if alone:  # outlined as the chart's dot (one stroke width for all: a varying one upsets Vega's legend layout)
+        symbols |= {"stroke": {"signal": f"datum.index === 0 ? '{OUTLINE}' : '{MUTED_COLOUR}'"}}
+    for layer in spec.get("layer", []):
+        legend = layer.get("encoding", {}).get("color", {}).get("legend")
+        if isinstance(legend, dict) and legend.pop("description", None) == _SERIES_LEGEND:
+            legend["encode"] = {"symbols": {"update": symbols}}
+    return spec
+
+
+_progress_chart.finish_spec = _legend_symbols  # type: ignore[attr-defined]
 
 
 def target_progress(target: Target, assessment: Assessment, *, lang: Lang, renderer: ChartRenderer,

@@ -398,3 +398,34 @@ def test_a_count_axis_of_one_measure_is_not_labelled_0_1_1(en, renderer):
         axis = re.findall(r'role-axis-label.*?</g>', svg, re.S)
         labels = [re.findall(r">([^<]+)</text>", a) for a in axis]
         assert ["0", "1"] in labels, labels
+
+
+def _legend_symbols(svg: str) -> list[str]:
+    """The path of each legend entry's symbol, in order."""
+    return re.findall(r'class="mark-symbol role-legend-symbol"[^>]*><path [^>]*d="([^"]+)"', svg)
+
+
+@pytest.mark.parametrize("code", ["zh", "en"])
+def test_a_phone_chart_labels_when_its_line_begins_and_ends(code, zh, en, renderer):
+    """On a 280 px chart the axis showed one label, the deadline's: the start is labelled too, flush left."""
+    lang = {"zh": zh, "en": en}[code]
+    fig = charts.target_progress(coverage_target(), assess(coverage_target()), lang=lang, renderer=renderer, fig_id="t")
+    narrow = dict(fig.variants)["narrow"]
+    months = [t for t in visible_text(narrow) if re.fullmatch(r"\d{4}年\d{1,2}月|[A-Z][a-z]{2} \d{4}", t)]
+    # the line starts at the baseline, 31 December 2018 (where the target's pace starts too); it ends on the deadline
+    assert months[0] == {"zh": "2018年12月", "en": "Dec 2018"}[code] and months[-1] == {"zh": "2020年12月", "en": "Dec 2020"}[code]
+    assert len(months) >= 2
+
+
+def test_the_legend_draws_each_series_as_the_chart_does(en, renderer):
+    """One report and no baseline is one dot, no line: the legend showed a line for it."""
+    alone = coverage_target(kind="count", target=6, baseline=None, milestones=[], unit={"zh": "个", "en": "stations"},
+                            progress=[ProgressEntry(dt.date(2020, 3, 31), 2)])
+    fig = charts.target_progress(alone, assess(alone), lang=en, renderer=renderer, fig_id="t")
+    for _, svg in fig.variants:
+        reported, pace = _legend_symbols(svg)
+        assert "L" not in reported.split("M")[-1] and ("A" in reported or "C" in reported), reported  # a dot
+        assert re.fullmatch(r"M-?[\d.]+,0L[\d.]+,0", pace), pace  # a line
+    fig = charts.target_progress(coverage_target(), assess(coverage_target()), lang=en, renderer=renderer, fig_id="t")
+    reported, pace = _legend_symbols(fig.svg)
+    assert re.match(r"M-?[\d.]+,0L[\d.]+,0M", reported) and ("A" in reported or "C" in reported), reported  # line and dot

@@ -407,8 +407,10 @@ SVG_ATTRIBUTES = frozenset({
     "font-variant", "letter-spacing", "offset", "stop-color", "stop-opacity", "gradientUnits", "gradientTransform",
     "fx", "fy", "shape-rendering", "paint-order", "vector-effect"})
 # A drawing is text and plain tags only, each attribute quoted: no comment, CDATA, doctype or
-# processing instruction (each alternative starts with its own character, so this is linear).
-_SVG_DOCUMENT = re.compile(r'(?:[^<>]+|</?[A-Za-z][\w:.-]*(?:\s+[A-Za-z_:][\w:.-]*\s*=\s*"[^"<]*")*\s*/?>)*')
+# processing instruction. Possessive quantifiers (never given back): with plain ones, a drawing
+# that fails the match (a comment after 8 kB of chart) was retried every way its runs of text
+# split into pieces, two minutes of CPU; now each character is looked at once or twice.
+_SVG_DOCUMENT = re.compile(r'(?:[^<>]++|</?[A-Za-z][\w:.-]*+(?:\s++[A-Za-z_:][\w:.-]*+\s*+=\s*+"[^"<]*+")*+\s*+/?>)*+')
 _SVG_ELEMENT = re.compile(r"</?([A-Za-z][\w:.-]*)")
 _SVG_ATTRIBUTE = re.compile(r'\s([A-Za-z_:][\w:.-]*)\s*=\s*"([^"]*)"')
 _SVG_ATTRIBUTE_NAME = re.compile(r'\s([A-Za-z_:][\w:.-]*)\s*=\s*"')

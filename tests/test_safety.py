@@ -927,3 +927,35 @@ def test_ctrl_c_during_a_build_says_so_and_leaves_the_output(project, capsys, mo
     assert code == 130 and "Traceback" not in out
     assert "已中断" in out and "interrupted" in out and "output/" in out
     assert snapshot(project / "output") == before
+
+
+def test_patterns_that_read_content_or_a_cache_take_a_time_linear_in_what_they_read():
+    """Hostile-input review: a chart cache entry with a comment after its drawing took two minutes
+    to refuse, and long content strings took a time quadratic in their length (a figure written
+    `1` + spaces + a word, a feedback address, a link). Each is refused here at 100,000 characters;
+    the alarm only turns a hang (hours with the old patterns) into a failure."""
+    import signal
+
+    from bulletin import charts, validate
+    from bulletin.safety import svg_problem
+
+    def hang(*_):
+        raise TimeoutError("a pattern took more than 30 s: it backtracks")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(30)
+    try:
+        n = 100_000
+        assert svg_problem("<svg>" + "chart text " * (n // 10) + "<!-- x --><style>@import url(//evil.example)</style></svg>")
+        assert svg_problem("<svg>" + '<g x="1"  y="2">t</g>' * (n // 20) + "<!--x--></svg>")
+        assert validate._number_in_words("1" + " " * n + "x y") is None
+        assert validate._number_in_words("1_" * (n // 2) + "x") is None
+        assert validate._NOT_DECIMAL.fullmatch("1_000") and validate._NOT_DECIMAL.fullmatch("1_0:30")  # still YAML 1.1's
+        assert not validate._email_address("a@" + "." * n + "@") and not validate._email_address("a@" + "a." * (n // 2) + " ")
+        assert validate._email_address("zhengwu@example.gov.cn") and not validate._email_address("zhengwu@cn.")
+        assert not validate._web_address("https://" + "a" * n + " ") and validate._web_address("https://example.gov.cn/a b"[:-2])
+        assert charts._NOISE.sub("", " " * n + "!") == " " * n + "!"
+        assert charts._NOISE.sub("", '<g role="graphics-object" aria-roledescription="x" x="1">') == '<g x="1">'
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -153,3 +153,28 @@ def test_a_scheme_relative_link_to_another_host_is_dropped(href):
     # an encoded tab or line break (hostile-input audit): browsers drop them, so `/<tab>/host` is `//host`
     html = render_markdown(f"<a href={href}>x</a>" if href.startswith('"') else f"[x]({href})", inline=True)
     assert "evil.example" not in html and ">x</a>" in html
+
+
+def test_a_paragraph_of_thousands_of_brackets_renders_at_once_as_written():
+    """Hostile-input review: Python-Markdown looks for the end of every `[` to the end of its
+    paragraph (its issue #798), so 20,000 of them took 106 s and `![` 210 s, per text and language.
+    Such a paragraph is shown with its brackets as written; the others keep their links. The
+    alarm only turns a hang into a failure."""
+    import signal
+
+    from bulletin.markup import render_markdown
+
+    def hang(*_):
+        raise TimeoutError("rendering took more than 30 s")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(30)
+    try:
+        for text in ("[" * 20_000, "[a](" * 20_000, "![" * 20_000):
+            html = str(render_markdown("See [the plan](plan.md).\n\n" + text))
+            assert '<a href="plan.md"' in html  # the other paragraph keeps its link
+            assert html.count("[") >= 20_000 and "\\[" not in html  # the brackets shown as written
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert str(render_markdown("[a](b) " * 150)).count("<a ") == 150  # a paragraph of many links is one still

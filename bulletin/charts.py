@@ -561,6 +561,9 @@ def _fit(text: str, room: float) -> str:
     """`text` cut with an ellipsis to fit `room` pixels."""
     if _text_width(text) <= room:
         return text
+    # no more characters fit than of the narrowest kind: cut to those first, or a name of 100,000
+    # characters is shortened one character and one measure at a time (quadratic)
+    text = text[:max(0, int(room / (FONT_SIZE * 0.56)) + 1)]
     while text and _text_width(text + "…") > room:
         text = text[:-1]
     return text + "…"

@@ -401,3 +401,18 @@ def test_a_text_written_once_and_full_width_digits_get_the_fix_spelled_out(conte
     assert run.code == 1
     assert "title: 文字要按语言分别写：`title: {zh: 建设养老驿站, en: …}`" in run.out
     assert "targets[0].target: `３５` 用的是全角数字" in run.out and "写作 `35`" in run.out
+
+
+def test_a_name_too_long_to_print_is_refused_with_its_length(content_dir: Path, tmp_path: Path, run_cli):
+    """Hostile-input review: a measure title of 100,000 characters and a programme short title of
+    90,000 passed check and took ten minutes to build (a report PDF lays every title out)."""
+    path = content_dir / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: {zh: 建设养老驿站, en: Build elderly-care stations}",
+                                 "title: {zh: " + "建设养老驿站" * 100 + ", en: Build elderly-care stations}"), encoding="utf-8")
+    run = run_cli("check", "--content", "content", "--lang", "zh", cwd=tmp_path)
+    assert run.code == 1
+    assert "03-elderly-care-stations.yaml:" in run.out and "title.zh: `title` 长 600 个字符，超过上限 400" in run.out
+    path.write_text(text.replace("title: {zh: 建设养老驿站, en: Build elderly-care stations}",
+                                 "title: {zh: " + "建设养老驿站" * 60 + ", en: Build elderly-care stations}"), encoding="utf-8")
+    assert run_cli("check", "--content", "content", "--lang", "zh", cwd=tmp_path).code == 0  # 360 characters: a long title, kept

@@ -552,9 +552,12 @@ def _draw(compose: Callable[..., alt.TopLevelMixin], args: dict[str, dict], lang
     return dict(variants)["wide"], variants
 
 
+_LATIN_EM = 0.56  # a Latin character's estimated width, in ems: the narrowest `_text_width` knows
+
+
 def _text_width(text: str, size: int = FONT_SIZE) -> float:
     """Estimated drawn width: CJK and the status symbols a full em, Latin about 0.56 em."""
-    return sum(size if ord(ch) > 0x2400 else size * 0.56 for ch in text)
+    return sum(size if ord(ch) > 0x2400 else size * _LATIN_EM for ch in text)
 
 
 def _fit(text: str, room: float) -> str:
@@ -563,7 +566,7 @@ def _fit(text: str, room: float) -> str:
         return text
     # no more characters fit than of the narrowest kind: cut to those first, or a name of 100,000
     # characters is shortened one character and one measure at a time (quadratic)
-    text = text[:max(0, int(room / (FONT_SIZE * 0.56)) + 1)]
+    text = text[:max(0, int(room / (FONT_SIZE * _LATIN_EM)) + 1)]
     while text and _text_width(text + "…") > room:
         text = text[:-1]
     return text + "…"

@@ -89,7 +89,9 @@ class PdfRenderer:
 
 def _key(version: str, path: str, html: bytes, assets: dict[str, bytes]) -> str:
     """Hash of the page, of every asset it could link (stylesheets, images) and of the WeasyPrint version."""
-    digest = hashlib.sha256(f"{version}\0{path}\0".encode())
+    from .print_fonts import stamp
+
+    digest = hashlib.sha256(f"{version}\0{stamp()}\0{path}\0".encode())
     digest.update(hashlib.sha256(html).digest())
     for rel in sorted(assets):
         digest.update(rel.encode() + b"\0" + hashlib.sha256(assets[rel]).digest())
@@ -100,11 +102,22 @@ def _print(job: tuple[str, bytes, dict[str, bytes]]) -> bytes:
     """One page to PDF (top level, so a worker process can run it)."""
     import weasyprint
 
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .print_fonts import for_page
+
     path, html, assets = job
+    fonts = FontConfiguration()
+    stylesheets = []
+    prepared = for_page(html, assets, _ORIGIN)  # fonts cut to the page's characters, where that is smaller
+    if prepared is not None:
+        assets, faces = prepared
+        stylesheets.append(weasyprint.CSS(string=faces, font_config=fonts, url_fetcher=_site_fetcher(assets)))
     document = weasyprint.HTML(string=html.decode("utf-8"), base_url=_ORIGIN + path,
                                url_fetcher=_site_fetcher(assets), media_type="print")
     # A fixed identifier (WeasyPrint would draw a random one): the same page gives the same bytes.
-    return document.write_pdf(pdf_identifier=hashlib.sha256(html).hexdigest()[:32].encode("ascii"))
+    return document.write_pdf(stylesheets=stylesheets, font_config=fonts,
+                              pdf_identifier=hashlib.sha256(html).hexdigest()[:32].encode("ascii"))
 
 
 def _site_path(url: str) -> str | None:

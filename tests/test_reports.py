@@ -354,3 +354,59 @@ def test_a_workbook_comes_from_the_cache_by_its_cells_and_a_torn_entry_is_writte
         book.writestr("xl/workbook.xml", "garbage")
     entries[0].write_bytes(forged.getvalue())
     assert report._cached_workbook(tmp_path, cells) == first
+
+
+def _pages_as_png(pdf: bytes, folder: Path) -> list[bytes]:
+    pdftoppm = require_tool(shutil.which("pdftoppm"), "pdftoppm (Debian package poppler-utils)")
+    folder.mkdir(parents=True)
+    (folder / "report.pdf").write_bytes(pdf)
+    subprocess.run([pdftoppm, "-r", "50", "-png", str(folder / "report.pdf"), str(folder / "page")], check=True)
+    return [p.read_bytes() for p in sorted(folder.glob("page*.png"))]
+
+
+def _fonts(pdf: bytes, folder: Path) -> list[str]:
+    pdffonts = require_tool(shutil.which("pdffonts"), "pdffonts (Debian package poppler-utils)")
+    (folder / "fonts.pdf").write_bytes(pdf)
+    lines = subprocess.run([pdffonts, str(folder / "fonts.pdf")], capture_output=True, text=True, check=True).stdout.splitlines()
+    return [line.split()[0] for line in lines[2:] if line.strip()]
+
+
+def test_a_report_pdf_carries_its_fonts_cut_to_its_own_characters(built, tmp_path, monkeypatch):
+    """WeasyPrint keeps every glyph number up to the highest one a PDF uses, which for a CJK
+    font is most of it: a short English department report was 297 kB, 282 kB of it two
+    fonts. Printed with the fonts cut to the page's characters, the same report is a
+    fraction of that, pixel for pixel the same, and its page header is in the page's font
+    (it was in the default serif)."""
+    from bulletin import print_fonts
+    from bulletin.pdf import PdfRenderer
+
+    content, out = built
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for page in ("en/report/index.html", sorted(p for p in files if p.startswith("zh/departments/") and p.endswith("report/index.html"))[0]):
+        cut = PdfRenderer(None, workers=1).render_many([page], files)[page]
+        with monkeypatch.context() as patch:
+            patch.setattr(print_fonts, "for_page", lambda *args: None)  # the installed fonts, as before
+            whole = PdfRenderer(None, workers=1).render_many([page], files)[page]
+        assert len(cut) * 3 < len(whole), (page, len(cut), len(whole))
+        folder = tmp_path / page.replace("/", "-")
+        assert _pages_as_png(cut, folder / "cut") == _pages_as_png(whole, folder / "whole"), page
+        fonts = _fonts(cut, folder)
+        assert any("bulletin-print-" in name for name in fonts), fonts
+        assert not any("CJK" in name or "Serif" in name for name in fonts), fonts  # no CJK face left whole, no serif header
+        assert cut == (out / page.replace("index.html", "report.pdf")).read_bytes()  # alone as in the build's batch
+
+
+@pytest.mark.parametrize("css, expected", [
+    ('p { font-family: "Noto Sans CJK SC", sans-serif; }', 'p { font-family: "A", "Noto Sans CJK SC", sans-serif; }'),
+    (":root { --font: system-ui,\n  Noto Sans CJK SC, Arial; }", ":root { --font: system-ui,\n  \"A\", Noto Sans CJK SC, Arial; }"),
+    ('h1 { font: 600 1rem/1.2 "Noto Sans CJK SC"; }', 'h1 { font: 600 1rem/1.2 "A", "Noto Sans CJK SC"; }'),
+    ('@media print { @page { @top-left { font-family: "noto sans cjk sc" } } }',
+     '@media print { @page { @top-left { font-family: "A", "noto sans cjk sc" } } }'),
+    # not font lists: text a page shows, a selector, another family
+    ('a:hover::after { content: "Noto Sans CJK SC"; } b { font-family: "Noto Serif CJK SC"; }',
+     'a:hover::after { content: "Noto Sans CJK SC"; } b { font-family: "Noto Serif CJK SC"; }'),
+])
+def test_report_stylesheets_name_a_cut_font_only_in_font_lists(css, expected):
+    from bulletin.print_fonts import _parse, _rewrite
+
+    assert _rewrite(_parse(css.encode()), {"noto sans cjk sc": "A"}, None) == expected

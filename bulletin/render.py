@@ -29,7 +29,7 @@ from .rounds import CHANGE_KINDS
 from .report import report_groups, report_round, round_line
 from .reuse import citation, css_string, feedback_href, licence_line
 from .site import (MIN_MEASURES_FOR_FILTERS, PATHS, PageSpec, Site, category_path, department_path, measure_path, page_path, report_path, round_report_path,
-                   programme_path, round_path, status_from_slug, status_path, status_slug)
+                   programme_path, updates_month_path, round_path, status_from_slug, status_path, status_slug)
 from .status import DISPLAY_ORDER, SEVERITY, UNREPORTED, MeasureAssessment, Status
 from .typography import polish
 from .units import target_figure
@@ -206,6 +206,7 @@ class Renderer:
                  Status=Status, DISPLAY_ORDER=DISPLAY_ORDER, SEVERITY=SEVERITY,
                  KIND_LABELS=KIND_LABELS, PATHS=PATHS, measure_path=measure_path, programme_path=programme_path,
                  department_path=department_path, category_path=category_path, report_path=report_path, status_path=status_path, page_path=page_path,
+                 updates_month_path=updates_month_path,
                  MIN_MEASURES_FOR_FILTERS=MIN_MEASURES_FOR_FILTERS)
         g.update(round_path=round_path, CHANGE_KINDS=CHANGE_KINDS, change_label=lambda kind: lang.gettext(CHANGE_LABELS[kind]))
         g["t"] = lambda text, **kw: polish(self.text(lang, text, **kw), lang.code)

@@ -97,6 +97,17 @@ PATHS = {
     "report": "report/index.html",
 }
 
+# The updates page lists this many of the newest progress reports. A bulletin with more
+# puts all of them on a page per month as well: listed whole, a city's (6,000 reports at
+# 300 measures) made one page of 1.2 MB, too much to open on a phone.
+UPDATES_ON_INDEX = 100
+
+
+def updates_month_path(month: dt.date) -> str:
+    """The progress reports of one month; the address never changes as later months are added."""
+    return f"updates/{month:%Y-%m}/index.html"
+
+
 # A report (通报) lives in a `report/` folder beside its list, with its PDF and workbook.
 REPORT_FILES = ("report.pdf", "report.xlsx")
 
@@ -274,6 +285,30 @@ class Site:
             self._updates = sorted(items, key=lambda u: u.entry.date, reverse=True)
         return list(self._updates)
 
+    def update_months(self) -> list[tuple[dt.date, int]]:
+        """(first day of the month, how many reports) for every month with a report, newest
+        first; none when the updates page lists every report itself."""
+        updates = self.updates()
+        if len(updates) <= UPDATES_ON_INDEX:
+            return []
+        months: dict[dt.date, int] = {}
+        for u in updates:
+            month = u.entry.date.replace(day=1)
+            months[month] = months.get(month, 0) + 1
+        return list(months.items())
+
+    def updates_in(self, month: dt.date) -> list[Update]:
+        """The reports of one month, newest first (as on the updates page)."""
+        return [u for u in self.updates() if (u.entry.date.year, u.entry.date.month) == (month.year, month.month)]
+
+    def _updates_month_shows(self, month: dt.date) -> dict[str, Any]:
+        """A month's reports, and the months before and after it: not the whole list of months,
+        so a new report re-renders its own month's page and the updates page, not every month's."""
+        months = [day for day, _ in self.update_months()]
+        i = months.index(month)
+        return {"updates": self.updates_in(month), "month": month,
+                "newer_month": months[i - 1] if i > 0 else None, "older_month": months[i + 1] if i + 1 < len(months) else None}
+
     def deadline_of(self, measure: Measure | ListedMeasure) -> dt.date:
         if isinstance(measure, ListedMeasure):  # a filtered page's row, from a template written before rows
             return measure.deadline
@@ -347,7 +382,9 @@ class Site:
             "categories": lambda context: {"categories": table(
                 (c.categories[cid], self.measures(category=cid)) for cid in self.categories_used())},
             "deadlines": lambda context: {"months": self.by_deadline_month()},
-            "updates": lambda context: {"updates": self.updates()},
+            "updates": lambda context: {"updates": self.updates()[:UPDATES_ON_INDEX], "update_months": self.update_months(),
+                                        "updates_total": len(self.updates())},
+            "updates_month": lambda context: self._updates_month_shows(context["month"]),
             "changes": lambda context: {"changes": self.changes(context["round"])},
             "round": lambda context: self._round_shows(context["round"]),
             "rounds": lambda context: {"rounds_shown": [(day, self.changes(day), len(self.round_measures(day)))
@@ -400,6 +437,8 @@ class Site:
         pages.append(PageSpec(PATHS["deadlines"], "deadlines.html", {"kind": "deadlines"},
                               charts=(("deadlines_per_month", ()),)))
         pages.append(PageSpec(PATHS["updates"], "updates.html", {"kind": "updates"}))
+        for month, _ in self.update_months():  # the same template, given one month's reports
+            pages.append(PageSpec(updates_month_path(month), "updates.html", {"kind": "updates_month", "month": month}))
         pages.append(PageSpec(PATHS["changes"], "changes.html", {"kind": "changes", "round": self.current_round()}))
         pages.append(PageSpec(PATHS["rounds"], "rounds.html", {"kind": "rounds"}))
         for day in self.rounds():

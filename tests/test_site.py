@@ -868,3 +868,42 @@ def test_links_in_a_markdown_page_that_lead_nowhere_are_warned_at_their_line(var
            "between pages are relative to this page's address, zh/guide/index.html, e.g. ../methodology/)" in warnings
     assert not [w for w in warnings if "guide.en.md" in w]
     assert not [w for w in warnings if any(ok in w for ok in ("`../methodology/`", "huitian-3", "measures.csv", "example.org", "mailto"))]
+
+
+def test_a_long_list_of_updates_is_kept_short_with_a_page_per_month(tmp_path, tmp_path_factory, monkeypatch):
+    """Every progress report on one page was 1.2 MB at 300 measures. Beyond `UPDATES_ON_INDEX`
+    reports, the updates page lists the newest and links a page per month, where every
+    report is listed once; each month's page links the months beside it."""
+    from bulletin import site as site_module
+    from bulletin.site import Site
+
+    monkeypatch.setattr(site_module, "UPDATES_ON_INDEX", 3)
+    out = tmp_path / "out"
+    Builder(MINIMAL, TEMPLATES, THEME, out, cache=shared_chart_cache(tmp_path_factory)).build()
+    updates = Site(check(MINIMAL).content).updates()
+    months = sorted({u.entry.date.strftime("%Y-%m") for u in updates}, reverse=True)
+    assert len(updates) > 3 and len(months) > 2
+    for code in LANGS:
+        index = Page((out / code / "updates" / "index.html").read_text(encoding="utf-8"))
+        assert len(re.findall(r'<p class="update-date">', (out / code / "updates" / "index.html").read_text(encoding="utf-8"))) == 3
+        month_of = lambda page: [m.group(1) for a in page.anchors if "lang-switch" not in a.get("class", "") and (m := re.search(r"(?:^|/)(\d{4}-\d\d)/(?:index\.html)?$", a.get("href", "")))]
+        assert month_of(index) == months  # every month, newest first
+        listed = []
+        for i, month in enumerate(months):
+            text = (out / code / "updates" / month / "index.html").read_text(encoding="utf-8")
+            dates = re.findall(r'<p class="update-date"><time datetime="([\d-]+)"', text)
+            assert dates and all(d.startswith(month) for d in dates) and dates == sorted(dates, reverse=True), (code, month)
+            listed += dates
+            assert month_of(Page(text)) == [m for m in (months[i - 1] if i else None, months[i + 1] if i + 1 < len(months) else None) if m]
+        assert sorted(listed) == sorted(u.entry.date.isoformat() for u in updates)  # each report on its month's page, once
+    zh = (out / "zh" / "updates" / months[0] / "index.html").read_text(encoding="utf-8")
+    year, month = months[0].split("-")
+    assert f"<h1>{year}年{int(month)}月进展报告</h1>" in zh
+    assert re.search(r"</time></a> <span class=\"count\">（\d+条）</span>", (out / "zh" / "updates" / "index.html").read_text(encoding="utf-8"))
+
+
+def test_a_short_list_of_updates_is_one_page(site):
+    """The demo's 65 reports are all on the updates page, with no month pages."""
+    assert not [p for p in (site / "en" / "updates").iterdir() if p.is_dir()]
+    text = (site / "en" / "updates" / "index.html").read_text(encoding="utf-8")
+    assert "Every progress report, newest first." in text and 'id="months"' not in text

@@ -254,6 +254,7 @@ class Target:
     target: Annotated[Union[Figure, bool, None], _doc("Target value; true for a milestone; omit for continuing work with no end target.")] = None
     unit: Annotated[Text | None, _doc("Unit for count and amount targets, e.g. {zh: 个, en: stations}; for figures in 万元 write {zh: 元, en: yuan} with scale: 10000.")] = None
     scale: Annotated[float | None, Field(gt=0, le=1e12, allow_inf_nan=False, description="How many units one written figure stands for, e.g. 10000 when the source gives 万元 and 100000000 for 亿元.")] = None
+    unit_one: Annotated[Text | None, _doc("The unit after the figure 1, in a language that changes it, e.g. {en: station} beside unit {zh: 个, en: stations}; a language without it here (Chinese) always uses `unit`.")] = None
     baseline: Baseline | None = None
     start: Annotated[dt.date | None, _doc("When work towards the target starts; defaults to the baseline date, then the measure's start.")] = None
     deadline: Annotated[dt.date | None, _doc("Defaults to the measure's deadline.")] = None

@@ -145,14 +145,26 @@ def scaled_number(lang: Lang, value: float, scale: float) -> str:
     return lang.number(amount)
 
 
-def format_figure(lang: Lang, value: float, unit: Text | None, scale: float | None) -> str:
-    """A figure with its unit: 6个 / 6 stations, 1.3亿元 / 130 million yuan."""
+def format_figure(lang: Lang, value: float, unit: Text | None, scale: float | None, one: Text | None = None) -> str:
+    """A figure with its unit: 6个 / 6 stations, 1 station (`one`, the unit after the figure 1
+    where the language changes it), 1.3亿元 / 130 million yuan."""
     su = scaled_unit(unit, scale)
     number = scaled_number(lang, value, su.scale) if su.scale != 1 else lang.number(value)
     name = lang.text(su.unit).text if su.unit else ""
+    if name and one and (singular := (one.get(lang.code) or "").strip()) and _says_one(lang, value * su.scale):
+        name = singular
     if not name:
         return number
     return lang.gettext("{number} {unit}").format(number=number, unit=name)  # 6个 / 6 stations
+
+
+def _says_one(lang: Lang, amount: float) -> bool:
+    """Whether the language puts the singular after this amount as written: "1 station", but
+    "1.5 stations" and "1 million stations" (CLDR's plural rules, as Babel has them)."""
+    amount = _plain(amount)
+    if not lang.chinese and abs(amount) >= LARGE_NUMBER_WORDS[-1][0]:
+        return False  # written with a word: "1 million"
+    return lang.locale.plural_form(amount) == "one"
 
 
 def target_figure(lang: Lang, target: Target, value: float | bool | None) -> str:
@@ -164,7 +176,7 @@ def target_figure(lang: Lang, target: Target, value: float | bool | None) -> str
         return ""
     if target.kind == "percentage":
         return f"{lang.number(value)}%"
-    return format_figure(lang, value, target.unit, target.scale)
+    return format_figure(lang, value, target.unit, target.scale, target.unit_one)
 
 
 def axis_title(lang: Lang, unit: Text | None, scale: float | None) -> str:

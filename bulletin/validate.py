@@ -554,7 +554,9 @@ class _Rules:
     def texts(self, doc: Document, obj: Any, loc: Loc = ()) -> None:
         """Check every Text in `obj` for unknown and missing languages."""
         if isinstance(obj, dict):
-            self.translations.total += 1
+            # `unit_one` is written only where a language changes the unit after 1: never missing, never counted
+            optional = bool(loc) and loc[-1] == "unit_one"
+            self.translations.total += not optional
             languages = self.bulletin.languages
             if any(obj.get(lang) in PLACEHOLDERS for lang in languages):
                 self.add(doc, loc, N_("this is still the example text written by `bulletin new`; replace it with the real text "
@@ -586,6 +588,8 @@ class _Rules:
                         "this `%(field)s` is %(n)s characters long, more than %(most)s; it is printed in lists, "
                         "breadcrumbs, charts and reports (a very long one takes minutes to print): shorten it and put the "
                         "rest in the description or summary", field=loc[-1], n=f"{len(obj[lang]):,}", most=most))
+                if optional:
+                    continue
                 if obj.get(lang, "").strip():
                     self.translations.present[lang] += 1
                 elif m.CONVERTED.get(lang) in languages and obj.get(m.CONVERTED[lang], "").strip():
@@ -904,6 +908,9 @@ def _check_target(rules: _Rules, doc: Document, loc: Loc, t: m.Target, start, de
                 rules.add(doc, loc + ("progress", i, "value"), N_(
                     "%(value)s on a percentage target looks like a fraction: a percentage is written as 80 for 80%%; "
                     "write %(percent)s if %(percent)s%% is meant", value=entry.value, percent=_plain(entry.value * 100)), "warning")
+    if t.unit_one is not None and t.unit is None:
+        rules.add(doc, loc + ("unit_one",), N_("`unit_one` is the unit after the figure 1 and needs the target's `unit` "
+                                               "beside it, e.g. `unit: {zh: 个, en: stations}` with `unit_one: {en: station}`"))
     if t.scale is not None and t.kind in ("percentage", "milestone"):
         rules.add(doc, loc + ("scale",), N_("a %(kind)s target has no scale; remove `scale`", kind=t.kind))
     elif t.unit is not None or t.scale is not None:

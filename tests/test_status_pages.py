@@ -392,3 +392,42 @@ def test_measures_on_one_date_are_listed_in_number_order_not_as_text(content_dir
     for _, measures in site.by_deadline_month():
         numbers = [ms.number for ms in measures]
         assert numbers == sorted(numbers, key=lambda n: (site.due_date(site.content.measures[f"huitian-{n}"]), n))
+
+
+# --- the unit after the figure 1 -----------------------------------------------------------------
+
+@pytest.mark.parametrize("value, scale, zh, en", [
+    (1, None, "1个", "1 station"),
+    (2, None, "2个", "2 stations"),
+    (1.5, None, "1.5个", "1.5 stations"),
+    (0, None, "0个", "0 stations"),
+    (100, 10000, "100万个", "1 million stations"),  # said with a word: plural
+    (0.0001, 10000, "1个", "1 station"),  # one, once scaled
+])
+def test_a_unit_after_the_figure_1_is_singular_where_the_language_says_so(value, scale, zh, en):
+    unit, one = {"zh": "个", "en": "stations"}, {"en": "station"}
+    assert format_figure(LANGS["zh"], value, unit, scale, one) == zh
+    assert format_figure(LANGS["en"], value, unit, scale, one) == en
+    assert format_figure(LANGS["en"], 1, unit, None) == "1 stations"  # without unit_one, the unit as written
+
+
+def test_unit_one_needs_no_chinese_and_shows_on_the_pages(content_dir: Path, chart_cache: Path):
+    """"1 stations": a target of one centre, platform or station read as a plural on every
+    English page. `unit_one: {en: station}` gives the singular; Chinese needs none."""
+    from bulletin.builder import Builder
+
+    _edit(content_dir / STATIONS, "unit: {zh: 个, en: stations}\n  target: 6", "unit: {zh: 个, en: stations}\n  unit_one: {en: station}\n  target: 6")
+    _edit(content_dir / STATIONS, "    value: 2\n", "    value: 1\n")
+    result = check(content_dir)
+    assert result.errors == [] and not [w for w in result.problems if "unit_one" in w.field], result.problems
+    files = Builder(content_dir, TEMPLATES, THEME, content_dir.parent / "output", cache=chart_cache, report_pdfs=False).render().files
+    en = files["en/measures/huitian-3/index.html"].decode()
+    assert ">1 station<" in en and ">4 stations<" in en and ">6 stations<" in en
+    assert ">1个<" in files["zh/measures/huitian-3/index.html"].decode()
+
+
+def test_unit_one_without_a_unit_is_refused_in_chinese(content_dir: Path, run_cli):
+    _edit(content_dir / STATIONS, "  unit: {zh: 个, en: stations}\n", "  unit_one: {en: station}\n")
+    out = run_cli("check", "--content", str(content_dir), "--lang", "zh", cwd=content_dir.parent)
+    assert out.code == 1
+    assert "03-elderly-care-stations.yaml" in out.out and "unit_one" in out.out and "需要同时写指标的 `unit`" in out.out

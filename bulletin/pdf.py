@@ -9,9 +9,14 @@ identifier is fixed) and cached by a hash of everything that goes in.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import posixpath
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -63,12 +68,7 @@ class PdfRenderer:
         self.count, self.renders = len(pages), len(todo)
         jobs = [(path, files[path], assets) for path in todo]
         if len(jobs) >= 4 and self.workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn, not fork: the dev server has threads, and a forked copy of them can hang.
-            with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                printed = list(pool.map(_print, jobs))
+            printed = _print_in_workers(jobs, min(self.workers, len(jobs)))
         else:
             printed = [_print(job) for job in jobs]
         for (path, key), pdf in zip(todo.items(), printed):
@@ -120,6 +120,78 @@ def _print(job: tuple[str, bytes, dict[str, bytes]]) -> bytes:
                               pdf_identifier=hashlib.sha256(html).hexdigest()[:32].encode("ascii"))
 
 
+def _print_in_workers(jobs: list[tuple[str, bytes, dict[str, bytes]]], workers: int) -> list[bytes]:
+    """The PDFs of `jobs`, in order, printed by `workers` processes at once.
+
+    Workers are `python -m bulletin.pdf` processes speaking JSON lines, as the chart workers
+    are (`pool.py`), not multiprocessing: `spawn` re-runs the caller's main script in every
+    worker, which fails for a build started from standard input and runs a script without a
+    `__main__` guard again; `fork` copies the dev server's threads. A page a worker could not
+    print is printed here, so its error is raised in the build, as printing alone would."""
+    queue = list(reversed(range(len(jobs))))  # popped from the end: jobs go out in order
+    lock = threading.Lock()
+    results: dict[int, bytes] = {}
+    threads = [threading.Thread(target=_feed, args=(jobs, queue, lock, results), daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [results[i] if i in results else _print(job) for i, job in enumerate(jobs)]
+
+
+def _feed(jobs, queue: list[int], lock: threading.Lock, results: dict[int, bytes]) -> None:
+    """Drive one worker: the stylesheets once, then one page out and its PDF back, until the queue is empty."""
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
+    proc = subprocess.Popen([sys.executable, "-m", "bulletin.pdf"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        proc.stdin.write(json.dumps({"assets": {rel: _b64(data) for rel, data in jobs[0][2].items()}}).encode() + b"\n")
+        while True:
+            with lock:
+                if not queue:
+                    break
+                i = queue.pop()
+            path, html, _ = jobs[i]
+            proc.stdin.write(json.dumps({"path": path, "html": _b64(html)}).encode() + b"\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            if not line:  # the worker died: what it had not printed is printed by the build
+                break
+            answer = json.loads(line)
+            if "pdf" in answer:
+                with lock:
+                    results[i] = base64.b64decode(answer["pdf"])
+    except OSError:  # a broken pipe: the worker died
+        pass
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        proc.wait()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _serve() -> None:
+    """Worker: {"assets": …} first, then a page per line on stdin; {"pdf": …} or {"error": …} per line on stdout."""
+    out = sys.stdout.buffer
+    assets: dict[str, bytes] = {}
+    for line in sys.stdin.buffer:
+        message = json.loads(line)
+        if "assets" in message:
+            assets = {rel: base64.b64decode(data) for rel, data in message["assets"].items()}
+            continue
+        try:
+            answer = {"pdf": _b64(_print((message["path"], base64.b64decode(message["html"]), assets)))}
+        except Exception as exc:  # noqa: BLE001 - the build prints the page again and raises it there
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write(json.dumps(answer).encode() + b"\n")
+        out.flush()
+
+
 def _site_path(url: str) -> str | None:
     parts = urlsplit(url)
     if f"{parts.scheme}://{parts.netloc}/" != _ORIGIN:
@@ -141,3 +213,7 @@ def _site_fetcher(files: dict[str, bytes]):
             return URLFetcherResponse(url, files[rel], {"Content-Type": media_type})
 
     return SiteFetcher(allowed_protocols=("https",))
+
+
+if __name__ == "__main__":
+    _serve()

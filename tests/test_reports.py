@@ -410,3 +410,23 @@ def test_report_stylesheets_name_a_cut_font_only_in_font_lists(css, expected):
     from bulletin.print_fonts import _parse, _rewrite
 
     assert _rewrite(_parse(css.encode()), {"noto sans cjk sc": "A"}, None) == expected
+
+
+def test_reports_print_in_workers_when_the_build_is_started_from_standard_input(built, tmp_path):
+    """The PDF workers were multiprocessing's `spawn`, which re-runs the caller's main script in
+    each worker: a build started as `python -` (a script on standard input) lost its workers
+    (BrokenProcessPool, a traceback), and a script without a `__main__` guard would run again
+    in each. Workers are now `python -m bulletin.pdf`; what they print is what the build prints."""
+    import sys
+
+    content, out = built
+    script = (f"from pathlib import Path\nfrom bulletin.builder import Builder\n"
+              f"Builder(Path({str(content)!r}), Path({str(TEMPLATES)!r}), Path({str(THEME)!r}), Path({str(tmp_path / 'out')!r}), "
+              f"cache=None, report_pdfs=True, workers=2).build()\nprint('built')\n")
+    run = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                         env={**__import__("os").environ, "BULLETIN_JOBS": "2"})
+    assert run.returncode == 0 and run.stdout.strip() == "built", run.stderr[-2000:]
+    pdfs = sorted(p.relative_to(out) for p in out.rglob("report.pdf"))
+    assert len(pdfs) >= 4
+    for rel in pdfs:
+        assert (tmp_path / "out" / rel).read_bytes() == (out / rel).read_bytes(), rel

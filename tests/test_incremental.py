@@ -108,3 +108,31 @@ def test_renaming_a_markdown_page_updates_every_navigation_bar(project):
     builder.build()
     methodology = (root / "output" / "en" / "methodology" / "index.html").read_text(encoding="utf-8")
     assert "Renamed page" in methodology
+
+
+def test_a_progress_edit_re_renders_its_month_s_page_and_no_other_month(project_copy: Path, chart_cache: Path, monkeypatch):
+    """With updates by month, an edited report re-renders the updates page and the months that
+    list that target (each entry carries its target); the other months' pages are kept, and
+    every page equals a clean build's."""
+    from bulletin import site
+
+    monkeypatch.setattr(site, "UPDATES_ON_INDEX", 3)
+    root = project_copy
+    builder = Builder(root / "content", root / "templates", root / "theme", root / "output", cache=chart_cache)
+    builder.build()
+    months = sorted(p.name for p in (root / "output" / "en" / "updates").iterdir() if p.is_dir())
+    assert len(months) > 2
+    path = root / "content" / "measures" / "huitian" / "03-elderly-care-stations.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  - date: 2020-03-31\n    value: 2\n" in text
+    path.write_text(text.replace("  - date: 2020-03-31\n    value: 2\n", "  - date: 2020-03-31\n    value: 3\n"), encoding="utf-8")
+    result = builder.build()
+    rendered = {p for p in result.rendered_paths if p.startswith("updates/")}
+    # the measure's reports are in March and June 2020; the other months are kept
+    assert rendered == {"updates/index.html", "updates/2020-03/index.html", "updates/2020-06/index.html"}, rendered
+    assert set(months) - {"2020-03", "2020-06"}
+    clean = Builder(root / "content", root / "templates", root / "theme", root / "clean", cache=chart_cache).render().files
+    for month in months:
+        for code in ("zh", "en"):
+            rel = f"{code}/updates/{month}/index.html"
+            assert (root / "output" / rel).read_bytes() == clean[rel], rel

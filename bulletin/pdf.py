@@ -14,9 +14,7 @@ import hashlib
 import json
 import os
 import posixpath
-import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -124,51 +122,16 @@ def _print_in_workers(jobs: list[tuple[str, bytes, dict[str, bytes]]], workers: 
     """The PDFs of `jobs`, in order, printed by `workers` processes at once.
 
     Workers are `python -m bulletin.pdf` processes speaking JSON lines, as the chart workers
-    are (`pool.py`), not multiprocessing: `spawn` re-runs the caller's main script in every
-    worker, which fails for a build started from standard input and runs a script without a
-    `__main__` guard again; `fork` copies the dev server's threads. A page a worker could not
-    print is printed here, so its error is raised in the build, as printing alone would."""
-    queue = list(reversed(range(len(jobs))))  # popped from the end: jobs go out in order
-    lock = threading.Lock()
-    results: dict[int, bytes] = {}
-    threads = [threading.Thread(target=_feed, args=(jobs, queue, lock, results), daemon=True) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [results[i] if i in results else _print(job) for i, job in enumerate(jobs)]
+    are (`pool.drive_workers`), not multiprocessing: `spawn` re-runs the caller's main script
+    in every worker, which fails for a build started from standard input and runs a script
+    without a `__main__` guard again; `fork` copies the dev server's threads. A page a worker
+    could not print is printed here, so its error is raised in the build, as printing alone would."""
+    from .pool import drive_workers
 
-
-def _feed(jobs, queue: list[int], lock: threading.Lock, results: dict[int, bytes]) -> None:
-    """Drive one worker: the stylesheets once, then one page out and its PDF back, until the queue is empty."""
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
-    proc = subprocess.Popen([sys.executable, "-m", "bulletin.pdf"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-    try:
-        proc.stdin.write(json.dumps({"assets": {rel: _b64(data) for rel, data in jobs[0][2].items()}}).encode() + b"\n")
-        while True:
-            with lock:
-                if not queue:
-                    break
-                i = queue.pop()
-            path, html, _ = jobs[i]
-            proc.stdin.write(json.dumps({"path": path, "html": _b64(html)}).encode() + b"\n")
-            proc.stdin.flush()
-            line = proc.stdout.readline()
-            if not line:  # the worker died: what it had not printed is printed by the build
-                break
-            answer = json.loads(line)
-            if "pdf" in answer:
-                with lock:
-                    results[i] = base64.b64decode(answer["pdf"])
-    except OSError:  # a broken pipe: the worker died
-        pass
-    finally:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        proc.wait()
+    greeting = {"assets": {rel: _b64(data) for rel, data in jobs[0][2].items()}}  # the same stylesheets for every page
+    answers = drive_workers("bulletin.pdf", [{"path": path, "html": _b64(html)} for path, html, _ in jobs], workers,
+                            greeting=greeting)
+    return [base64.b64decode(answers[i]["pdf"]) if "pdf" in answers.get(i, {}) else _print(job) for i, job in enumerate(jobs)]
 
 
 def _b64(data: bytes) -> str:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from . import measure_fonts
 
@@ -85,41 +86,61 @@ def render_many(jobs: list[Job], workers: int | None = None, font_cache: Path | 
             except Exception:  # noqa: BLE001 - the page rendering it again reports it
                 pass
         return results
-    queue = list(reversed(jobs))  # popped from the end: jobs go out in order
+    env = {FONTS_ENV: json.dumps(fonts, ensure_ascii=False) if fonts is not None else None}
+    answers = drive_workers("bulletin.pool", list(jobs), workers, env=env)
+    # what a worker could not render (or did not, having died) is rendered by its page
+    return {jobs[i][0]: answer["svg"] for i, answer in answers.items() if "svg" in answer}
+
+
+def drive_workers(module: str, messages: list[Any], workers: int, *, env: dict[str, str | None] | None = None,
+                  greeting: Any = None) -> dict[int, dict]:
+    """Each message's answer, by its index, from `workers` `python -m <module>` processes
+    speaking JSON lines: `greeting` first to each worker, then one message out and its
+    answer back, until none is left. A worker that dies leaves the rest of its messages
+    unanswered; the caller does those itself (and reports their errors in its own name)."""
+    queue = list(reversed(range(len(messages))))  # popped from the end: messages go out in order
     lock = threading.Lock()
-    results: dict[str, str] = {}
-    threads = [threading.Thread(target=_feed, args=(queue, lock, results, fonts), daemon=True) for _ in range(workers)]
+    answers: dict[int, dict] = {}
+    threads = [threading.Thread(target=_feed, args=(module, messages, queue, lock, answers, env or {}, greeting), daemon=True)
+               for _ in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return results
+    return answers
 
 
-def _feed(queue: list[Job], lock: threading.Lock, results: dict[str, str], fonts: Fonts | None = None) -> None:
-    """Drive one worker process: one job out, one answer back, until the queue is empty."""
+def _feed(module: str, messages: list[Any], queue: list[int], lock: threading.Lock, answers: dict[int, dict],
+          extra_env: dict[str, str | None], greeting: Any) -> None:
+    """Drive one worker process: the greeting, then one message out, one answer back, until the queue is empty."""
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
-    env.pop(FONTS_ENV, None)
-    if fonts is not None:
-        env[FONTS_ENV] = json.dumps(fonts, ensure_ascii=False)
-    proc = subprocess.Popen([sys.executable, "-m", "bulletin.pool"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            env=env, text=True, encoding="utf-8")
+    for name, value in extra_env.items():  # None: not passed on from this process
+        env.pop(name, None)
+        if value is not None:
+            env[name] = value
+    proc = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+    def send(message: Any) -> None:
+        proc.stdin.write(json.dumps(message, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+        proc.stdin.flush()
+
     try:
+        if greeting is not None:
+            send(greeting)
         while True:
             with lock:
                 if not queue:
                     break
-                job = queue.pop()
-            proc.stdin.write(json.dumps(job, ensure_ascii=False, default=str) + "\n")
-            proc.stdin.flush()
+                i = queue.pop()
+            send(messages[i])
             line = proc.stdout.readline()
-            if not line:  # the worker died; what it had not done is rendered by the pages
+            if not line:  # the worker died
                 break
-            answer = json.loads(line)
-            if "svg" in answer:
-                with lock:
-                    results[job[0]] = answer["svg"]
+            with lock:
+                answers[i] = json.loads(line)
+    except OSError:  # a broken pipe: the worker died
+        pass
     finally:
         try:
             proc.stdin.close()

@@ -179,6 +179,7 @@ class Site:
         self._history: History | None = None
         self._changes: dict[dt.date, RoundChanges] = {}
         self._updates: list[Update] | None = None
+        self._by_month: dict[dt.date, list[Update]] | None = None
 
     def collections(self) -> dict[str, Mapping]:
         """Every mapping of entities a page can read, by name: the content's and the derived ones."""
@@ -285,21 +286,24 @@ class Site:
             self._updates = sorted(items, key=lambda u: u.entry.date, reverse=True)
         return list(self._updates)
 
+    def _updates_by_month(self) -> dict[dt.date, list[Update]]:
+        """Every report under the first day of its month, months newest first (grouped once)."""
+        if self._by_month is None:
+            self._by_month = {}
+            for u in self.updates():
+                self._by_month.setdefault(u.entry.date.replace(day=1), []).append(u)
+        return self._by_month
+
     def update_months(self) -> list[tuple[dt.date, int]]:
         """(first day of the month, how many reports) for every month with a report, newest
         first; none when the updates page lists every report itself."""
-        updates = self.updates()
-        if len(updates) <= UPDATES_ON_INDEX:
+        if len(self.updates()) <= UPDATES_ON_INDEX:
             return []
-        months: dict[dt.date, int] = {}
-        for u in updates:
-            month = u.entry.date.replace(day=1)
-            months[month] = months.get(month, 0) + 1
-        return list(months.items())
+        return [(month, len(updates)) for month, updates in self._updates_by_month().items()]
 
     def updates_in(self, month: dt.date) -> list[Update]:
         """The reports of one month, newest first (as on the updates page)."""
-        return [u for u in self.updates() if (u.entry.date.year, u.entry.date.month) == (month.year, month.month)]
+        return list(self._updates_by_month().get(month.replace(day=1), ()))
 
     def _updates_month_shows(self, month: dt.date) -> dict[str, Any]:
         """A month's reports, and the months before and after it: not the whole list of months,

@@ -201,6 +201,13 @@ def for_page(page: bytes, assets: dict[str, bytes], origin: str) -> tuple[dict[s
     """(the assets with their stylesheets naming cut fonts and the cut fonts added, and the
     @font-face rules to print with), or None to print with the installed fonts."""
     try:
+        return _for_page(page, assets, origin)
+    except Exception:  # noqa: BLE001 - a font HarfBuzz cannot read, a stylesheet tinycss2 chokes on: print as before
+        return None
+
+
+def _for_page(page: bytes, assets: dict[str, bytes], origin: str) -> tuple[dict[str, bytes], str] | None:
+    try:
         import tinycss2  # noqa: F401 - WeasyPrint's own CSS parser
         import uharfbuzz  # noqa: F401
     except ImportError:

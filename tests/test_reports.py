@@ -430,3 +430,18 @@ def test_reports_print_in_workers_when_the_build_is_started_from_standard_input(
     assert len(pdfs) >= 4
     for rel in pdfs:
         assert (tmp_path / "out" / rel).read_bytes() == (out / rel).read_bytes(), rel
+
+
+def test_a_font_that_cannot_be_cut_is_printed_whole(monkeypatch):
+    """Cutting fonts is an optimisation: a font HarfBuzz cannot read leaves the page printed
+    with the installed fonts, never a failed build."""
+    from bulletin import print_fonts
+
+    def broken(face, characters):
+        raise RuntimeError("not a font")
+
+    monkeypatch.setattr(print_fonts, "_cut", broken)
+    monkeypatch.setattr(print_fonts, "_faces", lambda family: (print_fonts.Face(__file__, 0, 400, False),))
+    monkeypatch.setattr(print_fonts, "_large", lambda faces: True)
+    css = {"assets/style.css": b'body { font-family: "Noto Sans CJK SC", sans-serif; }'}
+    assert print_fonts.for_page("<p>养老</p>".encode(), css, "https://bulletin.invalid/") is None

@@ -159,12 +159,9 @@ def format_figure(lang: Lang, value: float, unit: Text | None, scale: float | No
 
 
 def _says_one(lang: Lang, amount: float) -> bool:
-    """Whether the language puts the singular after this amount as written: "1 station", but
-    "1.5 stations" and "1 million stations" (CLDR's plural rules, as Babel has them)."""
-    amount = _plain(amount)
-    if not lang.chinese and abs(amount) >= LARGE_NUMBER_WORDS[-1][0]:
-        return False  # written with a word: "1 million"
-    return lang.locale.plural_form(amount) == "one"
+    """Whether the language puts the singular after this amount: "1 station", but "1.5 stations"
+    (CLDR's plural rules, as Babel has them)."""
+    return lang.locale.plural_form(_plain(amount)) == "one"
 
 
 def target_figure(lang: Lang, target: Target, value: float | bool | None) -> str:

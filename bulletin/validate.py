@@ -1017,7 +1017,7 @@ def _amount_words(t: m.Target, value: float) -> dict[str, ByLanguage]:
         return ByLanguage(tuple((code, say(lang)) for code, lang in langs.items()))
 
     return {"unit": each(lambda lang: axis_title(lang, t.unit, t.scale)),
-            "full": each(lambda lang: format_figure(lang, value, t.unit, t.scale)),
+            "full": each(lambda lang: format_figure(lang, value, t.unit, t.scale, t.unit_one)),
             "base": each(lambda lang: lang.text(su.unit).text)}
 
 

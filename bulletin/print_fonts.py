@@ -26,6 +26,7 @@ import html
 import os
 import subprocess
 from dataclasses import dataclass
+from typing import Callable
 
 # A face smaller than this is embedded small already (its glyph numbers are few).
 LARGE_FONT = 1_000_000
@@ -151,10 +152,15 @@ def _is_font_property(name: str) -> bool:
     return name in ("font-family", "font") or name.startswith("--")
 
 
-def _rewrite(tokens: list, aliases: dict[str, str], found: set[str] | None) -> str:
-    """CSS text of `tokens` with font lists rewritten (`aliases`), or, with `found`, only
-    collecting the families they name. Declarations are recognised as `name :` after the
-    start of a block or a `;`; a selector such as `a:hover` is read as one and left alone."""
+def _families_in(value: list) -> set[str]:
+    """The families a font declaration's value names: the items of a list, a shorthand's last string."""
+    return {f for f in (_family_of(item) for item in _split(value)) if f} | {t.value for t in value if t.type == "string"}
+
+
+def _rewrite(tokens: list, edit: Callable[[list], str]) -> str:
+    """CSS text of `tokens` with the value of every font declaration (`font-family`, `font`, a
+    custom property) replaced by `edit(value tokens)`. Declarations are recognised as `name :`
+    after the start of a block or a `;`; a selector such as `a:hover` is read as one and left alone."""
     import tinycss2
 
     out: list[str] = []
@@ -171,16 +177,11 @@ def _rewrite(tokens: list, aliases: dict[str, str], found: set[str] | None) -> s
                 while end < len(tokens) and not (tokens[end].type == "literal" and tokens[end].value == ";") \
                         and tokens[end].type != "{} block":
                     end += 1
-                value = tokens[j + 1:end]
-                if found is not None:
-                    found.update(f for f in (_family_of(item) for item in _split(value)) if f)
-                    found.update(t.value for t in value if t.type == "string")
-                out.append(tinycss2.serialize(tokens[i:j + 1]) + (_font_value(value, aliases) if found is None
-                                                                  else tinycss2.serialize(value)))
+                out.append(tinycss2.serialize(tokens[i:j + 1]) + edit(tokens[j + 1:end]))
                 i, start = end, False
                 continue
         if token.type == "{} block":
-            out.append("{" + _rewrite(token.content, aliases, found) + "}")
+            out.append("{" + _rewrite(token.content, edit) + "}")
         else:
             out.append(tinycss2.serialize([token]))
         if token.type not in ("whitespace", "comment"):
@@ -215,7 +216,7 @@ def _for_page(page: bytes, assets: dict[str, bytes], origin: str) -> tuple[dict[
     sheets = {rel: _parse(data) for rel, data in assets.items() if rel.endswith(".css")}
     families: set[str] = set()
     for tokens in sheets.values():
-        _rewrite(tokens, {}, families)
+        _rewrite(tokens, lambda value: families.update(_families_in(value)) or "")
     cut = {family: faces for family in sorted(families, key=str.casefold)
            if family.casefold() not in _GENERIC and _large(faces := _faces(family))}
     if not cut:
@@ -240,5 +241,5 @@ def _for_page(page: bytes, assets: dict[str, bytes], origin: str) -> tuple[dict[
                          f'font-weight: {face.weight}; font-style: {"italic" if face.italic else "normal"}; }}')
     if not aliases:
         return None
-    rewritten = {rel: _rewrite(tokens, aliases, None).encode("utf-8") for rel, tokens in sheets.items()}
+    rewritten = {rel: _rewrite(tokens, lambda value: _font_value(value, aliases)).encode("utf-8") for rel, tokens in sheets.items()}
     return {**assets, **rewritten, **files}, "\n".join(rules)

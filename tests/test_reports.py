@@ -407,9 +407,9 @@ def test_a_report_pdf_carries_its_fonts_cut_to_its_own_characters(built, tmp_pat
      'a:hover::after { content: "Noto Sans CJK SC"; } b { font-family: "Noto Serif CJK SC"; }'),
 ])
 def test_report_stylesheets_name_a_cut_font_only_in_font_lists(css, expected):
-    from bulletin.print_fonts import _parse, _rewrite
+    from bulletin.print_fonts import _font_value, _parse, _rewrite
 
-    assert _rewrite(_parse(css.encode()), {"noto sans cjk sc": "A"}, None) == expected
+    assert _rewrite(_parse(css.encode()), lambda value: _font_value(value, {"noto sans cjk sc": "A"})) == expected
 
 
 def test_reports_print_in_workers_when_the_build_is_started_from_standard_input(built, tmp_path):
